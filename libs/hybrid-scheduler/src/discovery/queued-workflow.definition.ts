@@ -1,0 +1,65 @@
+import type { QueuedWorkflowOptions, TaskDefinition, TaskHandler, TaskLocation } from '../interfaces/index.js';
+import { parseSchedule } from '../schedule/schedule.parser.js';
+import { OptionChecker, TASK_NAME, TASK_NAME_RULE } from './option-checks.js';
+
+const KEYS = [
+  'name', 'provider', 'every', 'cron', 'timeZone', 'attempts', 'backoff', 'concurrency', 'rateLimit',
+  'timeoutMs', 'payload', 'deadLetter', 'catchUp', 'schedulePayload', 'characteristics',
+] as const;
+
+/** Validates `@QueuedWorkflow` options and builds its definition. */
+export function queuedWorkflowDefinition(
+  options: QueuedWorkflowOptions,
+  loc: TaskLocation,
+  handler: TaskHandler,
+  defaultTimeZone?: string,
+): TaskDefinition {
+  const check = new OptionChecker('QueuedWorkflow', loc, options);
+  check.knownKeys(KEYS);
+  const name = check.name('name', TASK_NAME, TASK_NAME_RULE) ?? `${loc.className}.${loc.methodName}`;
+  const schedule = parseSchedule('QueuedWorkflow', loc, options, ['every', 'cron'], false, defaultTimeZone);
+  check.oneOf('provider', ['memory', 'bullmq', 'cloud-tasks']);
+  check.integer('attempts', 1, 1000);
+  check.integer('concurrency', 1, 10_000);
+  check.integer('timeoutMs', 1);
+  check.boolean('deadLetter');
+  check.oneOf('catchUp', ['skip', 'once']);
+  if (options.backoff !== undefined) {
+    const backoff = options.backoff as unknown as Record<string, unknown>;
+    if (typeof backoff !== 'object' || backoff === null) check.fail('backoff', backoff, 'expected { type, delayMs }');
+    new OptionChecker('QueuedWorkflow', loc, backoff).knownKeys(['type', 'delayMs', 'maxDelayMs']);
+    if (backoff.type !== 'fixed' && backoff.type !== 'exponential') {
+      check.fail('backoff.type', backoff.type, "expected 'fixed' or 'exponential'");
+    }
+    if (typeof backoff.delayMs !== 'number' || !Number.isInteger(backoff.delayMs) || backoff.delayMs < 0) {
+      check.fail('backoff.delayMs', backoff.delayMs, 'expected a whole number of ms ≥ 0');
+    }
+    const max = backoff.maxDelayMs;
+    if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < (backoff.delayMs as number))) {
+      check.fail('backoff.maxDelayMs', max, 'expected a whole number of ms ≥ backoff.delayMs');
+    }
+  }
+  if (options.rateLimit !== undefined) {
+    const rate = options.rateLimit as unknown as Record<string, unknown>;
+    const ok = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
+    if (typeof rate !== 'object' || rate === null || !ok(rate.max) || !ok(rate.durationMs)) {
+      check.fail('rateLimit', rate, 'expected { max: positive integer, durationMs: positive integer }');
+    }
+  }
+  if (options.payload !== undefined && typeof options.payload !== 'function') {
+    check.fail('payload', options.payload, 'expected a class (a class-validator DTO)');
+  }
+  if (options.schedulePayload !== undefined && (typeof options.schedulePayload !== 'object' || options.schedulePayload === null)) {
+    check.fail('schedulePayload', options.schedulePayload, 'expected a plain object');
+  }
+  return {
+    name,
+    declaredTier: 'queue',
+    schedule,
+    characteristics: check.characteristics(),
+    location: loc,
+    handler,
+    queue: options,
+    fallbackInput: options.schedulePayload ?? {},
+  };
+}

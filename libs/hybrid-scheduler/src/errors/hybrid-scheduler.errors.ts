@@ -1,0 +1,60 @@
+/** Base class of every error this library throws, so callers can catch them as one family. */
+export class HybridSchedulerError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A decorator, a dynamic task or the module options are invalid; thrown at boot. */
+export class InvalidTaskOptionsError extends HybridSchedulerError {}
+
+export class InvalidModuleOptionsError extends HybridSchedulerError {
+  constructor(readonly problems: string[]) {
+    super(`Invalid HybridSchedulerModule options:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export class DuplicateTaskError extends HybridSchedulerError {}
+
+export class JobNotFoundError extends HybridSchedulerError {
+  constructor(readonly jobId: string, known: string[]) {
+    super(
+      `No job with id "${jobId}". Known ids look like "<tier>:<name>"` +
+        (known.length ? `; known: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` : '; none are registered'),
+    );
+  }
+}
+
+export class WorkflowNotFoundError extends HybridSchedulerError {
+  constructor(readonly workflow: string, known: string[]) {
+    super(`No queued workflow named "${workflow}"; known: ${known.length ? known.join(', ') : 'none'}`);
+  }
+}
+
+export class DeploymentNotFoundError extends HybridSchedulerError {
+  constructor(readonly deployment: string, known: string[]) {
+    super(`No Prefect deployment named "${deployment}"; known: ${known.length ? known.join(', ') : 'none'}`);
+  }
+}
+
+export class PayloadValidationError extends HybridSchedulerError {
+  constructor(
+    readonly workflow: string,
+    readonly problems: string[],
+  ) {
+    super(`Payload for workflow "${workflow}" is invalid; nothing was enqueued:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** A tier could not start, or a declared tier is unavailable while `fallback: 'fail'`. */
+export class TierUnavailableError extends HybridSchedulerError {}
+
+export class TaskTimeoutError extends HybridSchedulerError {
+  constructor(jobId: string, timeoutMs: number) {
+    super(`Job "${jobId}" timed out after ${timeoutMs}ms`);
+  }
+}
+
+/** Thrown from a handler (or raised by the tier) when a run is cancelled or aborted by shutdown. */
+export class TaskCancelledError extends HybridSchedulerError {}

@@ -1,0 +1,46 @@
+import type { TaskLocation } from '../interfaces/index.js';
+
+/** Names the method a message is about: `ReportsService.nightly()`. */
+export const at = (loc: TaskLocation): string => `${loc.className}.${loc.methodName}()`;
+
+const show = (value: unknown): string => {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+};
+
+export const INVALID_OPTION = (
+  decorator: string,
+  loc: TaskLocation,
+  option: string,
+  value: unknown,
+  expected: string,
+): string => `@${decorator} on ${at(loc)}: option "${option}" = ${show(value)} is invalid: ${expected}`;
+
+export const SCHEDULE_CONFLICT = (decorator: string, loc: TaskLocation, given: string[], allowed: string[]): string =>
+  given.length === 0
+    ? `@${decorator} on ${at(loc)}: give exactly one of ${allowed.map((o) => `"${o}"`).join(', ')}; none was given`
+    : `@${decorator} on ${at(loc)}: give exactly one of ${allowed.map((o) => `"${o}"`).join(', ')}; got ${given
+        .map((o) => `"${o}"`)
+        .join(' and ')}`;
+
+export const DUPLICATE_TASK = (kind: string, name: string, first: TaskLocation, second: TaskLocation): string =>
+  `Duplicate ${kind} name "${name}": declared on ${at(first)} and on ${at(second)}. Give one of them another "name".`;
+
+export const REQUEST_SCOPED = (decorator: string, loc: TaskLocation): string =>
+  `@${decorator} on ${at(loc)} cannot be used: ${loc.className} is request-scoped (or depends on a request-scoped ` +
+  `provider), so there is no instance to call outside a request. Make it a singleton provider.`;
+
+export const TIER_FALLBACK = (name: string, declared: string, used: string, reason: string): string =>
+  `Task "${name}" is declared for the ${declared} tier, which is not available (${reason}); it runs on the ${used} tier instead.`;
+
+export const TIER_UNAVAILABLE_FAIL = (name: string, declared: string, reason: string): string =>
+  `Task "${name}" is declared for the ${declared} tier, which is not available (${reason}), and fallback is 'fail'.`;
+
+export const CLASSIFIER_CONTRADICTION = (name: string, declared: string, suggested: string, reasons: string[]): string =>
+  `Task "${name}" is declared for the ${declared} tier, but its characteristics suggest ${suggested}: ${reasons.join(' ')}`;

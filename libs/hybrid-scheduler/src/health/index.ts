@@ -1,0 +1,2 @@
+export * from './hybrid-scheduler.health.js';
+export * from './hybrid-scheduler-health.module.js';

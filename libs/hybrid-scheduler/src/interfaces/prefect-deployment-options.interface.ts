@@ -1,0 +1,24 @@
+import type { TaskCharacteristics } from './characteristics.interface.js';
+import type { ScheduleOptions } from './internal-task-options.interface.js';
+
+export interface PrefectDeploymentOptions extends ScheduleOptions {
+  /** Prefect flow name (no `/ % & > <`); defaults to the method name in kebab case. */
+  flow?: string;
+  /** Deployment name under the flow (default `default`). The job id is `prefect:<flow>/<name>`. */
+  name?: string;
+  /** An RFC 5545 RRULE, e.g. `FREQ=WEEKLY;BYDAY=MO;BYHOUR=9`. */
+  rrule?: string;
+  /** Default parameters of every run; merged under the parameters a run was created with. */
+  parameters?: Record<string, unknown>;
+  tags?: string[];
+  description?: string;
+  /** Prefect retries of a failed run (in process, after `retryDelaySeconds`). */
+  retries?: number;
+  retryDelaySeconds?: number;
+  /** Register the deployment paused (only on first creation; a pause set in the UI is kept). */
+  paused?: boolean;
+  /** Work queue inside the module's work pool. */
+  workQueue?: string;
+  timeoutMs?: number;
+  characteristics?: TaskCharacteristics;
+}

@@ -1,0 +1,45 @@
+import type { TierName } from './characteristics.interface.js';
+import type { TaskDefinition } from './task-definition.interface.js';
+
+export interface TierAvailability {
+  available: boolean;
+  /** Why not, naming the address or setting, when `available` is false. */
+  reason?: string;
+}
+
+export interface TierHealth {
+  status: 'up' | 'degraded' | 'down' | 'disabled';
+  details: Record<string, unknown>;
+}
+
+export interface TriggerResult {
+  jobId: string;
+  /** completed/failed/skipped: ran in this process; enqueued/scheduled: handed to the engine. */
+  status: 'completed' | 'failed' | 'skipped' | 'enqueued' | 'scheduled';
+  runId?: string;
+  error?: string;
+}
+
+/**
+ * One scheduling engine. The router hands it tasks before `start()`; the lifecycle service starts all tiers
+ * together and stops them in reverse order. A tier never imports another tier.
+ */
+export interface SchedulerTier {
+  readonly name: TierName;
+  /** Whether the tier is configured and its engine answers; called once at boot, before routing. */
+  probe(): Promise<TierAvailability>;
+  /** Takes a routed task; throws (naming class, method, option and value) when its options don't fit. */
+  register(task: TaskDefinition): void;
+  start(): Promise<void>;
+  /** Stops triggering new runs (timers, pollers, workers stop taking jobs). */
+  stopTriggers(): Promise<void>;
+  /** Waits for running work up to the tier's timeout, then closes connections. */
+  shutdown(): Promise<void>;
+  health(): Promise<TierHealth>;
+  trigger(jobId: string): Promise<TriggerResult>;
+  pause(jobId: string): Promise<void>;
+  resume(jobId: string): Promise<void>;
+  remove(jobId: string): Promise<void>;
+  /** Refreshes engine-side fields of the job infos (counts, next runs) before they are listed. */
+  refresh?(jobIds: string[]): Promise<void>;
+}

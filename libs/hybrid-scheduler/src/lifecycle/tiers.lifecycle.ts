@@ -1,0 +1,112 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { HYBRID_SCHEDULER_OPTIONS, HYBRID_SCHEDULER_TIERS } from '../hybrid-scheduler.constants.js';
+import { TierUnavailableError } from '../errors/index.js';
+import type { ResolvedModuleOptions } from '../config/module-options.js';
+import type { SchedulerTier, TierAvailability, TierName } from '../interfaces/index.js';
+import { TaskExplorer } from '../discovery/task.explorer.js';
+import { TaskRouter } from '../classifier/task.router.js';
+import { JobRegistry } from '../registry/job.registry.js';
+
+/** Shutdown order: the outermost engines first, so that nothing hands work to a tier already stopped. */
+const SHUTDOWN_ORDER: TierName[] = ['prefect', 'queue', 'internal'];
+
+/**
+ * Discovery and routing in onModuleInit; all tiers start together in onApplicationBootstrap (rolling back the
+ * started ones if one fails); triggers stop in beforeApplicationShutdown; work drains in onApplicationShutdown.
+ */
+@Injectable()
+export class TiersLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('HybridScheduler');
+  private availability: Partial<Record<TierName, TierAvailability>> = {};
+  private started: SchedulerTier[] = [];
+  private shutDown = false;
+
+  constructor(
+    @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
+    @Inject(HYBRID_SCHEDULER_TIERS) private readonly tiers: SchedulerTier[],
+    private readonly explorer: TaskExplorer,
+    private readonly router: TaskRouter,
+    private readonly registry: JobRegistry,
+  ) {}
+
+  tier(name: TierName): SchedulerTier | undefined {
+    return this.tiers.find((t) => t.name === name && this.availability[name]?.available);
+  }
+
+  /** Whether the app configured this tier at all (the internal and queue tiers are on by default). */
+  isConfigured(name: TierName): boolean {
+    if (name === 'internal') return this.options.internal.enabled;
+    return name === 'queue' ? !!this.options.queue : !!this.options.prefect;
+  }
+
+  availabilityOf(name: TierName): TierAvailability {
+    return this.availability[name] ?? { available: false, reason: `the ${name} tier is not configured` };
+  }
+
+  async onModuleInit(): Promise<void> {
+    const tasks = this.explorer.explore();
+    const probes = await Promise.all(this.tiers.map(async (tier) => [tier.name, await tier.probe()] as const));
+    this.availability = Object.fromEntries(probes);
+    for (const [name, availability] of probes) {
+      if (!availability.available && name !== 'internal') this.logger.warn(`The ${name} tier is not available: ${availability.reason}`);
+    }
+    for (const task of tasks) {
+      const routed = this.router.route(task, this.availability, this.options.fallback);
+      this.tiers.find((t) => t.name === routed.tier)!.register(task);
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const usable = this.tiers.filter((tier) => this.availability[tier.name]?.available);
+    const results = await Promise.allSettled(usable.map((tier) => tier.start()));
+    const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [[usable[i], result.reason] as const] : []));
+    this.started = usable.filter((_, i) => results[i].status === 'fulfilled');
+    if (failed.length) {
+      await this.stopTiers(this.started);
+      this.started = [];
+      const [tier, reason] = failed[0];
+      throw new TierUnavailableError(
+        `The ${tier.name} tier failed to start: ${reason instanceof Error ? reason.message : String(reason)}` +
+          (failed.length > 1 ? ` (and ${failed.slice(1).map(([t]) => t.name).join(', ')})` : ''),
+        { cause: reason },
+      );
+    }
+    this.logger.log(`Tiers running: ${this.started.map((t) => t.name).join(', ') || 'none'}; ${this.registry.ids().length} job(s)`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const tier of this.ordered(this.started)) {
+      await tier.stopTriggers().catch((error) => this.logger.error(`Stopping the ${tier.name} tier's triggers failed: ${error}`));
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.shutDown) return;
+    this.shutDown = true;
+    await this.stopTiers(this.started);
+    this.registry.complete();
+  }
+
+  private ordered(tiers: SchedulerTier[]): SchedulerTier[] {
+    return [...tiers].sort((a, b) => SHUTDOWN_ORDER.indexOf(a.name) - SHUTDOWN_ORDER.indexOf(b.name));
+  }
+
+  private async stopTiers(tiers: SchedulerTier[]): Promise<void> {
+    for (const tier of this.ordered(tiers)) {
+      try {
+        await tier.stopTriggers();
+        await tier.shutdown();
+      } catch (error) {
+        this.logger.error(`Shutting down the ${tier.name} tier failed: ${error instanceof Error ? error.message : error}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { TaskCancelledError, TaskTimeoutError } from '../errors/index.js';
+import type { TaskContext, TaskLogger, TierName } from '../interfaces/index.js';
+import { JobRegistry } from '../registry/job.registry.js';
+
+export interface RunRequest<C extends TaskContext = TaskContext> {
+  jobId: string;
+  tier: TierName;
+  name: string;
+  runId?: string;
+  attempt?: number;
+  scheduledAt?: Date;
+  timeoutMs?: number;
+  /** Aborts the run from outside (shutdown, cancellation from Prefect). */
+  signal?: AbortSignal;
+  /** A logger to hand to the task instead of the default Nest logger (the Prefect tier ships lines). */
+  logger?: TaskLogger;
+  /** Adds tier-specific fields to the base context. */
+  extendContext?: (base: TaskContext) => C;
+  /** Calls the user's method. */
+  invoke: (context: C) => unknown;
+  /** Whether a failure is reported as `failed` (default) or handled by the caller (queue retries). */
+  reportFailure?: boolean;
+}
+
+export interface RunOutcome {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  durationMs: number;
+  result?: unknown;
+  error?: Error;
+}
+
+const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
+
+/**
+ * The one seam every run goes through, whatever the tier: timing, timeout via AbortSignal, error capture,
+ * outcome events and the set of in-flight runs that shutdown waits for. Override it (Nest's
+ * `overrideProvider`) to add tracing or metrics around every handler call.
+ */
+@Injectable()
+export class TaskRunner {
+  private readonly logger = new Logger('HybridScheduler:Runner');
+  private readonly inFlight = new Map<TierName, Set<Promise<unknown>>>();
+
+  constructor(private readonly registry: JobRegistry) {}
+
+  async run<C extends TaskContext>(request: RunRequest<C>): Promise<RunOutcome> {
+    const started = performance.now();
+    const runId = request.runId ?? randomUUID();
+    const controller = new AbortController();
+    const abortFromOutside = () => controller.abort(request.signal?.reason ?? new TaskCancelledError(`Job "${request.jobId}" was cancelled`));
+    if (request.signal?.aborted) abortFromOutside();
+    request.signal?.addEventListener('abort', abortFromOutside, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const base: TaskContext = {
+      jobId: request.jobId,
+      runId,
+      attempt: request.attempt ?? 1,
+      scheduledAt: request.scheduledAt ?? new Date(),
+      signal: controller.signal,
+      logger: request.logger ?? new Logger(request.jobId),
+    };
+    const context = request.extendContext ? request.extendContext(base) : (base as C);
+    this.registry.emit({ type: 'started', jobId: request.jobId, tier: request.tier, name: request.name, runId, attempt: base.attempt, scheduledAt: base.scheduledAt });
+
+    const execution = (async () => request.invoke(context))();
+    const tracked = execution.catch(() => undefined);
+    this.track(request.tier, tracked);
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(asError(controller.signal.reason)), { once: true });
+      if (request.timeoutMs) {
+        timer = setTimeout(() => controller.abort(new TaskTimeoutError(request.jobId, request.timeoutMs!)), request.timeoutMs);
+      }
+    });
+    aborted.catch(() => undefined);
+    try {
+      const result = await Promise.race([execution, aborted]);
+      const durationMs = performance.now() - started;
+      this.registry.emit({ type: 'succeeded', jobId: request.jobId, tier: request.tier, name: request.name, runId, attempt: base.attempt, durationMs });
+      return { status: 'succeeded', durationMs, result };
+    } catch (thrown) {
+      const error = asError(thrown);
+      const durationMs = performance.now() - started;
+      const cancelled = error instanceof TaskCancelledError;
+      if (request.reportFailure !== false || cancelled) {
+        const info = this.registry.has(request.jobId) ? this.registry.info(request.jobId) : undefined;
+        this.logger.error(
+          `Job "${request.jobId}" ${cancelled ? 'was cancelled' : 'failed'} after ${durationMs.toFixed(0)}ms (attempt ${base.attempt}; ` +
+            `${(info?.failures ?? 0) + 1} failures in ${(info?.runs ?? 0) + 1} runs): ${error.message}`,
+          cancelled ? undefined : error.stack,
+        );
+      }
+      this.registry.emit({
+        type: cancelled ? 'cancelled' : 'failed',
+        jobId: request.jobId,
+        tier: request.tier,
+        name: request.name,
+        runId,
+        attempt: base.attempt,
+        durationMs,
+        error,
+      });
+      return { status: cancelled ? 'cancelled' : 'failed', durationMs, error };
+    } finally {
+      if (timer) clearTimeout(timer);
+      request.signal?.removeEventListener('abort', abortFromOutside);
+    }
+  }
+
+  /** Runs of `tier` whose handler has not settled yet (including ones that timed out but still run). */
+  runningCount(tier: TierName): number {
+    return this.inFlight.get(tier)?.size ?? 0;
+  }
+
+  /** Resolves when every handler of `tier` has settled, or false after `timeoutMs`. */
+  async drain(tier: TierName, timeoutMs: number): Promise<boolean> {
+    const running = this.inFlight.get(tier);
+    if (!running || running.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const settled = Promise.allSettled([...running]).then(() => true as const);
+    const done = await Promise.race([settled, timedOut]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  private track(tier: TierName, promise: Promise<unknown>): void {
+    let set = this.inFlight.get(tier);
+    if (!set) this.inFlight.set(tier, (set = new Set()));
+    set.add(promise);
+    void promise.finally(() => set.delete(promise));
+  }
+}
