@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { HYBRID_SCHEDULER_OPTIONS, HYBRID_SCHEDULER_TIERS } from './hybrid-scheduler.constants.js';
+import { HYBRID_SCHEDULER_OPTIONS, HYBRID_SCHEDULER_TIERS, PREFECT_TIER, QUEUE_TIER } from './hybrid-scheduler.constants.js';
+import { QUEUE_TIER_PROVIDERS } from './tiers/queue/queue-tier.providers.js';
+import { PREFECT_TIER_PROVIDERS } from './tiers/prefect/prefect-tier.providers.js';
 import { RAW_OPTIONS_TOKEN } from './hybrid-scheduler.module-definition.js';
 import { validateModuleOptions } from './config/validate-options.js';
 import type { HybridSchedulerModuleOptions } from './config/module-options.js';
@@ -30,10 +32,12 @@ import { InternalTier } from './tiers/internal/internal.tier.js';
     TaskExplorer,
     TaskRouter,
     InternalTier,
+    ...QUEUE_TIER_PROVIDERS,
+    ...PREFECT_TIER_PROVIDERS,
     {
       provide: HYBRID_SCHEDULER_TIERS,
       useFactory: (...tiers: Array<SchedulerTier | undefined>) => tiers.filter((t): t is SchedulerTier => !!t),
-      inject: [InternalTier],
+      inject: [InternalTier, { token: QUEUE_TIER, optional: true }, { token: PREFECT_TIER, optional: true }],
     },
     TiersLifecycle,
     HybridScheduler,

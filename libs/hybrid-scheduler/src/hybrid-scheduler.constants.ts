@@ -9,3 +9,6 @@ export const HYBRID_SCHEDULER_OPTIONS = Symbol('HYBRID_SCHEDULER_OPTIONS');
 export const HYBRID_SCHEDULER_TIERS = Symbol('HYBRID_SCHEDULER_TIERS');
 
 export const LOGGER_CONTEXT = 'HybridScheduler';
+/** Tokens under which the queue and Prefect tiers register themselves (optional: the app may run without them). */
+export const QUEUE_TIER = Symbol('HYBRID_SCHEDULER_QUEUE_TIER');
+export const PREFECT_TIER = Symbol('HYBRID_SCHEDULER_PREFECT_TIER');

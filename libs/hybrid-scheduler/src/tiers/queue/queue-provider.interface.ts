@@ -1,0 +1,85 @@
+import type {
+  BackoffOptions,
+  DeadLetter,
+  EnqueueOptions,
+  QueueProviderName,
+  RateLimitOptions,
+  TaskSchedule,
+  TierAvailability,
+  TierHealth,
+} from '../../interfaces/index.js';
+
+/** What a provider needs to know about one workflow (validated options with defaults applied). */
+export interface ProviderWorkflow {
+  name: string;
+  attempts: number;
+  backoff: BackoffOptions;
+  concurrency: number;
+  rateLimit?: RateLimitOptions;
+  timeoutMs?: number;
+  deadLetter: boolean;
+  /** `none` for on-demand workflows; `every`/`cron` for recurring ones. */
+  schedule: TaskSchedule;
+  catchUp: 'skip' | 'once';
+  /** Payload of jobs created by the schedule. */
+  schedulePayload: Record<string, unknown>;
+}
+
+/** One delivery of a job to this process. */
+export interface DeliveredJob {
+  /** Engine job id (BullMQ job id, Cloud Tasks task id, memory id). */
+  jobKey: string;
+  workflow: string;
+  payload: unknown;
+  /** 1 for the first try. */
+  attempt: number;
+  enqueuedAt: Date;
+  /** When a scheduled tick or a delayed job was due. */
+  scheduledAt?: Date;
+}
+
+/**
+ * Runs the workflow's handler through the TaskRunner. Resolves on success; rejects with the handler's error
+ * on failure (the provider then retries or dead-letters). `signal` aborts the run (shutdown, lock loss).
+ */
+export type JobProcessor = (job: DeliveredJob, signal?: AbortSignal) => Promise<void>;
+
+/** Callbacks a provider uses to report what happened to jobs (they become JobEvents). */
+export interface ProviderEvents {
+  retrying(job: DeliveredJob, error: Error, delayMs: number): void;
+  deadLettered(job: DeliveredJob, error: Error): void;
+  /** A recurring tick that never ran (no worker was up, or the catch-up policy dropped it). */
+  missed(workflow: string, scheduledAt: Date, reason: string): void;
+}
+
+export interface EnqueuedJob {
+  jobKey: string;
+  /** False when an idempotency key matched an existing job. */
+  created: boolean;
+}
+
+/** One queue engine behind the queue tier: memory, BullMQ or Cloud Tasks. Folder per provider. */
+export interface QueueProvider {
+  readonly name: QueueProviderName;
+  /** Reachability at boot, naming the address on failure. */
+  probe(): Promise<TierAvailability>;
+  /** Called before `start()` for every workflow routed to this provider. */
+  addWorkflow(workflow: ProviderWorkflow, processor: JobProcessor, events: ProviderEvents): void;
+  /** Starts consuming when `consume` is true (role `worker`), and installs recurring schedules. */
+  start(consume: boolean): Promise<void>;
+  /** Stops taking new jobs; in-flight jobs keep running. */
+  stopConsuming(): Promise<void>;
+  /** Waits up to `drainMs` for in-flight jobs, then closes connections. */
+  close(drainMs: number): Promise<void>;
+  enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob>;
+  deadLetters(workflow: string): Promise<DeadLetter[]>;
+  /** Re-enqueues the dead-lettered job `jobKey` with attempts reset, and removes it from the dead letters. */
+  retryDeadLetter(workflow: string, jobKey: string): Promise<EnqueuedJob>;
+  purgeDeadLetters(workflow: string): Promise<number>;
+  /** waiting, active, delayed, failed, dead (and anything else the engine knows). */
+  counts(workflow: string): Promise<Record<string, number>>;
+  nextRunAt(workflow: string): Promise<Date | null>;
+  pause(workflow: string): Promise<void>;
+  resume(workflow: string): Promise<void>;
+  health(): Promise<TierHealth>;
+}
