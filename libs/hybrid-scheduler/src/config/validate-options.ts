@@ -8,7 +8,7 @@ const flatten = (errors: ValidationError[], path = ''): string[] =>
   errors.flatMap((error) => {
     const at = path ? `${path}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) =>
-      message.startsWith('property ') ? `${at}: unknown option` : `${at}: ${message.replace(error.property, at)}`,
+      message.startsWith('property ') ? `${at}: unknown option` : message.replace(error.property, at),
     );
     return [...own, ...flatten(error.children ?? [], at)];
   });
