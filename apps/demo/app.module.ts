@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { HybridSchedulerModule, hybridSchedulerOptionsFromEnv } from 'nestjs-hybrid-scheduler';
+import { HybridSchedulerHealthModule } from 'nestjs-hybrid-scheduler/health';
+import { TerminusModule } from '@nestjs/terminus';
+import { CacheStore } from './maintenance/cache.store.js';
+import { MetricsCollector } from './maintenance/metrics.collector.js';
+import { MaintenanceJobs } from './maintenance/maintenance.jobs.js';
+import { SecretInventory } from './maintenance/secret.inventory.js';
+import { JobsController } from './jobs/jobs.controller.js';
+import { HealthController } from './health/health.controller.js';
+
+/**
+ * With no environment the demo runs on embedded defaults: internal tier plus the in-memory queue.
+ * REDIS_URL switches the queue tier to BullMQ; PREFECT_API_URL turns on the Prefect tier.
+ */
+@Module({
+  imports: [
+    HybridSchedulerModule.forRootAsync({ useFactory: () => hybridSchedulerOptionsFromEnv() }),
+    TerminusModule,
+    HybridSchedulerHealthModule,
+  ],
+  controllers: [JobsController, HealthController],
+  providers: [CacheStore, MetricsCollector, SecretInventory, MaintenanceJobs],
+})
+export class AppModule {}

@@ -1,0 +1,51 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { HybridScheduler, InternalTask, type InternalTaskContext } from 'nestjs-hybrid-scheduler';
+import { HybridSchedulerHealthIndicator } from 'nestjs-hybrid-scheduler/health';
+import { CacheStore } from './cache.store.js';
+import { MetricsCollector } from './metrics.collector.js';
+import { SecretInventory } from './secret.inventory.js';
+
+/** The original design's in-process jobs: frequent, fast and tied to this process's lifetime. */
+@Injectable()
+export class MaintenanceJobs {
+  private readonly logger = new Logger('Maintenance');
+  private lastHealth = new Map<string, string>();
+
+  constructor(
+    private readonly scheduler: HybridScheduler,
+    private readonly health: HybridSchedulerHealthIndicator,
+    private readonly cache: CacheStore,
+    private readonly metrics: MetricsCollector,
+    private readonly secrets: SecretInventory,
+  ) {}
+
+  /** Checks every tier and logs only changes, so a flapping dependency is visible without log spam. */
+  @InternalTask({ name: 'health-check', every: '30s', runOnStart: true, timeoutMs: 10_000 })
+  async healthCheck(ctx: InternalTaskContext): Promise<void> {
+    for (const tier of ['internal', 'queue', 'prefect'] as const) {
+      const result = await this.health.isHealthy(tier);
+      const status = Object.values(result)[0]?.status ?? 'unknown';
+      if (this.lastHealth.get(tier) !== status) ctx.logger.log(`${tier} tier is ${status}`);
+      this.lastHealth.set(tier, status);
+    }
+  }
+
+  @InternalTask({ name: 'metrics-collection', every: '1m' })
+  async collectMetrics(): Promise<void> {
+    const snapshot = this.metrics.sample(await this.scheduler.listJobs());
+    this.logger.debug(`rss=${snapshot.rssMb}MB loop p99=${snapshot.eventLoopDelayP99Ms}ms jobs=${snapshot.jobs.total}`);
+  }
+
+  @InternalTask({ name: 'cache-cleanup', cron: '0 * * * *' })
+  cleanCache(ctx: InternalTaskContext): void {
+    const removed = this.cache.sweep();
+    ctx.logger.log(`Removed ${removed} expired cache entries; ${this.cache.size} left`);
+  }
+
+  @InternalTask({ name: 'secret-rotation-check', cron: '0 3 * * *', catchUp: 'once' })
+  checkSecrets(ctx: InternalTaskContext): void {
+    const due = this.secrets.due();
+    for (const secret of due) ctx.logger.warn(`Secret "${secret.name}" is ${secret.ageDays} days old: rotate it`);
+    if (due.length === 0) ctx.logger.log('All secrets are within their rotation period');
+  }
+}
