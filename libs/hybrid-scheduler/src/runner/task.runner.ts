@@ -119,7 +119,7 @@ export class TaskRunner {
     if (!running || running.size === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    const settled = Promise.allSettled([...running]).then(() => true as const);
+    const settled = Promise.allSettled(running).then(() => true as const);
     const done = await Promise.race([settled, timedOut]);
     clearTimeout(timer);
     return done;

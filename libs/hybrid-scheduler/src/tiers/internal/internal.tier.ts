@@ -11,7 +11,7 @@ import type {
   TriggerResult,
 } from '../../interfaces/index.js';
 import type { ResolvedModuleOptions } from '../../config/module-options.js';
-import { JobRegistry, jobId } from '../../registry/job.registry.js';
+import { JobRegistry } from '../../registry/job.registry.js';
 import { TaskRunner } from '../../runner/task.runner.js';
 import { InternalJobTimer, type DueTick } from './internal-job.js';
 import { INTERNAL_TICK_LOCK, type TickLock } from './tick-lock.interface.js';
