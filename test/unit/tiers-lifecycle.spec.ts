@@ -1,0 +1,61 @@
+import type { SchedulerTier, TierName } from 'nestjs-hybrid-scheduler';
+import { TiersLifecycle } from '../../libs/hybrid-scheduler/src/lifecycle/tiers.lifecycle.js';
+import { TaskRouter } from '../../libs/hybrid-scheduler/src/classifier/task.router.js';
+import { JobRegistry } from '../../libs/hybrid-scheduler/src/registry/job.registry.js';
+import { validateModuleOptions } from '../../libs/hybrid-scheduler/src/config/validate-options.js';
+import type { TaskExplorer } from '../../libs/hybrid-scheduler/src/discovery/task.explorer.js';
+
+/** A tier that records what the lifecycle asks of it; `failStart` makes its start() reject. */
+function recordingTier(name: TierName, log: string[], failStart = false): SchedulerTier {
+  return {
+    name,
+    probe: async () => ({ available: true }),
+    register: () => undefined,
+    start: async () => {
+      log.push(`start ${name}`);
+      if (failStart) throw new Error(`${name} engine refused the connection`);
+    },
+    stopTriggers: async () => void log.push(`stopTriggers ${name}`),
+    shutdown: async () => void log.push(`shutdown ${name}`),
+    health: async () => ({ status: 'up', details: {} }),
+    trigger: async (jobId) => ({ jobId, status: 'completed' }),
+    pause: async () => undefined,
+    resume: async () => undefined,
+    remove: async () => undefined,
+  };
+}
+
+const explorer = { explore: () => [] } as unknown as TaskExplorer;
+const lifecycle = (tiers: SchedulerTier[]) =>
+  new TiersLifecycle(validateModuleOptions({}), tiers, explorer, new TaskRouter(), new JobRegistry());
+
+describe('TiersLifecycle', () => {
+  it('stops the tiers that started when another fails, and names the failed tier', async () => {
+    const log: string[] = [];
+    const subject = lifecycle([recordingTier('internal', log), recordingTier('queue', log, true), recordingTier('prefect', log)]);
+    await subject.onModuleInit();
+    await expect(subject.onApplicationBootstrap()).rejects.toThrow(/The queue tier failed to start: queue engine refused the connection/);
+    expect(log).toEqual(expect.arrayContaining(['start internal', 'start queue', 'start prefect']));
+    // The two that started are rolled back, outermost first; the failed one is not stopped.
+    expect(log.filter((l) => !l.startsWith('start'))).toEqual([
+      'stopTriggers prefect',
+      'shutdown prefect',
+      'stopTriggers internal',
+      'shutdown internal',
+    ]);
+  });
+
+  it('shuts down in the order prefect, queue, internal', async () => {
+    const log: string[] = [];
+    const subject = lifecycle([recordingTier('internal', log), recordingTier('queue', log), recordingTier('prefect', log)]);
+    await subject.onModuleInit();
+    await subject.onApplicationBootstrap();
+    log.length = 0;
+    await subject.beforeApplicationShutdown();
+    await subject.onApplicationShutdown();
+    expect(log).toEqual([
+      'stopTriggers prefect', 'stopTriggers queue', 'stopTriggers internal',
+      'stopTriggers prefect', 'shutdown prefect', 'stopTriggers queue', 'shutdown queue', 'stopTriggers internal', 'shutdown internal',
+    ]);
+  });
+});
