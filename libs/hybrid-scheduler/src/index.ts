@@ -19,3 +19,4 @@ export { validateModuleOptions } from './config/validate-options.js';
 export { classifyTask, FALLBACK_CHAIN } from './classifier/classify-task.js';
 export { TaskRunner, type RunRequest, type RunOutcome } from './runner/task.runner.js';
 export { parseDuration } from './schedule/duration.js';
+export { PrefectApiError, PrefectUnreachableError } from './tiers/prefect/prefect.errors.js';

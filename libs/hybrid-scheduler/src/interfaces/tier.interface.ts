@@ -40,6 +40,11 @@ export interface SchedulerTier {
   pause(jobId: string): Promise<void>;
   resume(jobId: string): Promise<void>;
   remove(jobId: string): Promise<void>;
+  /**
+   * For a configured tier that was unavailable at boot: keep probing in the background and call `onAvailable`
+   * once the engine answers (again later if `onAvailable` throws). Returns a function that stops watching.
+   */
+  watchAvailability?(onAvailable: () => Promise<void>): () => void;
   /** Refreshes engine-side fields of the job infos (counts, next runs) before they are listed. */
   refresh?(jobIds: string[]): Promise<void>;
 }

@@ -12,8 +12,8 @@ import { TierUnavailableError } from '../errors/index.js';
 import type { ResolvedModuleOptions } from '../config/module-options.js';
 import type { SchedulerTier, TierAvailability, TierName } from '../interfaces/index.js';
 import { TaskExplorer } from '../discovery/task.explorer.js';
-import { TaskRouter } from '../classifier/task.router.js';
-import { JobRegistry } from '../registry/job.registry.js';
+import { TaskRouter, type RoutedTask } from '../classifier/task.router.js';
+import { JobRegistry, jobId } from '../registry/job.registry.js';
 
 /** Shutdown order: the outermost engines first, so that nothing hands work to a tier already stopped. */
 const SHUTDOWN_ORDER: TierName[] = ['prefect', 'queue', 'internal'];
@@ -28,6 +28,9 @@ export class TiersLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
   private availability: Partial<Record<TierName, TierAvailability>> = {};
   private started: SchedulerTier[] = [];
   private shutDown = false;
+  private routed: RoutedTask[] = [];
+  /** Stops the background probes of configured tiers that were down at boot. */
+  private watchers: Array<() => void> = [];
 
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -61,6 +64,7 @@ export class TiersLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
     for (const task of tasks) {
       const routed = this.router.route(task, this.availability, this.options.fallback);
       this.tiers.find((t) => t.name === routed.tier)!.register(task);
+      this.routed.push(routed);
     }
   }
 
@@ -80,9 +84,39 @@ export class TiersLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
       );
     }
     this.logger.log(`Tiers running: ${this.started.map((t) => t.name).join(', ') || 'none'}; ${this.registry.ids().length} job(s)`);
+    this.watchUnavailableTiers();
+  }
+
+  /** Configured tiers that were down at boot keep being probed; when one answers, its tasks move back to it. */
+  private watchUnavailableTiers(): void {
+    for (const tier of this.tiers) {
+      if (this.availability[tier.name]?.available || !this.isConfigured(tier.name) || !tier.watchAvailability) continue;
+      this.logger.warn(`The ${tier.name} tier is configured but unavailable; retrying in the background`);
+      this.watchers.push(tier.watchAvailability(() => this.recover(tier)));
+    }
+  }
+
+  /**
+   * Moves the tasks declared for `tier` off their fallback tier (removed there first, so that no tick runs on
+   * both), registers them on `tier` and starts it. Throws to be called again if the start fails.
+   */
+  private async recover(tier: SchedulerTier): Promise<void> {
+    if (this.shutDown) return;
+    for (const routed of this.routed.filter((r) => r.task.declaredTier === tier.name && r.tier !== tier.name)) {
+      const fallbackId = jobId(routed.tier, routed.task.name);
+      if (this.registry.has(fallbackId)) await this.tiers.find((t) => t.name === routed.tier)!.remove(fallbackId);
+      tier.register(routed.task);
+      routed.tier = tier.name;
+      routed.fallbackReason = undefined;
+    }
+    await tier.start();
+    this.availability[tier.name] = { available: true };
+    this.started.push(tier);
+    this.logger.log(`The ${tier.name} tier is available again; its tasks moved back from their fallback tier`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    for (const stop of this.watchers.splice(0)) stop();
     for (const tier of this.ordered(this.started)) {
       await tier.stopTriggers().catch((error) => this.logger.error(`Stopping the ${tier.name} tier's triggers failed: ${error}`));
     }
@@ -91,6 +125,7 @@ export class TiersLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
   async onApplicationShutdown(): Promise<void> {
     if (this.shutDown) return;
     this.shutDown = true;
+    for (const stop of this.watchers.splice(0)) stop();
     await this.stopTiers(this.started);
     this.registry.complete();
   }

@@ -1,0 +1,143 @@
+import { Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errorDetail, PrefectApiError, PrefectUnreachableError } from './prefect.errors.js';
+
+/** The API version the Python client 3.x announces; some orchestration rules key off it. */
+export const PREFECT_API_VERSION = '0.8.4';
+const USER_AGENT = `nestjs-hybrid-scheduler/0.1.0 (API ${PREFECT_API_VERSION})`;
+/** Statuses Prefect (and Prefect Cloud's rate limiter) expects a client to retry. */
+const RETRYABLE = new Set([408, 429, 502, 503]);
+
+export interface PrefectHttpOptions {
+  apiUrl: string;
+  apiKey?: string;
+  authString?: string;
+  /** Per request (default 10000). */
+  timeoutMs?: number;
+  /** Retries of a retryable answer or a network error (default 4). */
+  retries?: number;
+  /** First backoff delay; doubles on each retry, with jitter, capped at 10s (default 250). */
+  backoffMs?: number;
+}
+
+export interface RequestOptions {
+  /** Statuses to return (as `{ status }`) instead of throwing, e.g. 404 or 409. */
+  allow?: number[];
+  /** Override the client's retry count (0 for a fast probe). */
+  retries?: number;
+  timeoutMs?: number;
+  /** False for a POST that would duplicate work when a lost answer is retried. Default true. */
+  idempotent?: boolean;
+}
+
+export interface PrefectResponse<T> {
+  status: number;
+  body: T;
+}
+
+/**
+ * Plain REST calls to a Prefect 3 server or Prefect Cloud workspace over Node's fetch: auth, the API version
+ * header, timeouts, and retries of 408/429/502/503 honouring `Retry-After`. Counts its requests (benchmarks).
+ */
+export class PrefectHttp {
+  private readonly logger = new Logger('HybridScheduler:PrefectHttp');
+  private readonly baseUrl: string;
+  private readonly headers: Record<string, string>;
+  /** Number of HTTP requests sent, retries included. */
+  requestCount = 0;
+
+  constructor(private readonly options: PrefectHttpOptions) {
+    this.baseUrl = options.apiUrl.replace(/\/+$/, '');
+    this.headers = {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      'User-Agent': USER_AGENT,
+      'X-PREFECT-API-VERSION': PREFECT_API_VERSION,
+    };
+    if (options.apiKey) this.headers.Authorization = `Bearer ${options.apiKey}`;
+    else if (options.authString) this.headers.Authorization = `Basic ${Buffer.from(options.authString).toString('base64')}`;
+  }
+
+  get apiUrl(): string {
+    return this.baseUrl;
+  }
+
+  url(path: string): string {
+    return `${this.baseUrl}${path}`;
+  }
+
+  get<T>(path: string, options?: RequestOptions): Promise<PrefectResponse<T>> {
+    return this.request<T>('GET', path, undefined, options);
+  }
+
+  post<T>(path: string, body: unknown, options?: RequestOptions): Promise<PrefectResponse<T>> {
+    return this.request<T>('POST', path, body, options);
+  }
+
+  patch<T = void>(path: string, body: unknown, options?: RequestOptions): Promise<PrefectResponse<T>> {
+    return this.request<T>('PATCH', path, body, options);
+  }
+
+  delete(path: string, options?: RequestOptions): Promise<PrefectResponse<void>> {
+    return this.request<void>('DELETE', path, undefined, options);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<PrefectResponse<T>> {
+    const url = this.url(path);
+    const maxRetries = options.retries ?? this.options.retries ?? 4;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        this.requestCount++;
+        response = await fetch(url, {
+          method,
+          headers: this.headers,
+          body: payload,
+          signal: AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs ?? 10_000),
+        });
+      } catch (error) {
+        const reason = describeFetchError(error);
+        if (attempt < maxRetries && options.idempotent !== false) {
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        throw new PrefectUnreachableError(method, url, reason);
+      }
+      if (response.ok || options.allow?.includes(response.status)) {
+        const text = await response.text();
+        return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+      }
+      const text = await response.text().catch(() => '');
+      if (RETRYABLE.has(response.status) && attempt < maxRetries) {
+        const delay = retryAfterMs(response.headers.get('retry-after')) ?? this.backoff(attempt);
+        this.logger.warn(`${method} ${url} answered ${response.status}; retrying in ${delay}ms (${attempt + 1}/${maxRetries})`);
+        await sleep(delay);
+        continue;
+      }
+      throw new PrefectApiError(method, url, response.status, errorDetail(text));
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const base = (this.options.backoffMs ?? 250) * 2 ** attempt;
+    return Math.min(10_000, Math.round(base * (0.7 + Math.random() * 0.6)));
+  }
+}
+
+/** `Retry-After` as seconds or an HTTP date, capped at 60s; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.min(60_000, Math.max(0, Math.round(ms))) : undefined;
+}
+
+function describeFetchError(error: unknown): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError') return 'request timed out';
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? error.message;
+  }
+  return String(error);
+}

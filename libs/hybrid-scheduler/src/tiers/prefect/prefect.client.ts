@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { PrefectHttp, type PrefectHttpOptions } from './prefect-http.client.js';
+import type {
+  DeploymentCreate,
+  DeploymentScheduleBody,
+  DeploymentUpdate,
+  FlowRunFilterBody,
+  FlowRunPolicy,
+  LogCreate,
+  OrchestrationResult,
+  PrefectDeployment,
+  PrefectFlow,
+  PrefectFlowRun,
+  PrefectWorkPool,
+  StateCreate,
+  WorkerFlowRunResponse,
+} from './prefect.types.js';
+
+const enc = encodeURIComponent;
+
+/** Typed calls to the Prefect 3 REST endpoints this tier needs (paths relative to the API URL). */
+export class PrefectClient {
+  readonly http: PrefectHttp;
+
+  constructor(options: PrefectHttpOptions) {
+    this.http = new PrefectHttp(options);
+  }
+
+  get apiUrl(): string {
+    return this.http.apiUrl;
+  }
+
+  /** `GET /health`; throws PrefectApiError / PrefectUnreachableError. Fast: no retries. */
+  async health(timeoutMs: number): Promise<void> {
+    await this.http.get<boolean>('/health', { retries: 0, timeoutMs });
+  }
+
+  async readWorkPool(name: string, fast = false): Promise<PrefectWorkPool | null> {
+    const res = await this.http.get<PrefectWorkPool>(`/work_pools/${enc(name)}`, { allow: [404], ...(fast ? { retries: 0 } : {}) });
+    return res.status === 404 ? null : res.body;
+  }
+
+  /** Creates the pool; false when it already existed (409). */
+  async createWorkPool(name: string, type: string, description: string): Promise<boolean> {
+    const res = await this.http.post('/work_pools/', { name, type, description }, { allow: [409] });
+    return res.status !== 409;
+  }
+
+  /** Create-or-read by name. */
+  async createFlow(name: string): Promise<PrefectFlow> {
+    return (await this.http.post<PrefectFlow>('/flows/', { name, tags: [] })).body;
+  }
+
+  async readDeploymentByName(flow: string, name: string): Promise<PrefectDeployment | null> {
+    const res = await this.http.get<PrefectDeployment>(`/deployments/name/${enc(flow)}/${enc(name)}`, { allow: [404] });
+    return res.status === 404 ? null : res.body;
+  }
+
+  async readDeployment(id: string): Promise<PrefectDeployment | null> {
+    const res = await this.http.get<PrefectDeployment>(`/deployments/${id}`, { allow: [404] });
+    return res.status === 404 ? null : res.body;
+  }
+
+  async createDeployment(body: DeploymentCreate): Promise<PrefectDeployment> {
+    return (await this.http.post<PrefectDeployment>('/deployments/', body)).body;
+  }
+
+  async updateDeployment(id: string, body: DeploymentUpdate): Promise<void> {
+    await this.http.patch(`/deployments/${id}`, body);
+  }
+
+  async createSchedules(deploymentId: string, schedules: DeploymentScheduleBody[]): Promise<void> {
+    await this.http.post(`/deployments/${deploymentId}/schedules`, schedules);
+  }
+
+  async deleteSchedule(deploymentId: string, scheduleId: string): Promise<void> {
+    await this.http.delete(`/deployments/${deploymentId}/schedules/${scheduleId}`, { allow: [404] });
+  }
+
+  /** `created` is false when an idempotency key matched an existing run (200 instead of 201). */
+  async createFlowRun(
+    deploymentId: string,
+    body: { parameters?: Record<string, unknown>; idempotency_key?: string; state?: StateCreate; empirical_policy?: FlowRunPolicy },
+  ): Promise<{ run: PrefectFlowRun; created: boolean }> {
+    const res = await this.http.post<PrefectFlowRun>(`/deployments/${deploymentId}/create_flow_run`, body, {
+      idempotent: body.idempotency_key !== undefined,
+    });
+    return { run: res.body, created: res.status === 201 };
+  }
+
+  async readFlowRun(id: string): Promise<PrefectFlowRun> {
+    return (await this.http.get<PrefectFlowRun>(`/flow_runs/${id}`)).body;
+  }
+
+  async updateFlowRun(id: string, body: { infrastructure_pid?: string; empirical_policy?: FlowRunPolicy }): Promise<void> {
+    await this.http.patch(`/flow_runs/${id}`, body);
+  }
+
+  async filterFlowRuns(body: FlowRunFilterBody): Promise<PrefectFlowRun[]> {
+    return (await this.http.post<PrefectFlowRun[]>('/flow_runs/filter', body)).body;
+  }
+
+  /**
+   * Proposes a state. A fresh transition id per logical transition makes a retried POST idempotent: the
+   * server's PreventDuplicateTransitions rule answers a repeat with the current state.
+   */
+  async setState(flowRunId: string, state: StateCreate, force = false): Promise<OrchestrationResult> {
+    const body = {
+      state: { ...state, state_details: { ...state.state_details, flow_run_id: flowRunId, transition_id: randomUUID() } },
+      force,
+    };
+    return (await this.http.post<OrchestrationResult>(`/flow_runs/${flowRunId}/set_state`, body)).body;
+  }
+
+  async heartbeat(pool: string, workerName: string, intervalSeconds: number): Promise<void> {
+    await this.http.post(`/work_pools/${enc(pool)}/workers/heartbeat`, {
+      name: workerName,
+      heartbeat_interval_seconds: intervalSeconds,
+    });
+  }
+
+  async scheduledFlowRuns(pool: string, before: Date, limit: number, queues?: string[]): Promise<WorkerFlowRunResponse[]> {
+    const body: Record<string, unknown> = { scheduled_before: before.toISOString(), limit };
+    if (queues?.length) body.work_queue_names = queues;
+    return (await this.http.post<WorkerFlowRunResponse[]>(`/work_pools/${enc(pool)}/get_scheduled_flow_runs`, body)).body;
+  }
+
+  async createLogs(logs: LogCreate[]): Promise<void> {
+    await this.http.post('/logs/', logs, { idempotent: false });
+  }
+}

@@ -1,0 +1,43 @@
+import { HybridSchedulerError } from '../../errors/index.js';
+
+const AUTH_HINT: Record<number, string> = {
+  401: ' Check prefect.apiKey (Prefect Cloud) or prefect.authString (self-hosted basic auth).',
+  403: ' The credentials are valid but may not use this resource (work-pool names starting with "prefect" are reserved).',
+};
+
+/** Prefect answered with a status this tier cannot treat as success. Names the method, URL and status. */
+export class PrefectApiError extends HybridSchedulerError {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly status: number,
+    readonly detail: string,
+  ) {
+    super(`Prefect API ${method} ${url} answered ${status}${detail ? `: ${detail}` : ''}.${AUTH_HINT[status] ?? ''}`);
+  }
+}
+
+/** Prefect could not be reached at all (connection refused, DNS, timeout). */
+export class PrefectUnreachableError extends HybridSchedulerError {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    reason: string,
+  ) {
+    super(`Prefect API ${method} ${url} is unreachable: ${reason}`);
+  }
+}
+
+/** Reads the most useful part of a Prefect error body: `detail`, `exception_message` + details, or the text. */
+export function errorDetail(text: string): string {
+  try {
+    const body = JSON.parse(text) as { detail?: unknown; exception_message?: unknown; exception_detail?: unknown };
+    const parts = [body.detail, body.exception_message, body.exception_detail]
+      .filter((part) => part !== undefined && part !== null)
+      .map((part) => (typeof part === 'string' ? part : JSON.stringify(part)));
+    if (parts.length) return parts.join(' ').slice(0, 500);
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 500);
+}

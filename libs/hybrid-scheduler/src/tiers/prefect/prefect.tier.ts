@@ -1,0 +1,212 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HYBRID_SCHEDULER_OPTIONS } from '../../hybrid-scheduler.constants.js';
+import { DeploymentNotFoundError, InvalidTaskOptionsError } from '../../errors/index.js';
+import { INVALID_OPTION } from '../../errors/messages.js';
+import type { ResolvedModuleOptions } from '../../config/module-options.js';
+import type {
+  FlowRunRef,
+  PrefectDeploymentOptions,
+  PrefectTierApi,
+  SchedulerTier,
+  TaskDefinition,
+  TaskHandler,
+  TierAvailability,
+  TierHealth,
+  TriggerResult,
+} from '../../interfaces/index.js';
+import { JobRegistry, jobId } from '../../registry/job.registry.js';
+import { TaskRunner } from '../../runner/task.runner.js';
+import { prefectDeploymentDefinition } from '../../discovery/prefect-deployment.definition.js';
+import { PrefectClient } from './prefect.client.js';
+import { PrefectRegistration } from './prefect.registration.js';
+import { PrefectLogShipper } from './prefect-log.shipper.js';
+import { PrefectRunExecutor, type DeploymentEntry } from './prefect-run.executor.js';
+import { PrefectWorker } from './prefect.worker.js';
+import { prefectSettings, type PrefectSettings } from './prefect-tier.settings.js';
+import { PrefectJobsView } from './prefect-jobs.view.js';
+
+/**
+ * The Prefect tier: registers each `@PrefectDeployment` (flow, deployment, slugged schedule) in a work pool and,
+ * unless `registerOnly`, acts as that pool's worker executing the decorated methods.
+ */
+@Injectable()
+export class PrefectTier implements SchedulerTier, PrefectTierApi {
+  readonly name = 'prefect' as const;
+  private readonly logger = new Logger('HybridScheduler:PrefectTier');
+  readonly settings?: PrefectSettings;
+  readonly client?: PrefectClient;
+  private readonly entries = new Map<string, DeploymentEntry>();
+  private readonly byDeploymentId = new Map<string, DeploymentEntry>();
+  private registration?: PrefectRegistration;
+  private shipper?: PrefectLogShipper;
+  worker?: PrefectWorker;
+  private view?: PrefectJobsView;
+  private started = false;
+  /** When Prefect answered again after being down at boot (ticks before it ran on the fallback tier). */
+  private recoveredAt?: Date;
+
+  constructor(
+    @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
+    private readonly registry: JobRegistry,
+    private readonly runner: TaskRunner,
+  ) {
+    if (!options.prefect) return;
+    this.settings = prefectSettings(options.prefect);
+    const s = this.settings;
+    this.client = new PrefectClient({ apiUrl: s.apiUrl, apiKey: s.apiKey, authString: s.authString, timeoutMs: s.requestTimeoutMs });
+    this.registration = new PrefectRegistration(this.client, s.workPool);
+    this.shipper = new PrefectLogShipper(this.client);
+    const executor = new PrefectRunExecutor(this.client, runner, registry, this.shipper, s.workerName);
+    this.worker = new PrefectWorker(this.client, executor, { ...s }, (id) => this.byDeploymentId.get(id));
+    this.view = new PrefectJobsView(this.client, registry);
+  }
+
+  async probe(): Promise<TierAvailability> {
+    if (!this.client) return { available: false, reason: 'prefect.apiUrl is not set' };
+    try {
+      await this.client.health(Math.min(this.settings!.requestTimeoutMs, 5_000));
+      await this.registration!.ensureWorkPool(true); // an authenticated call: /health is exempt from basic auth
+      return { available: true };
+    } catch (error) {
+      return { available: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** Keeps probing (every `reconnectIntervalMs`) until Prefect answers, then calls `onAvailable` until it succeeds. */
+  watchAvailability(onAvailable: () => Promise<void>): () => void {
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const attempt = async () => {
+      if (stopped) return;
+      const availability = await this.probe();
+      if (availability.available && !stopped) {
+        try {
+          this.recoveredAt = new Date();
+          await onAvailable();
+          return;
+        } catch (error) {
+          this.logger.error(`Prefect answers again at ${this.client?.apiUrl}, but switching to it failed: ${error instanceof Error ? error.message : error}`);
+        }
+      }
+      if (!stopped) timer = setTimeout(() => void attempt(), this.settings?.reconnectIntervalMs ?? 10_000);
+    };
+    timer = setTimeout(() => void attempt(), this.settings?.reconnectIntervalMs ?? 10_000);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }
+
+  register(task: TaskDefinition): void {
+    if (task.schedule.kind === 'cron' && task.schedule.cron.split(/\s+/).length !== 5) {
+      throw new InvalidTaskOptionsError(
+        INVALID_OPTION('PrefectDeployment', task.location, 'cron', task.schedule.cron, 'Prefect schedules take 5-field cron expressions (no seconds)'),
+      );
+    }
+    const info = this.registry.add(this, task);
+    const options = task.prefect ?? { flow: task.name, name: 'default' };
+    this.entries.set(info.id, { task, jobId: info.id, deploymentId: '', flowName: options.flow!, deploymentName: options.name! });
+  }
+
+  async start(): Promise<void> {
+    await this.registration!.ensureWorkPool();
+    for (const entry of this.entries.values()) await this.registerDeployment(entry);
+    this.shipper!.start();
+    if (!this.settings!.registerOnly) await this.worker!.start();
+    this.started = true;
+    this.logger.log(`Registered ${this.entries.size} deployment(s) in work pool "${this.settings!.workPool}" at ${this.client!.apiUrl}`);
+  }
+
+  async stopTriggers(): Promise<void> {
+    this.worker?.stopClaiming();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.worker?.shutdown(this.settings?.shutdownTimeoutMs ?? 0);
+    await this.shipper?.stop();
+    this.started = false;
+  }
+
+  async health(): Promise<TierHealth> {
+    return this.view!.health(this.settings!, this.worker!, this.started);
+  }
+
+  async trigger(id: string): Promise<TriggerResult> {
+    const ref = await this.runDeployment(this.entryOf(id).task.name);
+    return { jobId: id, status: 'scheduled', runId: ref.flowRunId };
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.client!.updateDeployment(this.entryOf(id).deploymentId, { paused: true });
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.client!.updateDeployment(this.entryOf(id).deploymentId, { paused: false });
+  }
+
+  /** Stops serving the deployment in this process (it stays in Prefect). */
+  async remove(id: string): Promise<void> {
+    const entry = this.entryOf(id);
+    this.entries.delete(id);
+    this.byDeploymentId.delete(entry.deploymentId);
+    this.registry.remove(id);
+  }
+
+  async refresh(ids: string[]): Promise<void> {
+    await this.view!.refresh(ids.map((id) => this.entries.get(id)).filter((e): e is DeploymentEntry => !!e?.deploymentId));
+  }
+
+  deployments(): string[] {
+    return [...this.entries.values()].map((e) => e.task.name);
+  }
+
+  async runDeployment(
+    deployment: string,
+    parameters: Record<string, unknown> = {},
+    options: { idempotencyKey?: string; scheduledAt?: Date } = {},
+  ): Promise<FlowRunRef> {
+    const entry = this.entryOf(jobId('prefect', deployment));
+    const { run, created } = await this.client!.createFlowRun(entry.deploymentId, {
+      parameters,
+      ...(options.idempotencyKey ? { idempotency_key: options.idempotencyKey } : {}),
+      ...(options.scheduledAt
+        ? { state: { type: 'SCHEDULED', name: 'Scheduled', state_details: { scheduled_time: options.scheduledAt.toISOString() } } }
+        : {}),
+    });
+    return { flowRunId: run.id, name: run.name, deploymentId: entry.deploymentId, jobId: entry.jobId, state: run.state?.type ?? run.state_type ?? 'SCHEDULED', created };
+  }
+
+  /** Registers a deployment at runtime (validated like `@PrefectDeployment`); this process's worker serves it. */
+  async scheduleDeployment(options: PrefectDeploymentOptions, handler: TaskHandler): Promise<string> {
+    const location = { className: 'dynamic', methodName: options.flow ?? options.name ?? 'dynamic' };
+    const task = prefectDeploymentDefinition(options, location, handler, this.options.internal.timeZone);
+    this.register(task);
+    const id = jobId('prefect', task.name);
+    if (this.started) {
+      try {
+        await this.registerDeployment(this.entries.get(id)!);
+      } catch (error) {
+        this.entries.delete(id);
+        this.registry.remove(id);
+        throw error;
+      }
+    }
+    return id;
+  }
+
+  private async registerDeployment(entry: DeploymentEntry): Promise<void> {
+    const registered = await this.registration!.register(entry.task);
+    entry.deploymentId = registered.deploymentId;
+    if (this.recoveredAt) entry.skipScheduledBefore = this.recoveredAt;
+    this.byDeploymentId.set(registered.deploymentId, entry);
+    const info = this.registry.info(entry.jobId);
+    info.paused = registered.paused;
+    info.details = { ...info.details, deploymentId: registered.deploymentId, flowId: registered.flowId };
+  }
+
+  private entryOf(id: string): DeploymentEntry {
+    const entry = this.entries.get(id);
+    if (!entry) throw new DeploymentNotFoundError(id.replace(/^prefect:/, ''), this.deployments());
+    return entry;
+  }
+}

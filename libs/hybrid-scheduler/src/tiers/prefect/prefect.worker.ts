@@ -1,0 +1,156 @@
+import { Logger } from '@nestjs/common';
+import { TaskCancelledError } from '../../errors/index.js';
+import type { PrefectClient } from './prefect.client.js';
+import type { ActiveRun, DeploymentEntry, PrefectRunExecutor, RunResult } from './prefect-run.executor.js';
+
+export interface PrefectWorkerOptions {
+  workPool: string;
+  workQueues?: string[];
+  workerName: string;
+  pollIntervalMs: number;
+  prefetchMs: number;
+  heartbeatIntervalMs: number;
+  concurrency: number;
+}
+
+/**
+ * The app as a Prefect worker: heartbeats the pool, polls `get_scheduled_flow_runs` with a prefetch window for
+ * runs of deployments it serves, hands each to the executor (up to `concurrency` at once), and watches its
+ * in-flight runs for CANCELLING. On shutdown it stops claiming, gives back claimed runs that have not started,
+ * waits for the running ones, and crashes whatever is left when the timeout is over.
+ */
+export class PrefectWorker {
+  private readonly logger = new Logger('HybridScheduler:PrefectWorker');
+  private readonly active = new Map<string, { run: ActiveRun; done: Promise<RunResult> }>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private claiming = false;
+  private watching = false;
+  lastPollAt: Date | null = null;
+  lastHeartbeatAt: Date | null = null;
+  lastError: string | null = null;
+  readonly results: Record<RunResult, number> = {
+    skipped: 0, completed: 0, failed: 0, cancelled: 0, crashed: 0, 'not-claimed': 0, released: 0, aborted: 0, error: 0,
+  };
+
+  constructor(
+    private readonly client: PrefectClient,
+    private readonly executor: PrefectRunExecutor,
+    private readonly options: PrefectWorkerOptions,
+    private readonly deploymentOf: (deploymentId: string) => DeploymentEntry | undefined,
+  ) {}
+
+  get running(): number {
+    return this.active.size;
+  }
+
+  /** Sends the first heartbeat (so a wrong pool or credentials fail the start), then starts the loops. */
+  async start(): Promise<void> {
+    await this.heartbeat();
+    this.claiming = true;
+    this.watching = true;
+    this.loop(() => this.heartbeat(), this.options.heartbeatIntervalMs, () => this.claiming, false);
+    this.loop(() => this.poll(), this.options.pollIntervalMs, () => this.claiming, true);
+    this.loop(() => this.watchCancellations(), this.options.pollIntervalMs, () => this.watching, false);
+    this.logger.log(
+      `Worker "${this.options.workerName}" polling work pool "${this.options.workPool}" every ${this.options.pollIntervalMs}ms ` +
+        `(prefetch ${this.options.prefetchMs}ms, concurrency ${this.options.concurrency})`,
+    );
+  }
+
+  /** Stops polling and gives back runs that were claimed (prefetched) but have not started. */
+  stopClaiming(): void {
+    this.claiming = false;
+    for (const { run } of this.active.values()) {
+      if (run.phase === 'claiming' || run.phase === 'waiting') run.release.abort();
+    }
+  }
+
+  /** Waits for running flows up to `timeoutMs`, then aborts them; their runs end CRASHED. */
+  async shutdown(timeoutMs: number): Promise<void> {
+    this.stopClaiming();
+    const all = () => Promise.allSettled([...this.active.values()].map((a) => a.done));
+    if (this.active.size) {
+      this.logger.log(`Waiting up to ${timeoutMs}ms for ${this.active.size} flow run(s)`);
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([all().then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+      clearTimeout(timer);
+      if (!drained) {
+        const ids = [...this.active.keys()];
+        this.logger.warn(`Shutdown timeout (${timeoutMs}ms) reached; marking flow run(s) CRASHED: ${ids.join(', ')}`);
+        for (const { run } of this.active.values()) {
+          run.abortKind = 'shutdown';
+          run.controller.abort(new TaskCancelledError(`Flow run ${run.flowRunId} abandoned: the application is shutting down`));
+        }
+        await all();
+      }
+    }
+    this.watching = false;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private loop(tick: () => Promise<void>, everyMs: number, alive: () => boolean, immediately: boolean): void {
+    const next = (ms: number) => {
+      const timer = setTimeout(async () => {
+        this.timers.delete(timer);
+        if (!alive()) return;
+        await tick().catch((error) => this.fail(error));
+        if (alive()) next(everyMs);
+      }, ms);
+      this.timers.add(timer);
+    };
+    next(immediately ? 0 : everyMs);
+  }
+
+  private fail(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (message !== this.lastError) this.logger.warn(`Prefect worker loop: ${message}`);
+    this.lastError = message;
+  }
+
+  private async heartbeat(): Promise<void> {
+    const seconds = Math.max(1, Math.round(this.options.heartbeatIntervalMs / 1000));
+    await this.client.heartbeat(this.options.workPool, this.options.workerName, seconds);
+    this.lastHeartbeatAt = new Date();
+  }
+
+  private async poll(): Promise<void> {
+    const free = this.options.concurrency - this.active.size;
+    if (free <= 0) return;
+    const before = new Date(Date.now() + this.options.prefetchMs);
+    const runs = await this.client.scheduledFlowRuns(this.options.workPool, before, free, this.options.workQueues);
+    this.lastPollAt = new Date();
+    this.lastError = null;
+    for (const { flow_run: run } of runs) {
+      if (!this.claiming || this.active.size >= this.options.concurrency) break;
+      const entry = run.deployment_id ? this.deploymentOf(run.deployment_id) : undefined;
+      // Not ours (another app serves that deployment) or already being handled: leave it SCHEDULED.
+      if (!entry || this.active.has(run.id)) continue;
+      const active: ActiveRun = { flowRunId: run.id, phase: 'claiming', controller: new AbortController(), release: new AbortController() };
+      const execution = this.executor.coveredByFallback(run, entry) ? this.executor.skip(run) : this.executor.execute(run, entry, active);
+      const done = execution.catch(() => 'error' as const).then((result) => {
+        this.results[result]++;
+        return result;
+      });
+      this.active.set(run.id, { run: active, done });
+      void done.finally(() => this.active.delete(run.id));
+    }
+  }
+
+  /** Aborts the method of runs someone moved to CANCELLING (UI, CLI, automation). */
+  private async watchCancellations(): Promise<void> {
+    const ids = [...this.active.values()].filter((a) => a.run.phase === 'waiting' || a.run.phase === 'running').map((a) => a.run.flowRunId);
+    if (!ids.length) return;
+    const cancelling = await this.client.filterFlowRuns({
+      flow_runs: { id: { any_: ids }, state: { type: { any_: ['CANCELLING', 'CANCELLED'] } } },
+      limit: ids.length,
+    });
+    for (const run of cancelling) {
+      const active = this.active.get(run.id)?.run;
+      if (!active || active.controller.signal.aborted) continue;
+      this.logger.log(`Flow run ${run.id} is ${run.state_type ?? 'CANCELLING'} in Prefect; aborting it`);
+      active.abortKind = 'cancel';
+      active.controller.abort(new TaskCancelledError(`Flow run ${run.id} was cancelled in Prefect`));
+    }
+  }
+}
