@@ -1,0 +1,106 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { HybridSchedulerModule, PrefectDeployment, type TaskContext } from 'nestjs-hybrid-scheduler';
+import { startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
+import { waitFor } from '../../support/nest-app.js';
+import { bootPrefectApp, FAST, freePort, tcpProxy } from './prefect-app.js';
+
+const ticks: Array<{ tier: string; scheduledAt: number; runId: string }> = [];
+
+@Injectable()
+class Sweep {
+  @PrefectDeployment({ flow: 'daily-code-sweep', name: 'prod', every: '1s', parameters: { depth: 2 } })
+  async sweep(params: { depth: number }, ctx: TaskContext) {
+    ticks.push({ tier: ctx.jobId.split(':')[0], scheduledAt: ctx.scheduledAt.getTime(), runId: ctx.runId });
+    expect(params).toEqual({ depth: 2 });
+  }
+}
+
+const bootFails = async (prefect: { apiUrl: string; apiKey?: string }): Promise<Error> => {
+  @Module({ imports: [HybridSchedulerModule.forRoot({ fallback: 'fail', queue: { enabled: false }, prefect: { ...FAST, ...prefect } })], providers: [Sweep] })
+  class FailingModule {}
+  const app = (await Test.createTestingModule({ imports: [FailingModule] }).compile()).createNestApplication({ logger: false });
+  try {
+    await app.init();
+  } catch (error) {
+    return error as Error;
+  } finally {
+    await app.close().catch(() => undefined);
+  }
+  throw new Error('boot succeeded');
+};
+
+describe('prefect tier: Prefect unreachable or refusing', () => {
+  let server: PrefectTestServer | undefined;
+  afterEach(async () => {
+    if (server) expect(server.schemaViolations).toEqual([]);
+    await server?.stop();
+    server = undefined;
+  });
+
+  it('degrade: boots on the fallback tier, moves the schedule to Prefect once it answers, and no tick runs twice', async () => {
+    // Prefect already knows the deployment (registered by an earlier boot) and keeps scheduling runs during the
+    // outage; the app reaches it through a proxy that is down at boot and comes up later.
+    server = await startPrefectTestServer({ schedulerIntervalMs: 100 });
+    const earlier = await bootPrefectApp(server.url, [Sweep], { registerOnly: true });
+    await earlier.close();
+    const proxy = await tcpProxy(server.port);
+    const booted = await bootPrefectApp(`http://127.0.0.1:${proxy.port}/api`, [Sweep], {}, { fallback: 'degrade' });
+    try {
+      expect((await booted.scheduler.listJobs()).map((j) => [j.id, j.declaredTier])).toEqual([['internal:daily-code-sweep/prod', 'prefect']]);
+      await waitFor(() => ticks.filter((t) => t.tier === 'internal').length >= 2, 4_000, 'fallback ticks');
+      const dueDuringOutage = server.flowRuns({ stateType: 'SCHEDULED' }).filter((r) => Date.parse(r.expected_start_time!) < Date.now());
+      expect(dueDuringOutage.length).toBeGreaterThanOrEqual(1);
+
+      const upAt = Date.now();
+      await proxy.open();
+      await waitFor(async () => (await booted.scheduler.listJobs()).some((j) => j.id === 'prefect:daily-code-sweep/prod'), 5_000, 'the switch');
+      expect((await booted.scheduler.listJobs()).map((j) => j.id)).toEqual(['prefect:daily-code-sweep/prod']);
+      await waitFor(() => ticks.filter((t) => t.tier === 'prefect').length >= 2, 6_000, 'ticks run by Prefect');
+
+      const internal = ticks.filter((t) => t.tier === 'internal');
+      const viaPrefect = ticks.filter((t) => t.tier === 'prefect');
+      const lastInternal = Math.max(...internal.map((t) => t.scheduledAt));
+      expect(lastInternal).toBeLessThan(upAt + 1_500);
+      // every run Prefect executed was due after the fallback stopped; the ones due during the outage were skipped
+      expect(Math.min(...viaPrefect.map((t) => t.scheduledAt))).toBeGreaterThan(lastInternal);
+      for (const run of dueDuringOutage) {
+        const state = server.flowRuns().find((r) => r.id === run.id)!.state!;
+        expect(state).toMatchObject({ type: 'CANCELLED' });
+        expect(state.message).toMatch(/ran on the fallback tier/);
+        expect(viaPrefect.some((t) => t.runId === run.id)).toBe(false);
+      }
+      expect(server.deployments()).toHaveLength(1);
+    } finally {
+      await booted.close();
+      await proxy.close();
+    }
+  });
+
+  it("fail: boot fails naming the URL and why when Prefect is unreachable", async () => {
+    const port = await freePort();
+    const error = await bootFails({ apiUrl: `http://127.0.0.1:${port}/api` });
+    expect(error.message).toContain(`http://127.0.0.1:${port}/api/health`);
+    expect(error.message).toMatch(/ECONNREFUSED/);
+    expect(error.message).toContain("fallback is 'fail'");
+  });
+
+  it('wrong credentials: a clear error naming the URL and 401', async () => {
+    server = await startPrefectTestServer({ auth: { apiKey: 'right-key' } });
+    const error = await bootFails({ apiUrl: server.url, apiKey: 'wrong-key' });
+    expect(error.message).toContain(`${server.url}/work_pools/nestjs`);
+    expect(error.message).toMatch(/answered 401/);
+    expect(error.message).toContain('prefect.apiKey');
+  });
+
+  it('basic auth (self-hosted PREFECT_SERVER_API_AUTH_STRING) is sent on every request', async () => {
+    server = await startPrefectTestServer({ auth: { basic: 'admin:s3cret' } });
+    const booted = await bootPrefectApp(server.url, [Sweep], { authString: 'admin:s3cret' });
+    try {
+      await waitFor(() => server!.flowRuns({ stateType: 'COMPLETED' }).length > 0, 5_000, 'a run with basic auth');
+      expect(server.requests.filter((r) => r.status === 401)).toEqual([]);
+    } finally {
+      await booted.close();
+    }
+  });
+});
