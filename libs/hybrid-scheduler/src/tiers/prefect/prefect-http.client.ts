@@ -134,10 +134,11 @@ export function retryAfterMs(header: string | null): number | undefined {
 }
 
 function describeFetchError(error: unknown): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return 'request timed out';
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ?? cause?.message ?? error.message;
+  // Checked by shape, not instanceof: undici's errors may come from another realm (VM contexts, test runners).
+  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } } | null;
+  if (e && typeof e === 'object') {
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'request timed out';
+    return e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
   }
   return String(error);
 }
