@@ -1,0 +1,134 @@
+/** Flow runs: read, PATCH, filter, set_state, and create_flow_run from a deployment. */
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { HttpError, type RouteContext, type Routes } from '../router.js';
+import { proposeState, writeState, type StateProposal } from '../orchestration.js';
+import { type Store, clone, defaultPolicy, iso } from '../store.js';
+import type { Deployment, FlowRun, FlowRunPolicy } from '../types.js';
+import { limitOf } from './flows.js';
+import { deploymentOr404, flowRunOr404 } from './lookups.js';
+
+/** As GET /flow_runs/{id} shows a run. */
+export const runView = (r: FlowRun): FlowRun => clone(r);
+
+export interface CreateRunOptions {
+  state?: StateProposal | null;
+  name?: string | null;
+  parameters?: Record<string, unknown>;
+  tags?: string[];
+  labels?: Record<string, unknown> | null;
+  idempotency_key?: string | null;
+  empirical_policy?: Partial<FlowRunPolicy>;
+  context?: Record<string, unknown>;
+  work_queue_name?: string | null;
+  job_variables?: Record<string, unknown> | null;
+  enforce_parameter_schema?: boolean | null;
+}
+
+/** POST /deployments/{id}/create_flow_run semantics; `created` false when the idempotency key matched. */
+export function createRunFromDeployment(store: Store, d: Deployment, o: CreateRunOptions): { run: FlowRun; created: boolean } {
+  const flow = store.flows.get(d.flow_id)!;
+  if (o.idempotency_key) {
+    const existing = store.runByIdempotencyKey(flow.id, o.idempotency_key);
+    if (existing) return { run: existing, created: false };
+  }
+  const parameters = { ...d.parameters, ...(o.parameters ?? {}) };
+  if ((o.enforce_parameter_schema ?? d.enforce_parameter_schema) && d.parameter_openapi_schema) {
+    const validate = new Ajv2020({ strict: false }).compile(d.parameter_openapi_schema);
+    if (!validate(parameters)) {
+      throw new HttpError(409, { detail: `Error creating flow run: Validation failed. Failure reason: ${validate.errors?.map((e) => `${e.instancePath} ${e.message}`).join('; ')}` });
+    }
+  }
+  const pool = d.work_pool_name ? store.workPools.get(d.work_pool_name) : undefined;
+  let queue = d.work_queue_id ? store.workQueues.get(d.work_queue_id) : undefined;
+  if (o.work_queue_name && pool) queue = store.queueByName(pool, o.work_queue_name) ?? store.createQueue(pool, { name: o.work_queue_name });
+  const run = store.newFlowRun({
+    flow,
+    deployment: d,
+    pool,
+    queue,
+    name: o.name,
+    parameters,
+    tags: [...new Set([...d.tags, ...(o.tags ?? [])])],
+    labels: { ...d.labels, ...(o.labels ?? {}) },
+    idempotencyKey: o.idempotency_key ?? null,
+    empiricalPolicy: o.empirical_policy,
+    context: o.context,
+    jobVariables: { ...d.job_variables, ...(o.job_variables ?? {}) },
+  });
+  writeState(store, run, o.state ?? { type: 'SCHEDULED', name: 'Scheduled' });
+  return { run, created: true };
+}
+
+function filterRuns(store: Store, body: any): FlowRun[] {
+  const f = body.flow_runs ?? {};
+  const has = (list: unknown[] | null | undefined, v: unknown) => list == null || list.includes(v);
+  const hasNot = (list: unknown[] | null | undefined, v: unknown) => list == null || !list.includes(v);
+  const deploymentIds: string[] | undefined = body.deployments?.id?.any_ ?? undefined;
+  const flowIds: string[] | undefined = body.flows?.id?.any_ ?? undefined;
+  const poolNames: string[] | undefined = body.work_pools?.name?.any_ ?? undefined;
+  let runs = [...store.flowRuns.values()].filter(
+    (r) =>
+      has(f.id?.any_, r.id) &&
+      hasNot(f.id?.not_any_, r.id) &&
+      has(f.name?.any_, r.name) &&
+      has(f.state?.type?.any_, r.state_type) &&
+      hasNot(f.state?.type?.not_any_, r.state_type) &&
+      has(f.state?.name?.any_, r.state_name) &&
+      hasNot(f.state?.name?.not_any_, r.state_name) &&
+      has(f.deployment_id?.any_, r.deployment_id) &&
+      has(f.work_queue_name?.any_, r.work_queue_name) &&
+      has(f.idempotency_key?.any_, r.idempotency_key) &&
+      (f.tags?.all_ == null || (f.tags.all_ as string[]).every((t) => r.tags.includes(t))) &&
+      (f.deployment_id?.is_null_ == null || (r.deployment_id === null) === f.deployment_id.is_null_) &&
+      has(deploymentIds, r.deployment_id) &&
+      has(flowIds, r.flow_id) &&
+      has(poolNames, r.work_pool_name),
+  );
+  const t = (v: string | null) => (v ? Date.parse(v) : -Infinity);
+  const sorts: Record<string, (a: FlowRun, b: FlowRun) => number> = {
+    ID_DESC: (a, b) => b.id.localeCompare(a.id),
+    START_TIME_ASC: (a, b) => t(a.start_time) - t(b.start_time),
+    START_TIME_DESC: (a, b) => t(b.start_time) - t(a.start_time),
+    EXPECTED_START_TIME_ASC: (a, b) => t(a.expected_start_time) - t(b.expected_start_time),
+    EXPECTED_START_TIME_DESC: (a, b) => t(b.expected_start_time) - t(a.expected_start_time),
+    NAME_ASC: (a, b) => a.name.localeCompare(b.name),
+    NAME_DESC: (a, b) => b.name.localeCompare(a.name),
+    NEXT_SCHEDULED_START_TIME_ASC: (a, b) => t(a.next_scheduled_start_time) - t(b.next_scheduled_start_time),
+    END_TIME_DESC: (a, b) => t(b.end_time) - t(a.end_time),
+  };
+  runs.sort(sorts[body.sort ?? 'ID_DESC'] ?? sorts['ID_DESC']);
+  const offset = body.offset ?? 0;
+  runs = runs.slice(offset, offset + limitOf(body));
+  return runs;
+}
+
+export const flowRunRoutes: Routes = {
+  'GET /flow_runs/{id}': ({ store, params }) => ({ status: 200, body: runView(flowRunOr404(store, params['id']!)) }),
+  'PATCH /flow_runs/{id}': ({ store, params, body }) => {
+    const run = flowRunOr404(store, params['id']!);
+    for (const k of ['name', 'flow_version', 'parameters', 'tags', 'infrastructure_pid', 'job_variables'] as const) {
+      if (k in body) (run as any)[k] = body[k] ?? (k === 'job_variables' ? {} : body[k]);
+    }
+    // Pydantic replaces the nested policy: sub-fields not sent fall back to their defaults.
+    if (body.empirical_policy) run.empirical_policy = defaultPolicy(body.empirical_policy);
+    run.updated = iso();
+    return { status: 204 };
+  },
+  'DELETE /flow_runs/{id}': ({ store, params }) => {
+    flowRunOr404(store, params['id']!);
+    store.deleteRun(params['id']!);
+    return { status: 204 };
+  },
+  'POST /flow_runs/filter': ({ store, body }) => ({ status: 200, body: filterRuns(store, body).map(runView) }),
+  'POST /flow_runs/count': ({ store, body }) => ({ status: 200, body: filterRuns(store, { ...body, limit: 200, offset: 0, sort: undefined }).length }),
+  'POST /flow_runs/{id}/set_state': ({ store, params, body }) => {
+    const run = flowRunOr404(store, params['id']!);
+    const { result, written } = proposeState(store, run, body.state, body.force ?? false);
+    return { status: written ? 201 : 200, body: result };
+  },
+  'POST /deployments/{id}/create_flow_run': ({ store, params, body }: RouteContext) => {
+    const d = deploymentOr404(store, params['id']!);
+    const { run, created } = createRunFromDeployment(store, d, body);
+    return { status: created ? 201 : 200, body: runView(run) };
+  },
+};
