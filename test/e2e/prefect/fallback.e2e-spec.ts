@@ -88,7 +88,7 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
   it('wrong credentials: a clear error naming the URL and 401', async () => {
     server = await startPrefectTestServer({ auth: { apiKey: 'right-key' } });
     const error = await bootFails({ apiUrl: server.url, apiKey: 'wrong-key' });
-    expect(error.message).toContain(`${server.url}/work_pools/nestjs`);
+    expect(error.message).toContain(server.url); // /health or the first authenticated call, whichever the server guards
     expect(error.message).toMatch(/answered 401/);
     expect(error.message).toContain('prefect.apiKey');
   });
