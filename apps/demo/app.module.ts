@@ -8,6 +8,9 @@ import { MaintenanceJobs } from './maintenance/maintenance.jobs.js';
 import { SecretInventory } from './maintenance/secret.inventory.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { DataWorkflows } from './workflows/data.workflows.js';
+import { WorkflowsController } from './workflows/workflows.controller.js';
+import { CodeSweepFlow } from './sweep/code-sweep.flow.js';
 
 /**
  * With no environment the demo runs on embedded defaults: internal tier plus the in-memory queue.
@@ -19,7 +22,7 @@ import { HealthController } from './health/health.controller.js';
     TerminusModule,
     HybridSchedulerHealthModule,
   ],
-  controllers: [JobsController, HealthController],
-  providers: [CacheStore, MetricsCollector, SecretInventory, MaintenanceJobs],
+  controllers: [JobsController, WorkflowsController, HealthController],
+  providers: [CacheStore, MetricsCollector, SecretInventory, MaintenanceJobs, DataWorkflows, CodeSweepFlow],
 })
 export class AppModule {}

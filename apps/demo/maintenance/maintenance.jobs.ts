@@ -4,6 +4,7 @@ import { HybridSchedulerHealthIndicator } from 'nestjs-hybrid-scheduler/health';
 import { CacheStore } from './cache.store.js';
 import { MetricsCollector } from './metrics.collector.js';
 import { SecretInventory } from './secret.inventory.js';
+import { TRANSIENT } from '../workflows/workflow.dto.js';
 
 /** The original design's in-process jobs: frequent, fast and tied to this process's lifetime. */
 @Injectable()
@@ -47,5 +48,18 @@ export class MaintenanceJobs {
     const due = this.secrets.due();
     for (const secret of due) ctx.logger.warn(`Secret "${secret.name}" is ${secret.ageDays} days old: rotate it`);
     if (due.length === 0) ctx.logger.log('All secrets are within their rotation period');
+  }
+
+  /** The original design's DLQ processing: report dead-letter counts, retry those that failed transiently. */
+  @InternalTask({ name: 'dlq-processing', every: '5m' })
+  async processDeadLetters(ctx: InternalTaskContext): Promise<void> {
+    const queued = (await this.scheduler.listJobs()).filter((job) => job.tier === 'queue');
+    for (const job of queued) {
+      const letters = await this.scheduler.deadLetters(job.name);
+      if (letters.length === 0) continue;
+      const transient = letters.filter((letter) => letter.error.startsWith(TRANSIENT));
+      for (const letter of transient) await this.scheduler.retryDeadLetter(letter.id);
+      ctx.logger.warn(`${job.name}: ${letters.length} dead letter(s), retried ${transient.length} transient one(s)`);
+    }
   }
 }

@@ -41,7 +41,8 @@ export interface WorkflowContext extends TaskContext {
   /** How many tries the workflow gets in total. */
   maxAttempts: number;
   enqueuedAt: Date;
-  provider: QueueProviderName;
+  /** `internal` when the queue tier was unavailable at boot and the workflow runs in-process (fallback). */
+  provider: QueueProviderName | 'internal';
 }
 
 /** What the queue tier adds to the facade. */

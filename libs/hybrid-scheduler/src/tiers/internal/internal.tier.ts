@@ -15,6 +15,7 @@ import { JobRegistry } from '../../registry/job.registry.js';
 import { TaskRunner } from '../../runner/task.runner.js';
 import { InternalJobTimer, type DueTick } from './internal-job.js';
 import { INTERNAL_TICK_LOCK, type TickLock } from './tick-lock.interface.js';
+import { fallbackContext } from './fallback-context.js';
 
 /**
  * In-process tier: cron (on the `cron` package that @nestjs/schedule uses), fixed intervals and one-shot
@@ -177,10 +178,11 @@ export class InternalTier implements SchedulerTier {
         scheduledAt,
         timeoutMs: options.timeoutMs ?? task.queue?.timeoutMs ?? task.prefect?.timeoutMs,
         signal: this.shutdownController.signal,
-        invoke: (context: TaskContext) =>
-          task.declaredTier === 'internal' && !explicit
-            ? task.handler(context)
-            : task.handler(explicit ? explicit.input : task.fallbackInput, context),
+        invoke: (context: TaskContext) => {
+          if (task.declaredTier === 'internal') return task.handler(context);
+          const input = explicit ? explicit.input : task.fallbackInput;
+          return task.handler(input, fallbackContext(task, context, input));
+        },
       });
       return outcome.status === 'succeeded'
         ? { status: 'completed' }
