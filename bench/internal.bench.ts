@@ -45,7 +45,9 @@ async function firingDelay(): Promise<void> {
   await app.close();
 
   const ours = percentile(delays['InternalTask every'], 50);
-  console.log(`\nFiring delay over ${SECONDS}s, period ${PERIOD_MS}ms (ms after the due time; lower is better)`);
+  console.log(
+    `\nFiring delay over ${SECONDS}s, period ${PERIOD_MS}ms (ms after the due time; lower is better)`,
+  );
   printTable(
     ['timer', 'ticks', 'p50 ms', 'p99 ms', 'last tick ms (drift)', 'p50 vs InternalTask'],
     Object.entries(delays).map(([name, values]) => [
@@ -65,7 +67,11 @@ function makeProviders(decorate: boolean): Type<unknown>[] {
     const cls = { [`Service${i}`]: class {} }[`Service${i}`];
     for (let m = 0; m < 10; m++) {
       const name = `job${m}`;
-      Object.defineProperty(cls.prototype, name, { value: function () {}, writable: true, configurable: true });
+      Object.defineProperty(cls.prototype, name, {
+        value: function () {},
+        writable: true,
+        configurable: true,
+      });
       if (decorate) {
         const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, name)!;
         InternalTask({ name: `s${i}-j${m}`, every: '1h' })(cls.prototype, name, descriptor);
@@ -99,7 +105,12 @@ async function bootTime(): Promise<void> {
     ['app', 'median ms', 'max ms', 'ratio'],
     [
       ['without HybridSchedulerModule', median(without), Math.max(...without), '1.00x'],
-      ['with HybridSchedulerModule (1,000 tasks)', median(withModule), Math.max(...withModule), `${(median(withModule) / median(without)).toFixed(2)}x`],
+      [
+        'with HybridSchedulerModule (1,000 tasks)',
+        median(withModule),
+        Math.max(...withModule),
+        `${(median(withModule) / median(without)).toFixed(2)}x`,
+      ],
     ],
   );
 }

@@ -11,9 +11,13 @@ export function median(values: number[]): number {
 }
 
 export function printTable(headers: string[], rows: Array<Array<string | number>>): void {
-  const cells = [headers, ...rows.map((row) => row.map((cell) => (typeof cell === 'number' ? format(cell) : cell)))];
+  const cells = [
+    headers,
+    ...rows.map((row) => row.map((cell) => (typeof cell === 'number' ? format(cell) : cell))),
+  ];
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => String(row[i]).length)));
-  const line = (row: Array<string | number>) => row.map((cell, i) => String(cell).padEnd(widths[i])).join('  ');
+  const line = (row: Array<string | number>) =>
+    row.map((cell, i) => String(cell).padEnd(widths[i])).join('  ');
   console.log(line(cells[0]));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of cells.slice(1)) console.log(line(row));

@@ -7,8 +7,16 @@ const examples: Array<[string, TaskCharacteristics, TierName]> = [
   ['cache cleanup hourly', { frequency: 'low' }, 'internal'],
   ['DLQ processing every 5 min', { frequency: 'medium', durability: 'ephemeral' }, 'internal'],
   ['secret rotation every 90 days', { frequency: 'low', durability: 'persistent' }, 'queue'],
-  ['database backup daily', { frequency: 'low', durability: 'persistent', infrastructure: 'distributed' }, 'queue'],
-  ['log aggregation hourly', { frequency: 'low', durability: 'persistent', infrastructure: 'distributed' }, 'queue'],
+  [
+    'database backup daily',
+    { frequency: 'low', durability: 'persistent', infrastructure: 'distributed' },
+    'queue',
+  ],
+  [
+    'log aggregation hourly',
+    { frequency: 'low', durability: 'persistent', infrastructure: 'distributed' },
+    'queue',
+  ],
   ['code sweep daily', { frequency: 'low', visibility: 'user-facing' }, 'prefect'],
   ['dependency audit weekly', { frequency: 'low', visibility: 'user-facing' }, 'prefect'],
   ['ML pipeline on demand', { complexity: 'dag' }, 'prefect'],

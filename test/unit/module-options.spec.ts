@@ -15,7 +15,9 @@ describe('module options', () => {
   });
 
   it('picks bullmq when a Redis connection is given', () => {
-    expect(validateModuleOptions({ queue: { bullmq: { connection: 'redis://127.0.0.1:6390' } } }).queue?.provider).toBe('bullmq');
+    expect(
+      validateModuleOptions({ queue: { bullmq: { connection: 'redis://127.0.0.1:6390' } } }).queue?.provider,
+    ).toBe('bullmq');
   });
 
   it('lists every invalid key in one error', () => {
@@ -33,7 +35,15 @@ describe('module options', () => {
     }
     expect(error).toBeInstanceOf(InvalidModuleOptionsError);
     const problems = (error as InvalidModuleOptionsError).problems.join('\n');
-    for (const culprit of ['fallback', 'internal.timeZone', 'internal.shutdownTimeoutMs', 'internal.colour', 'prefect.apiUrl', 'prefect.concurrency', 'queue.provider']) {
+    for (const culprit of [
+      'fallback',
+      'internal.timeZone',
+      'internal.shutdownTimeoutMs',
+      'internal.colour',
+      'prefect.apiUrl',
+      'prefect.concurrency',
+      'queue.provider',
+    ]) {
       expect(problems).toContain(culprit);
     }
     expect(problems).toContain('Mars/Olympus');
@@ -41,7 +51,9 @@ describe('module options', () => {
 
   it('refuses both Prefect credentials at once', () => {
     expect(() =>
-      validateModuleOptions({ prefect: { apiUrl: 'http://localhost:4200/api', apiKey: 'k', authString: 'u:p' } }),
+      validateModuleOptions({
+        prefect: { apiUrl: 'http://localhost:4200/api', apiKey: 'k', authString: 'u:p' },
+      }),
     ).toThrow(/either apiKey .* or authString/);
   });
 

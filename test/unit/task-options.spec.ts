@@ -22,9 +22,16 @@ describe('@InternalTask options', () => {
   it('parses every, cron and at', () => {
     expect(internal({ every: '30s' }).schedule).toEqual({ kind: 'every', everyMs: 30_000 });
     expect(internal({ every: 1500 }).schedule).toEqual({ kind: 'every', everyMs: 1500 });
-    expect(internal({ cron: '0 3 * * *', timeZone: 'Europe/Berlin' }).schedule).toEqual({ kind: 'cron', cron: '0 3 * * *', timeZone: 'Europe/Berlin' });
+    expect(internal({ cron: '0 3 * * *', timeZone: 'Europe/Berlin' }).schedule).toEqual({
+      kind: 'cron',
+      cron: '0 3 * * *',
+      timeZone: 'Europe/Berlin',
+    });
     expect(internal({ cron: '*/5 * * * * *' }).schedule.kind).toBe('cron');
-    expect(internal({ at: '2030-01-01T00:00:00Z' }).schedule).toEqual({ kind: 'at', at: new Date('2030-01-01T00:00:00Z') });
+    expect(internal({ at: '2030-01-01T00:00:00Z' }).schedule).toEqual({
+      kind: 'at',
+      at: new Date('2030-01-01T00:00:00Z'),
+    });
   });
 
   it('defaults the name to Class.method', () => {
@@ -32,7 +39,12 @@ describe('@InternalTask options', () => {
   });
 
   it('rejects an invalid cron naming class, method, option and value', () => {
-    expectError(() => internal({ cron: '61 * * * *' }), /@InternalTask on ReportsService\.nightly\(\)/, /"cron"/, /"61 \* \* \* \*"/);
+    expectError(
+      () => internal({ cron: '61 * * * *' }),
+      /@InternalTask on ReportsService\.nightly\(\)/,
+      /"cron"/,
+      /"61 \* \* \* \*"/,
+    );
     expectError(() => internal({ cron: '* * *' }), /expected 5 fields .* got 3/);
   });
 
@@ -46,7 +58,11 @@ describe('@InternalTask options', () => {
   });
 
   it('rejects an unknown time zone', () => {
-    expectError(() => internal({ cron: '0 3 * * *', timeZone: 'Europe/Atlantis' }), /"timeZone"/, /Europe\/Atlantis/);
+    expectError(
+      () => internal({ cron: '0 3 * * *', timeZone: 'Europe/Atlantis' }),
+      /"timeZone"/,
+      /Europe\/Atlantis/,
+    );
   });
 
   it('rejects unknown options and bad values', () => {
@@ -55,15 +71,28 @@ describe('@InternalTask options', () => {
     expectError(() => internal({ every: 1000, timeoutMs: 0 }), /"timeoutMs"/);
     expectError(() => internal({ at: 'next tuesday' }), /"at"/);
     expectError(() => internal({ every: 1000, name: 'has spaces' }), /"name"/);
-    expectError(() => internal({ every: 1000, characteristics: { frequency: 'often' } }), /characteristics\.frequency/);
+    expectError(
+      () => internal({ every: 1000, characteristics: { frequency: 'often' } }),
+      /characteristics\.frequency/,
+    );
   });
 });
 
 describe('@QueuedWorkflow and @PrefectDeployment options', () => {
   it('rejects attempts < 1 and unknown providers naming the method', () => {
-    expectError(() => queuedWorkflowDefinition({ attempts: 0 }, loc, handler), /@QueuedWorkflow on ReportsService\.nightly\(\)/, /"attempts"/);
-    expectError(() => queuedWorkflowDefinition({ provider: 'kafka' as 'memory' }, loc, handler), /"provider"/);
-    expectError(() => queuedWorkflowDefinition({ backoff: { type: 'linear' as 'fixed', delayMs: 10 } }, loc, handler), /backoff\.type/);
+    expectError(
+      () => queuedWorkflowDefinition({ attempts: 0 }, loc, handler),
+      /@QueuedWorkflow on ReportsService\.nightly\(\)/,
+      /"attempts"/,
+    );
+    expectError(
+      () => queuedWorkflowDefinition({ provider: 'kafka' as 'memory' }, loc, handler),
+      /"provider"/,
+    );
+    expectError(
+      () => queuedWorkflowDefinition({ backoff: { type: 'linear' as 'fixed', delayMs: 10 } }, loc, handler),
+      /backoff\.type/,
+    );
     expectError(() => queuedWorkflowDefinition({ cron: 'every day' }, loc, handler), /"cron"/);
   });
 
@@ -72,16 +101,30 @@ describe('@QueuedWorkflow and @PrefectDeployment options', () => {
   });
 
   it('names Prefect deployments <flow>/<name> and validates Prefect names', () => {
-    expect(prefectDeploymentDefinition({ flow: 'daily-code-sweep', name: 'prod', cron: '0 2 * * *' }, loc, handler).name).toBe('daily-code-sweep/prod');
+    expect(
+      prefectDeploymentDefinition({ flow: 'daily-code-sweep', name: 'prod', cron: '0 2 * * *' }, loc, handler)
+        .name,
+    ).toBe('daily-code-sweep/prod');
     expect(prefectDeploymentDefinition({}, loc, handler).name).toBe('nightly/default');
-    expectError(() => prefectDeploymentDefinition({ flow: 'a/b' }, loc, handler), /"flow"/, /without \/ % & > </);
+    expectError(
+      () => prefectDeploymentDefinition({ flow: 'a/b' }, loc, handler),
+      /"flow"/,
+      /without \/ % & > </,
+    );
     expectError(() => prefectDeploymentDefinition({ rrule: 'every monday' }, loc, handler), /"rrule"/);
   });
 });
 
 describe('parseDuration', () => {
   it.each([
-    ['500ms', 500], ['30s', 30_000], ['5m', 300_000], ['2h', 7_200_000], ['1d', 86_400_000], ['1.5s', 1500], [250, 250], ['250', 250],
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['2h', 7_200_000],
+    ['1d', 86_400_000],
+    ['1.5s', 1500],
+    [250, 250],
+    ['250', 250],
   ])('%p → %p', (input, ms) => expect(parseDuration(input)).toBe(ms));
   it('returns undefined for garbage', () => expect(parseDuration('soon')).toBeUndefined());
 });

@@ -32,9 +32,15 @@ const lifecycle = (tiers: SchedulerTier[]) =>
 describe('TiersLifecycle', () => {
   it('stops the tiers that started when another fails, and names the failed tier', async () => {
     const log: string[] = [];
-    const subject = lifecycle([recordingTier('internal', log), recordingTier('queue', log, true), recordingTier('prefect', log)]);
+    const subject = lifecycle([
+      recordingTier('internal', log),
+      recordingTier('queue', log, true),
+      recordingTier('prefect', log),
+    ]);
     await subject.onModuleInit();
-    await expect(subject.onApplicationBootstrap()).rejects.toThrow(/The queue tier failed to start: queue engine refused the connection/);
+    await expect(subject.onApplicationBootstrap()).rejects.toThrow(
+      /The queue tier failed to start: queue engine refused the connection/,
+    );
     expect(log).toEqual(expect.arrayContaining(['start internal', 'start queue', 'start prefect']));
     // The two that started are rolled back, outermost first; the failed one is not stopped.
     expect(log.filter((l) => !l.startsWith('start'))).toEqual([
@@ -47,15 +53,26 @@ describe('TiersLifecycle', () => {
 
   it('shuts down in the order prefect, queue, internal', async () => {
     const log: string[] = [];
-    const subject = lifecycle([recordingTier('internal', log), recordingTier('queue', log), recordingTier('prefect', log)]);
+    const subject = lifecycle([
+      recordingTier('internal', log),
+      recordingTier('queue', log),
+      recordingTier('prefect', log),
+    ]);
     await subject.onModuleInit();
     await subject.onApplicationBootstrap();
     log.length = 0;
     await subject.beforeApplicationShutdown();
     await subject.onApplicationShutdown();
     expect(log).toEqual([
-      'stopTriggers prefect', 'stopTriggers queue', 'stopTriggers internal',
-      'stopTriggers prefect', 'shutdown prefect', 'stopTriggers queue', 'shutdown queue', 'stopTriggers internal', 'shutdown internal',
+      'stopTriggers prefect',
+      'stopTriggers queue',
+      'stopTriggers internal',
+      'stopTriggers prefect',
+      'shutdown prefect',
+      'stopTriggers queue',
+      'shutdown queue',
+      'stopTriggers internal',
+      'shutdown internal',
     ]);
   });
 });

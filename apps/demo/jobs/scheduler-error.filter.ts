@@ -14,13 +14,19 @@ import {
 export class SchedulerErrorFilter implements ExceptionFilter {
   catch(error: HybridSchedulerError, host: ArgumentsHost): void {
     const status =
-      error instanceof JobNotFoundError || error instanceof WorkflowNotFoundError || error instanceof DeploymentNotFoundError
+      error instanceof JobNotFoundError ||
+      error instanceof WorkflowNotFoundError ||
+      error instanceof DeploymentNotFoundError
         ? HttpStatus.NOT_FOUND
         : error instanceof PayloadValidationError
           ? HttpStatus.BAD_REQUEST
           : error instanceof TierUnavailableError
             ? HttpStatus.SERVICE_UNAVAILABLE
             : HttpStatus.INTERNAL_SERVER_ERROR;
-    host.switchToHttp().getResponse<Response>().status(status).json({ statusCode: status, error: error.name, message: error.message });
+    host
+      .switchToHttp()
+      .getResponse<Response>()
+      .status(status)
+      .json({ statusCode: status, error: error.name, message: error.message });
   }
 }

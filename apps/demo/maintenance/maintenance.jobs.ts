@@ -34,7 +34,9 @@ export class MaintenanceJobs {
   @InternalTask({ name: 'metrics-collection', every: '1m' })
   async collectMetrics(): Promise<void> {
     const snapshot = this.metrics.sample(await this.scheduler.listJobs());
-    this.logger.debug(`rss=${snapshot.rssMb}MB loop p99=${snapshot.eventLoopDelayP99Ms}ms jobs=${snapshot.jobs.total}`);
+    this.logger.debug(
+      `rss=${snapshot.rssMb}MB loop p99=${snapshot.eventLoopDelayP99Ms}ms jobs=${snapshot.jobs.total}`,
+    );
   }
 
   @InternalTask({ name: 'cache-cleanup', cron: '0 * * * *' })
@@ -46,7 +48,8 @@ export class MaintenanceJobs {
   @InternalTask({ name: 'secret-rotation-check', cron: '0 3 * * *', catchUp: 'once' })
   checkSecrets(ctx: InternalTaskContext): void {
     const due = this.secrets.due();
-    for (const secret of due) ctx.logger.warn(`Secret "${secret.name}" is ${secret.ageDays} days old: rotate it`);
+    for (const secret of due)
+      ctx.logger.warn(`Secret "${secret.name}" is ${secret.ageDays} days old: rotate it`);
     if (due.length === 0) ctx.logger.log('All secrets are within their rotation period');
   }
 
@@ -59,7 +62,9 @@ export class MaintenanceJobs {
       if (letters.length === 0) continue;
       const transient = letters.filter((letter) => letter.error.startsWith(TRANSIENT));
       for (const letter of transient) await this.scheduler.retryDeadLetter(letter.id);
-      ctx.logger.warn(`${job.name}: ${letters.length} dead letter(s), retried ${transient.length} transient one(s)`);
+      ctx.logger.warn(
+        `${job.name}: ${letters.length} dead letter(s), retried ${transient.length} transient one(s)`,
+      );
     }
   }
 }

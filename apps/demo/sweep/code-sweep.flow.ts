@@ -38,7 +38,9 @@ export class CodeSweepFlow {
   async sweep(params: SweepParams, ctx: FlowRunContext): Promise<SweepReport> {
     const report: SweepReport = { files: 0, lines: 0, markers: 0 };
     await this.walk(resolve(params.root ?? 'apps'), params.depth ?? 2, report, ctx.signal);
-    ctx.logger.log(`Swept ${report.files} files, ${report.lines} lines, ${report.markers} TODO/FIXME/HACK markers`);
+    ctx.logger.log(
+      `Swept ${report.files} files, ${report.lines} lines, ${report.markers} TODO/FIXME/HACK markers`,
+    );
     return report;
   }
 
@@ -46,7 +48,8 @@ export class CodeSweepFlow {
     for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       signal.throwIfAborted();
       const path = join(dir, entry.name);
-      if (entry.isDirectory() && depth > 0 && entry.name !== 'node_modules') await this.walk(path, depth - 1, report, signal);
+      if (entry.isDirectory() && depth > 0 && entry.name !== 'node_modules')
+        await this.walk(path, depth - 1, report, signal);
       else if (entry.isFile() && /\.(ts|js)$/.test(entry.name)) {
         const lines = (await readFile(path, 'utf8')).split('\n');
         report.files++;

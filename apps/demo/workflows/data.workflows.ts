@@ -17,15 +17,25 @@ export class DataWorkflows {
     characteristics: { durability: 'persistent', infrastructure: 'distributed' },
   })
   async backup(payload: BackupRequest, ctx: WorkflowContext): Promise<{ checksum: string }> {
-    const checksum = createHash('sha256').update(`${payload.databases.join(',')}@${ctx.scheduledAt.toISOString()}`).digest('hex');
-    ctx.logger.log(`Backed up ${payload.databases.join(', ')} (attempt ${ctx.attempt}/${ctx.maxAttempts}), checksum ${checksum.slice(0, 12)}`);
+    const checksum = createHash('sha256')
+      .update(`${payload.databases.join(',')}@${ctx.scheduledAt.toISOString()}`)
+      .digest('hex');
+    ctx.logger.log(
+      `Backed up ${payload.databases.join(', ')} (attempt ${ctx.attempt}/${ctx.maxAttempts}), checksum ${checksum.slice(0, 12)}`,
+    );
     return { checksum };
   }
 
   /** On demand: POST /workflows/report-export { "report": "sales", "format": "csv" }. */
-  @QueuedWorkflow({ name: 'report-export', attempts: 3, backoff: { type: 'fixed', delayMs: 500 }, payload: ReportExportRequest })
+  @QueuedWorkflow({
+    name: 'report-export',
+    attempts: 3,
+    backoff: { type: 'fixed', delayMs: 500 },
+    payload: ReportExportRequest,
+  })
   async exportReport(payload: ReportExportRequest, ctx: WorkflowContext): Promise<void> {
-    if (payload.simulateOutage) throw new Error(`${TRANSIENT} report store unavailable (attempt ${ctx.attempt})`);
+    if (payload.simulateOutage)
+      throw new Error(`${TRANSIENT} report store unavailable (attempt ${ctx.attempt})`);
     ctx.logger.log(`Exported report "${payload.report}" as ${payload.format}`);
   }
 }

@@ -10,7 +10,8 @@ describe('demo app on embedded defaults', () => {
 
   beforeAll(async () => {
     for (const key of Object.keys(process.env)) {
-      if (key.startsWith('HYBRID_SCHEDULER_') || key === 'REDIS_URL' || key.startsWith('PREFECT_')) delete process.env[key];
+      if (key.startsWith('HYBRID_SCHEDULER_') || key === 'REDIS_URL' || key.startsWith('PREFECT_'))
+        delete process.env[key];
     }
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ logger: false });
@@ -24,17 +25,30 @@ describe('demo app on embedded defaults', () => {
   it('lists the maintenance jobs', async () => {
     const { body } = await request(app.getHttpServer()).get('/jobs').expect(200);
     const ids = (body as Array<{ id: string }>).map((job) => job.id);
-    expect(ids).toEqual(expect.arrayContaining(['internal:health-check', 'internal:metrics-collection', 'internal:cache-cleanup', 'internal:secret-rotation-check']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'internal:health-check',
+        'internal:metrics-collection',
+        'internal:cache-cleanup',
+        'internal:secret-rotation-check',
+      ]),
+    );
   });
 
   it('triggers, pauses and resumes a job over HTTP', async () => {
     const server = app.getHttpServer();
-    await request(server).post('/jobs/internal%3Ametrics-collection/trigger').expect(200, { jobId: 'internal:metrics-collection', status: 'completed' });
+    await request(server)
+      .post('/jobs/internal%3Ametrics-collection/trigger')
+      .expect(200, { jobId: 'internal:metrics-collection', status: 'completed' });
     const metrics = await request(server).get('/jobs/metrics').expect(200);
     expect(metrics.body.jobs.total).toBeGreaterThanOrEqual(4);
     expect(metrics.body.rssMb).toBeGreaterThan(0);
-    expect((await request(server).post('/jobs/internal%3Acache-cleanup/pause').expect(200)).body.paused).toBe(true);
-    expect((await request(server).post('/jobs/internal%3Acache-cleanup/resume').expect(200)).body.paused).toBe(false);
+    expect((await request(server).post('/jobs/internal%3Acache-cleanup/pause').expect(200)).body.paused).toBe(
+      true,
+    );
+    expect(
+      (await request(server).post('/jobs/internal%3Acache-cleanup/resume').expect(200)).body.paused,
+    ).toBe(false);
   });
 
   it('answers 404 with the typed error for an unknown job', async () => {

@@ -1,5 +1,10 @@
 import { Injectable, Module } from '@nestjs/common';
-import { HybridScheduler, HybridSchedulerModule, InternalTask, JobNotFoundError } from 'nestjs-hybrid-scheduler';
+import {
+  HybridScheduler,
+  HybridSchedulerModule,
+  InternalTask,
+  JobNotFoundError,
+} from 'nestjs-hybrid-scheduler';
 import { bootApp, sleep, waitFor, type BootedApp } from '../../support/nest-app.js';
 
 @Injectable()
@@ -34,7 +39,11 @@ describe('internal tier: control through HybridScheduler', () => {
 
   it('lists jobs with their state', async () => {
     const list = await booted.scheduler.listJobs();
-    expect(list.map((j) => j.id).sort()).toEqual(['internal:catchup', 'internal:manual', 'internal:pausable']);
+    expect(list.map((j) => j.id).sort()).toEqual([
+      'internal:catchup',
+      'internal:manual',
+      'internal:pausable',
+    ]);
     const manual = list.find((j) => j.id === 'internal:manual')!;
     expect(manual).toMatchObject({
       tier: 'internal',
@@ -94,12 +103,16 @@ describe('internal tier: control through HybridScheduler', () => {
     ]) {
       await expect(call()).rejects.toThrow(JobNotFoundError);
     }
-    await expect(booted.scheduler.trigger('internal:nope')).rejects.toThrow(/No job with id "internal:nope".*internal:pausable/);
+    await expect(booted.scheduler.trigger('internal:nope')).rejects.toThrow(
+      /No job with id "internal:nope".*internal:pausable/,
+    );
   });
 
   it('adds and removes dynamic tasks validated like the decorator', async () => {
     const seen: string[] = [];
-    const id = booted.scheduler.scheduleInternalTask('dynamic-report', (ctx) => seen.push(ctx.jobId), { every: 50 });
+    const id = booted.scheduler.scheduleInternalTask('dynamic-report', (ctx) => seen.push(ctx.jobId), {
+      every: 50,
+    });
     expect(id).toBe('internal:dynamic-report');
     await waitFor(() => seen.length >= 2, 1_000, 'dynamic runs');
     expect((await booted.scheduler.getJob(id)).source).toBe('dynamic.dynamic-report');
@@ -109,8 +122,12 @@ describe('internal tier: control through HybridScheduler', () => {
     expect(seen.length).toBe(count);
     await expect(booted.scheduler.getJob(id)).rejects.toThrow(JobNotFoundError);
 
-    expect(() => booted.scheduler.scheduleInternalTask('bad', () => undefined, { cron: 'whenever' })).toThrow(/"cron" = "whenever"/);
-    expect(() => booted.scheduler.scheduleInternalTask('pausable', () => undefined, { every: 10 })).toThrow(/Duplicate job id "internal:pausable"/);
+    expect(() => booted.scheduler.scheduleInternalTask('bad', () => undefined, { cron: 'whenever' })).toThrow(
+      /"cron" = "whenever"/,
+    );
+    expect(() => booted.scheduler.scheduleInternalTask('pausable', () => undefined, { every: 10 })).toThrow(
+      /Duplicate job id "internal:pausable"/,
+    );
   });
 
   it('classifies characteristics through the facade', () => {

@@ -53,7 +53,10 @@ describe('internal tier: lifecycle and boot errors', () => {
         aborted = true;
       }
     }
-    @Module({ imports: [HybridSchedulerModule.forRoot({ internal: { shutdownTimeoutMs: 100 } })], providers: [Stuck] })
+    @Module({
+      imports: [HybridSchedulerModule.forRoot({ internal: { shutdownTimeoutMs: 100 } })],
+      providers: [Stuck],
+    })
     class AppModule {}
     const booted = await bootApp(AppModule);
     await waitFor(() => booted.eventsOf('internal:stuck', 'started').length > 0, 1_000, 'start');
@@ -74,14 +77,17 @@ describe('internal tier: lifecycle and boot errors', () => {
     }
     @Module({ imports: [HybridSchedulerModule.forRoot()] })
     class FeatureModule {}
-    @Module({ imports: [HybridSchedulerModule.forRoot({ internal: { timeZone: 'UTC' } }), FeatureModule], providers: [Counter] })
+    @Module({
+      imports: [HybridSchedulerModule.forRoot({ internal: { timeZone: 'UTC' } }), FeatureModule],
+      providers: [Counter],
+    })
     class AppModule {}
     const booted = await bootApp(AppModule);
     await sleep(530);
     await booted.close();
     expect(runs).toBeGreaterThanOrEqual(4);
     expect(runs).toBeLessThanOrEqual(6);
-    expect((booted.events.filter((e) => e.type === 'started')).length).toBe(runs);
+    expect(booted.events.filter((e) => e.type === 'started').length).toBe(runs);
   });
 
   it('refuses to boot on duplicate task names, naming both places', async () => {
@@ -98,7 +104,9 @@ describe('internal tier: lifecycle and boot errors', () => {
     @Module({ imports: [HybridSchedulerModule.forRoot()], providers: [A, B] })
     class AppModule {}
     await expect(bootFails(AppModule)).rejects.toThrow(DuplicateTaskError);
-    await expect(bootFails(AppModule)).rejects.toThrow(/Duplicate internal task name "cleanup": declared on A\.one\(\) and on B\.two\(\)/);
+    await expect(bootFails(AppModule)).rejects.toThrow(
+      /Duplicate internal task name "cleanup": declared on A\.one\(\) and on B\.two\(\)/,
+    );
   });
 
   it('refuses decorators on request-scoped providers', async () => {
@@ -110,7 +118,9 @@ describe('internal tier: lifecycle and boot errors', () => {
     @Module({ imports: [HybridSchedulerModule.forRoot()], providers: [PerRequest] })
     class AppModule {}
     await expect(bootFails(AppModule)).rejects.toThrow(InvalidTaskOptionsError);
-    await expect(bootFails(AppModule)).rejects.toThrow(/@InternalTask on PerRequest\.tick\(\) cannot be used: PerRequest is request-scoped/);
+    await expect(bootFails(AppModule)).rejects.toThrow(
+      /@InternalTask on PerRequest\.tick\(\) cannot be used: PerRequest is request-scoped/,
+    );
   });
 
   it('refuses a bad cron at boot naming class, method, option and value', async () => {
@@ -121,20 +131,28 @@ describe('internal tier: lifecycle and boot errors', () => {
     }
     @Module({ imports: [HybridSchedulerModule.forRoot()], providers: [Broken] })
     class AppModule {}
-    await expect(bootFails(AppModule)).rejects.toThrow(/@InternalTask on Broken\.nightly\(\): option "cron" = "0 25 \* \* \*" is invalid/);
+    await expect(bootFails(AppModule)).rejects.toThrow(
+      /@InternalTask on Broken\.nightly\(\): option "cron" = "0 25 \* \* \*" is invalid/,
+    );
   });
 
   it('refuses invalid module options, listing them all, through forRootAsync too', async () => {
     @Module({
       imports: [
         HybridSchedulerModule.forRootAsync({
-          useFactory: async () => ({ fallback: 'maybe', internal: { timeZone: 'Nowhere/Land' } }) as unknown as HybridSchedulerModuleOptions,
+          useFactory: async () =>
+            ({
+              fallback: 'maybe',
+              internal: { timeZone: 'Nowhere/Land' },
+            }) as unknown as HybridSchedulerModuleOptions,
         }),
       ],
     })
     class AppModule {}
     await expect(bootFails(AppModule)).rejects.toThrow(InvalidModuleOptionsError);
-    await expect(bootFails(AppModule)).rejects.toThrow(/internal\.timeZone must be an IANA time zone[\s\S]*fallback must be one of/);
+    await expect(bootFails(AppModule)).rejects.toThrow(
+      /internal\.timeZone must be an IANA time zone[\s\S]*fallback must be one of/,
+    );
   });
 
   it("routes a queued workflow to the internal tier with a warning when the queue tier is off (fallback 'degrade')", async () => {
@@ -155,7 +173,11 @@ describe('internal tier: lifecycle and boot errors', () => {
     expect(payloads[0]).toEqual({ scope: 'all' });
     const result = await booted.scheduler.enqueueWorkflow('rollup', { scope: 'one' });
     expect(result.provider).toBe('internal');
-    await waitFor(() => payloads.some((p) => (p as { scope: string }).scope === 'one'), 1_000, 'the enqueued fallback run');
+    await waitFor(
+      () => payloads.some((p) => (p as { scope: string }).scope === 'one'),
+      1_000,
+      'the enqueued fallback run',
+    );
     await booted.close();
   });
 
@@ -165,9 +187,14 @@ describe('internal tier: lifecycle and boot errors', () => {
       @QueuedWorkflow({ name: 'rollup' })
       rollup() {}
     }
-    @Module({ imports: [HybridSchedulerModule.forRoot({ queue: { enabled: false }, fallback: 'fail' })], providers: [Reports] })
+    @Module({
+      imports: [HybridSchedulerModule.forRoot({ queue: { enabled: false }, fallback: 'fail' })],
+      providers: [Reports],
+    })
     class AppModule {}
     await expect(bootFails(AppModule)).rejects.toThrow(TierUnavailableError);
-    await expect(bootFails(AppModule)).rejects.toThrow(/"rollup" is declared for the queue tier, which is not available/);
+    await expect(bootFails(AppModule)).rejects.toThrow(
+      /"rollup" is declared for the queue tier, which is not available/,
+    );
   });
 });

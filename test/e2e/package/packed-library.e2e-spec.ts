@@ -23,24 +23,54 @@ describe('the packed library in a fresh Nest app', () => {
   it('installs, compiles and runs a decorated task', () => {
     run('npm', ['pack', '--silent', '--pack-destination', dir], join(root, 'libs', 'hybrid-scheduler'));
     const tarball = readdirSync(dir).find((file) => file.endsWith('.tgz'))!;
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'packed-app', private: true, type: 'module' }));
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'packed-app', private: true, type: 'module' }),
+    );
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          target: 'ES2023', module: 'NodeNext', moduleResolution: 'NodeNext', experimentalDecorators: true,
-          emitDecoratorMetadata: true, strict: true, skipLibCheck: true, rootDir: 'src', outDir: 'dist',
+          target: 'ES2023',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          experimentalDecorators: true,
+          emitDecoratorMetadata: true,
+          strict: true,
+          skipLibCheck: true,
+          rootDir: 'src',
+          outDir: 'dist',
         },
         include: ['src'],
       }),
     );
     run('mkdir', ['-p', 'src'], dir);
     copyFileSync(join(root, 'test', 'fixtures', 'packed-app', 'main.ts.txt'), join(dir, 'src', 'main.ts'));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `./${tarball}`,
-      '@nestjs/common@^12', '@nestjs/core@^12', '@nestjs/terminus@^12', 'reflect-metadata', 'rxjs', 'class-validator', 'class-transformer'], dir);
+    run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        `./${tarball}`,
+        '@nestjs/common@^12',
+        '@nestjs/core@^12',
+        '@nestjs/terminus@^12',
+        'reflect-metadata',
+        'rxjs',
+        'class-validator',
+        'class-transformer',
+      ],
+      dir,
+    );
     run(join(bin, 'tsc'), ['-p', 'tsconfig.json'], dir);
     const output = run(join(bin, 'node'), ['dist/main.js'], dir).trim().split('\n').pop()!;
-    const result = JSON.parse(output) as { runs: number; jobs: string[]; health: Record<string, { status: string }> };
+    const result = JSON.parse(output) as {
+      runs: number;
+      jobs: string[];
+      health: Record<string, { status: string }>;
+    };
     expect(result.jobs).toEqual(['internal:packed']);
     expect(result.runs).toBeGreaterThanOrEqual(4);
     expect(result.health['scheduler-internal'].status).toBe('up');

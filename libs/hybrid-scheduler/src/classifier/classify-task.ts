@@ -14,7 +14,11 @@ export const FALLBACK_CHAIN: Record<TierName, TierName[]> = {
  */
 export function classifyTask(characteristics: TaskCharacteristics): Classification {
   const c = characteristics;
-  const pick = (tier: TierName, reasons: string[]): Classification => ({ tier, reasons, fallbacks: FALLBACK_CHAIN[tier] });
+  const pick = (tier: TierName, reasons: string[]): Classification => ({
+    tier,
+    reasons,
+    fallbacks: FALLBACK_CHAIN[tier],
+  });
 
   if (c.frequency === 'high') {
     const reasons = ['Runs more often than once a minute, which only the in-process tier handles well.'];

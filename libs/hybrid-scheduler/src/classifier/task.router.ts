@@ -29,13 +29,16 @@ export class TaskRouter {
     const characteristics = { frequency: inferFrequency(task.schedule), ...task.characteristics };
     const suggestion = classifyTask(characteristics);
     if (Object.keys(task.characteristics).length > 0 && suggestion.tier !== task.declaredTier) {
-      this.logger.warn(CLASSIFIER_CONTRADICTION(task.name, task.declaredTier, suggestion.tier, suggestion.reasons));
+      this.logger.warn(
+        CLASSIFIER_CONTRADICTION(task.name, task.declaredTier, suggestion.tier, suggestion.reasons),
+      );
     }
     const declared = availability[task.declaredTier];
     if (declared?.available) return { task, tier: task.declaredTier };
 
     const reason = declared?.reason ?? `the ${task.declaredTier} tier is not configured`;
-    if (fallback === 'fail') throw new TierUnavailableError(TIER_UNAVAILABLE_FAIL(task.name, task.declaredTier, reason));
+    if (fallback === 'fail')
+      throw new TierUnavailableError(TIER_UNAVAILABLE_FAIL(task.name, task.declaredTier, reason));
     const next = FALLBACK_CHAIN[task.declaredTier].find((tier) => availability[tier]?.available);
     if (!next) throw new TierUnavailableError(TIER_UNAVAILABLE_FAIL(task.name, task.declaredTier, reason));
     if (task.schedule.kind === 'rrule' && next === 'internal') {

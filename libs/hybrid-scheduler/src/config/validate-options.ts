@@ -17,10 +17,15 @@ const flatten = (errors: ValidationError[], path = ''): string[] =>
 export function validateModuleOptions(raw: HybridSchedulerModuleOptions | undefined): ResolvedModuleOptions {
   const options = raw ?? {};
   const problems = flatten(
-    validateSync(plainToInstance(ModuleOptionsSchema, options), { whitelist: true, forbidNonWhitelisted: true }),
+    validateSync(plainToInstance(ModuleOptionsSchema, options), {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+    }),
   );
   if (options.prefect?.apiKey && options.prefect.authString) {
-    problems.push('prefect: give either apiKey (Prefect Cloud) or authString (self-hosted basic auth), not both');
+    problems.push(
+      'prefect: give either apiKey (Prefect Cloud) or authString (self-hosted basic auth), not both',
+    );
   }
   if (options.queue?.provider === 'bullmq' && !options.queue.bullmq) {
     problems.push("queue.bullmq: required when queue.provider is 'bullmq' (set queue.bullmq.connection)");
@@ -42,7 +47,8 @@ export function validateModuleOptions(raw: HybridSchedulerModuleOptions | undefi
         ? undefined
         : {
             ...queue,
-            provider: queue?.provider ?? (queue?.bullmq ? 'bullmq' : queue?.cloudTasks ? 'cloud-tasks' : 'memory'),
+            provider:
+              queue?.provider ?? (queue?.bullmq ? 'bullmq' : queue?.cloudTasks ? 'cloud-tasks' : 'memory'),
             roles: queue?.roles ?? ['producer', 'worker'],
             shutdownTimeoutMs: queue?.shutdownTimeoutMs ?? 30_000,
           },

@@ -3,8 +3,19 @@ import { parseSchedule } from '../schedule/schedule.parser.js';
 import { OptionChecker, TASK_NAME, TASK_NAME_RULE } from './option-checks.js';
 
 const KEYS = [
-  'name', 'every', 'cron', 'at', 'timeZone', 'overlap', 'catchUp', 'jitterMs', 'initialDelayMs',
-  'runOnStart', 'timeoutMs', 'singleton', 'characteristics',
+  'name',
+  'every',
+  'cron',
+  'at',
+  'timeZone',
+  'overlap',
+  'catchUp',
+  'jitterMs',
+  'initialDelayMs',
+  'runOnStart',
+  'timeoutMs',
+  'singleton',
+  'characteristics',
 ] as const;
 
 /** Validates `@InternalTask` options (or a dynamic task's) and builds its definition. */
@@ -17,7 +28,14 @@ export function internalTaskDefinition(
   const check = new OptionChecker('InternalTask', loc, options);
   check.knownKeys(KEYS);
   const name = check.name('name', TASK_NAME, TASK_NAME_RULE) ?? `${loc.className}.${loc.methodName}`;
-  const schedule = parseSchedule('InternalTask', loc, options, ['every', 'cron', 'at'], true, defaultTimeZone);
+  const schedule = parseSchedule(
+    'InternalTask',
+    loc,
+    options,
+    ['every', 'cron', 'at'],
+    true,
+    defaultTimeZone,
+  );
   check.oneOf('overlap', ['skip', 'allow']);
   check.oneOf('catchUp', ['skip', 'once']);
   check.integer('jitterMs', 0);

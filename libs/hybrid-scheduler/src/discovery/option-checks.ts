@@ -21,7 +21,8 @@ export class OptionChecker {
   /** Rejects option names the decorator does not know (a typo such as `crom` must not pass silently). */
   knownKeys(keys: readonly string[]): void {
     for (const key of Object.keys(this.options)) {
-      if (!keys.includes(key)) this.fail(key, this.value(key), `unknown option; known options: ${keys.join(', ')}`);
+      if (!keys.includes(key))
+        this.fail(key, this.value(key), `unknown option; known options: ${keys.join(', ')}`);
     }
   }
 
@@ -29,7 +30,11 @@ export class OptionChecker {
     const value = this.value(option);
     if (value === undefined) return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.fail(option, value, `expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`);
+      this.fail(
+        option,
+        value,
+        `expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`,
+      );
     }
     return value as number;
   }
@@ -37,7 +42,8 @@ export class OptionChecker {
   oneOf<T extends string>(option: string, allowed: readonly T[]): T | undefined {
     const value = this.value(option);
     if (value === undefined) return undefined;
-    if (!allowed.includes(value as T)) this.fail(option, value, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
+    if (!allowed.includes(value as T))
+      this.fail(option, value, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
     return value as T;
   }
 
@@ -58,7 +64,8 @@ export class OptionChecker {
   characteristics(): TaskCharacteristics {
     const value = this.value('characteristics');
     if (value === undefined) return {};
-    if (typeof value !== 'object' || value === null) this.fail('characteristics', value, 'expected an object');
+    if (typeof value !== 'object' || value === null)
+      this.fail('characteristics', value, 'expected an object');
     const allowed: Record<keyof TaskCharacteristics, readonly string[]> = {
       frequency: ['high', 'medium', 'low'],
       visibility: ['internal', 'user-facing'],
@@ -68,9 +75,18 @@ export class OptionChecker {
     };
     for (const [key, given] of Object.entries(value as object)) {
       const options = allowed[key as keyof TaskCharacteristics];
-      if (!options) this.fail(`characteristics.${key}`, given, `unknown characteristic; known: ${Object.keys(allowed).join(', ')}`);
+      if (!options)
+        this.fail(
+          `characteristics.${key}`,
+          given,
+          `unknown characteristic; known: ${Object.keys(allowed).join(', ')}`,
+        );
       if (!options.includes(given as string)) {
-        this.fail(`characteristics.${key}`, given, `expected one of ${options.map((o) => `'${o}'`).join(', ')}`);
+        this.fail(
+          `characteristics.${key}`,
+          given,
+          `expected one of ${options.map((o) => `'${o}'`).join(', ')}`,
+        );
       }
     }
     return value as TaskCharacteristics;
@@ -79,4 +95,5 @@ export class OptionChecker {
 
 /** Job names become ids, Redis keys, Cloud Tasks ids and Prefect names: keep them to a safe alphabet. */
 export const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-export const TASK_NAME_RULE = 'expected 1–128 characters: letters, digits, ".", "_" or "-", starting with a letter or digit';
+export const TASK_NAME_RULE =
+  'expected 1–128 characters: letters, digits, ".", "_" or "-", starting with a letter or digit';

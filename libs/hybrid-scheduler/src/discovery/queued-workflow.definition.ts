@@ -1,10 +1,28 @@
-import type { QueuedWorkflowOptions, TaskDefinition, TaskHandler, TaskLocation } from '../interfaces/index.js';
+import type {
+  QueuedWorkflowOptions,
+  TaskDefinition,
+  TaskHandler,
+  TaskLocation,
+} from '../interfaces/index.js';
 import { parseSchedule } from '../schedule/schedule.parser.js';
 import { OptionChecker, TASK_NAME, TASK_NAME_RULE } from './option-checks.js';
 
 const KEYS = [
-  'name', 'provider', 'every', 'cron', 'timeZone', 'attempts', 'backoff', 'concurrency', 'rateLimit',
-  'timeoutMs', 'payload', 'deadLetter', 'catchUp', 'schedulePayload', 'characteristics',
+  'name',
+  'provider',
+  'every',
+  'cron',
+  'timeZone',
+  'attempts',
+  'backoff',
+  'concurrency',
+  'rateLimit',
+  'timeoutMs',
+  'payload',
+  'deadLetter',
+  'catchUp',
+  'schedulePayload',
+  'characteristics',
 ] as const;
 
 /** Validates `@QueuedWorkflow` options and builds its definition. */
@@ -26,7 +44,8 @@ export function queuedWorkflowDefinition(
   check.oneOf('catchUp', ['skip', 'once']);
   if (options.backoff !== undefined) {
     const backoff = options.backoff as unknown as Record<string, unknown>;
-    if (typeof backoff !== 'object' || backoff === null) check.fail('backoff', backoff, 'expected { type, delayMs }');
+    if (typeof backoff !== 'object' || backoff === null)
+      check.fail('backoff', backoff, 'expected { type, delayMs }');
     new OptionChecker('QueuedWorkflow', loc, backoff).knownKeys(['type', 'delayMs', 'maxDelayMs']);
     if (backoff.type !== 'fixed' && backoff.type !== 'exponential') {
       check.fail('backoff.type', backoff.type, "expected 'fixed' or 'exponential'");
@@ -35,7 +54,10 @@ export function queuedWorkflowDefinition(
       check.fail('backoff.delayMs', backoff.delayMs, 'expected a whole number of ms ≥ 0');
     }
     const max = backoff.maxDelayMs;
-    if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < (backoff.delayMs as number))) {
+    if (
+      max !== undefined &&
+      (typeof max !== 'number' || !Number.isInteger(max) || max < (backoff.delayMs as number))
+    ) {
       check.fail('backoff.maxDelayMs', max, 'expected a whole number of ms ≥ backoff.delayMs');
     }
   }
@@ -49,7 +71,10 @@ export function queuedWorkflowDefinition(
   if (options.payload !== undefined && typeof options.payload !== 'function') {
     check.fail('payload', options.payload, 'expected a class (a class-validator DTO)');
   }
-  if (options.schedulePayload !== undefined && (typeof options.schedulePayload !== 'object' || options.schedulePayload === null)) {
+  if (
+    options.schedulePayload !== undefined &&
+    (typeof options.schedulePayload !== 'object' || options.schedulePayload === null)
+  ) {
     check.fail('schedulePayload', options.schedulePayload, 'expected a plain object');
   }
   return {

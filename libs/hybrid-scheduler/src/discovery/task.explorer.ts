@@ -16,9 +16,27 @@ import { prefectDeploymentDefinition } from './prefect-deployment.definition.js'
 import { queuedWorkflowDefinition } from './queued-workflow.definition.js';
 
 const DECORATORS = [
-  { key: INTERNAL_TASK_METADATA, tier: 'internal', name: 'InternalTask', kind: 'internal task', build: internalTaskDefinition },
-  { key: QUEUED_WORKFLOW_METADATA, tier: 'queue', name: 'QueuedWorkflow', kind: 'queued workflow', build: queuedWorkflowDefinition },
-  { key: PREFECT_DEPLOYMENT_METADATA, tier: 'prefect', name: 'PrefectDeployment', kind: 'Prefect deployment', build: prefectDeploymentDefinition },
+  {
+    key: INTERNAL_TASK_METADATA,
+    tier: 'internal',
+    name: 'InternalTask',
+    kind: 'internal task',
+    build: internalTaskDefinition,
+  },
+  {
+    key: QUEUED_WORKFLOW_METADATA,
+    tier: 'queue',
+    name: 'QueuedWorkflow',
+    kind: 'queued workflow',
+    build: queuedWorkflowDefinition,
+  },
+  {
+    key: PREFECT_DEPLOYMENT_METADATA,
+    tier: 'prefect',
+    name: 'PrefectDeployment',
+    kind: 'Prefect deployment',
+    build: prefectDeploymentDefinition,
+  },
 ] as const;
 
 /**
@@ -37,7 +55,10 @@ export class TaskExplorer {
   ) {}
 
   explore(): TaskDefinition[] {
-    const wrappers: InstanceWrapper[] = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    const wrappers: InstanceWrapper[] = [
+      ...this.discovery.getProviders(),
+      ...this.discovery.getControllers(),
+    ];
     const seen = new Set<object>();
     const tasks: TaskDefinition[] = [];
     for (const wrapper of wrappers) {
@@ -49,7 +70,10 @@ export class TaskExplorer {
         for (const decorator of DECORATORS) {
           const options = this.reflector.get(decorator.key, prototype[methodName]);
           if (options === undefined) continue;
-          const location: TaskLocation = { className: prototype.constructor?.name ?? 'anonymous', methodName };
+          const location: TaskLocation = {
+            className: prototype.constructor?.name ?? 'anonymous',
+            methodName,
+          };
           if (!wrapper.isDependencyTreeStatic() || !instance) {
             throw new InvalidTaskOptionsError(REQUEST_SCOPED(decorator.name, location));
           }

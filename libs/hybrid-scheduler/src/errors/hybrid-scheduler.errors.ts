@@ -18,22 +18,33 @@ export class InvalidModuleOptionsError extends HybridSchedulerError {
 export class DuplicateTaskError extends HybridSchedulerError {}
 
 export class JobNotFoundError extends HybridSchedulerError {
-  constructor(readonly jobId: string, known: string[]) {
+  constructor(
+    readonly jobId: string,
+    known: string[],
+  ) {
     super(
       `No job with id "${jobId}". Known ids look like "<tier>:<name>"` +
-        (known.length ? `; known: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` : '; none are registered'),
+        (known.length
+          ? `; known: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}`
+          : '; none are registered'),
     );
   }
 }
 
 export class WorkflowNotFoundError extends HybridSchedulerError {
-  constructor(readonly workflow: string, known: string[]) {
+  constructor(
+    readonly workflow: string,
+    known: string[],
+  ) {
     super(`No queued workflow named "${workflow}"; known: ${known.length ? known.join(', ') : 'none'}`);
   }
 }
 
 export class DeploymentNotFoundError extends HybridSchedulerError {
-  constructor(readonly deployment: string, known: string[]) {
+  constructor(
+    readonly deployment: string,
+    known: string[],
+  ) {
     super(`No Prefect deployment named "${deployment}"; known: ${known.length ? known.join(', ') : 'none'}`);
   }
 }
@@ -43,7 +54,9 @@ export class PayloadValidationError extends HybridSchedulerError {
     readonly workflow: string,
     readonly problems: string[],
   ) {
-    super(`Payload for workflow "${workflow}" is invalid; nothing was enqueued:\n  - ${problems.join('\n  - ')}`);
+    super(
+      `Payload for workflow "${workflow}" is invalid; nothing was enqueued:\n  - ${problems.join('\n  - ')}`,
+    );
   }
 }
 

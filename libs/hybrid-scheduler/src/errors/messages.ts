@@ -22,14 +22,24 @@ export const INVALID_OPTION = (
   expected: string,
 ): string => `@${decorator} on ${at(loc)}: option "${option}" = ${show(value)} is invalid: ${expected}`;
 
-export const SCHEDULE_CONFLICT = (decorator: string, loc: TaskLocation, given: string[], allowed: string[]): string =>
+export const SCHEDULE_CONFLICT = (
+  decorator: string,
+  loc: TaskLocation,
+  given: string[],
+  allowed: string[],
+): string =>
   given.length === 0
     ? `@${decorator} on ${at(loc)}: give exactly one of ${allowed.map((o) => `"${o}"`).join(', ')}; none was given`
     : `@${decorator} on ${at(loc)}: give exactly one of ${allowed.map((o) => `"${o}"`).join(', ')}; got ${given
         .map((o) => `"${o}"`)
         .join(' and ')}`;
 
-export const DUPLICATE_TASK = (kind: string, name: string, first: TaskLocation, second: TaskLocation): string =>
+export const DUPLICATE_TASK = (
+  kind: string,
+  name: string,
+  first: TaskLocation,
+  second: TaskLocation,
+): string =>
   `Duplicate ${kind} name "${name}": declared on ${at(first)} and on ${at(second)}. Give one of them another "name".`;
 
 export const REQUEST_SCOPED = (decorator: string, loc: TaskLocation): string =>
@@ -42,5 +52,10 @@ export const TIER_FALLBACK = (name: string, declared: string, used: string, reas
 export const TIER_UNAVAILABLE_FAIL = (name: string, declared: string, reason: string): string =>
   `Task "${name}" is declared for the ${declared} tier, which is not available (${reason}), and fallback is 'fail'.`;
 
-export const CLASSIFIER_CONTRADICTION = (name: string, declared: string, suggested: string, reasons: string[]): string =>
+export const CLASSIFIER_CONTRADICTION = (
+  name: string,
+  declared: string,
+  suggested: string,
+  reasons: string[],
+): string =>
   `Task "${name}" is declared for the ${declared} tier, but its characteristics suggest ${suggested}: ${reasons.join(' ')}`;

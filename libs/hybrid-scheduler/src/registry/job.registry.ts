@@ -24,7 +24,9 @@ export class JobRegistry {
     const existing = this.records.get(id);
     if (existing) {
       const where = (t: TaskDefinition) => `${t.location.className}.${t.location.methodName}()`;
-      throw new DuplicateTaskError(`Duplicate job id "${id}": declared on ${where(existing.task)} and on ${where(task)}.`);
+      throw new DuplicateTaskError(
+        `Duplicate job id "${id}": declared on ${where(existing.task)} and on ${where(task)}.`,
+      );
     }
     const info: JobInfo = {
       id,

@@ -49,7 +49,10 @@ export class TaskRunner {
     const started = performance.now();
     const runId = request.runId ?? randomUUID();
     const controller = new AbortController();
-    const abortFromOutside = () => controller.abort(request.signal?.reason ?? new TaskCancelledError(`Job "${request.jobId}" was cancelled`));
+    const abortFromOutside = () =>
+      controller.abort(
+        request.signal?.reason ?? new TaskCancelledError(`Job "${request.jobId}" was cancelled`),
+      );
     if (request.signal?.aborted) abortFromOutside();
     request.signal?.addEventListener('abort', abortFromOutside, { once: true });
     let timer: NodeJS.Timeout | undefined;
@@ -62,22 +65,43 @@ export class TaskRunner {
       logger: request.logger ?? new Logger(request.jobId),
     };
     const context = request.extendContext ? request.extendContext(base) : (base as C);
-    this.registry.emit({ type: 'started', jobId: request.jobId, tier: request.tier, name: request.name, runId, attempt: base.attempt, scheduledAt: base.scheduledAt });
+    this.registry.emit({
+      type: 'started',
+      jobId: request.jobId,
+      tier: request.tier,
+      name: request.name,
+      runId,
+      attempt: base.attempt,
+      scheduledAt: base.scheduledAt,
+    });
 
     const execution = (async () => request.invoke(context))();
     const tracked = execution.catch(() => undefined);
     this.track(request.tier, tracked);
     const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(asError(controller.signal.reason)), { once: true });
+      controller.signal.addEventListener('abort', () => reject(asError(controller.signal.reason)), {
+        once: true,
+      });
       if (request.timeoutMs) {
-        timer = setTimeout(() => controller.abort(new TaskTimeoutError(request.jobId, request.timeoutMs!)), request.timeoutMs);
+        timer = setTimeout(
+          () => controller.abort(new TaskTimeoutError(request.jobId, request.timeoutMs!)),
+          request.timeoutMs,
+        );
       }
     });
     aborted.catch(() => undefined);
     try {
       const result = await Promise.race([execution, aborted]);
       const durationMs = performance.now() - started;
-      this.registry.emit({ type: 'succeeded', jobId: request.jobId, tier: request.tier, name: request.name, runId, attempt: base.attempt, durationMs });
+      this.registry.emit({
+        type: 'succeeded',
+        jobId: request.jobId,
+        tier: request.tier,
+        name: request.name,
+        runId,
+        attempt: base.attempt,
+        durationMs,
+      });
       return { status: 'succeeded', durationMs, result };
     } catch (thrown) {
       const error = asError(thrown);

@@ -51,19 +51,30 @@ export function parseSchedule(
   if (options.every !== undefined) {
     const ms = parseDuration(options.every);
     if (ms === undefined || ms <= 0 || !Number.isInteger(ms)) {
-      fail('every', options.every, 'expected a positive whole number of ms or a duration such as "30s", "5m", "1h"');
+      fail(
+        'every',
+        options.every,
+        'expected a positive whole number of ms or a duration such as "30s", "5m", "1h"',
+      );
     }
     return { kind: 'every', everyMs: ms as number };
   }
   if (options.cron !== undefined) {
-    if (typeof options.cron !== 'string') return fail('cron', options.cron, 'expected a cron expression string');
+    if (typeof options.cron !== 'string')
+      return fail('cron', options.cron, 'expected a cron expression string');
     const problem = cronProblem(options.cron, timeZone);
     if (problem) fail('cron', options.cron, problem);
     return { kind: 'cron', cron: (options.cron as string).trim(), timeZone };
   }
   if (options.at !== undefined) {
-    const at = options.at instanceof Date ? options.at : typeof options.at === 'string' ? new Date(options.at) : undefined;
-    if (!at || Number.isNaN(at.getTime())) fail('at', options.at, 'expected a Date or an ISO-8601 date string');
+    const at =
+      options.at instanceof Date
+        ? options.at
+        : typeof options.at === 'string'
+          ? new Date(options.at)
+          : undefined;
+    if (!at || Number.isNaN(at.getTime()))
+      fail('at', options.at, 'expected a Date or an ISO-8601 date string');
     return { kind: 'at', at: at as Date };
   }
   if (options.rrule !== undefined) {
