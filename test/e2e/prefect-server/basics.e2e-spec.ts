@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
+import { allRoutes, schemaValidator, startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
 import { client, type Client } from './client.js';
 
 describe('Prefect test server: basics, auth, validation', () => {
@@ -12,6 +12,15 @@ describe('Prefect test server: basics, auth, validation', () => {
   afterAll(async () => {
     expect(api.responseIssues).toEqual([]);
     await server.stop();
+  });
+
+  it('implements only documented operations (every route key is a path+method of openapi.json)', () => {
+    const doc = schemaValidator().doc;
+    const undocumented = Object.keys(allRoutes).filter((key) => {
+      const [method, template] = key.split(' ') as [string, string];
+      return !doc.paths[template]?.[method.toLowerCase()];
+    });
+    expect(undocumented).toEqual([]);
   });
 
   it('answers health, version and csrf-token like Prefect', async () => {

@@ -174,6 +174,9 @@ describe('Prefect test server: deployments, schedules and the scheduler', () => 
     server.runScheduler();
     expect(server.flowRuns().find((r) => r.id === late.id)!.state_name).toBe('Late');
     expect((await poll({ scheduled_before: new Date().toISOString() })).body.map((r: { flow_run: { id: string } }) => r.flow_run.id)).toEqual([late.id]);
+    // The serve-style poll by deployment ids sees the same SCHEDULED runs.
+    const served = await api.post('/deployments/get_scheduled_flow_runs', { deployment_ids: [dep.id], scheduled_before: new Date().toISOString() });
+    expect(served.body.map((r: { id: string }) => r.id)).toEqual([late.id]);
     await api.patch('/work_pools/nest-pool/queues/default', { is_paused: true });
     expect((await poll({})).body).toEqual([]);
     await api.patch('/work_pools/nest-pool/queues/default', { is_paused: false });

@@ -6,14 +6,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { proposeState } from './orchestration.js';
-import { createRouter, type Routes } from './router.js';
-import { deploymentRoutes } from './routes/deployments.js';
-import { flowRunRoutes, createRunFromDeployment } from './routes/flow-runs.js';
-import { flowRoutes } from './routes/flows.js';
-import { healthRoutes } from './routes/health.js';
-import { logRoutes } from './routes/logs.js';
-import { scheduleRoutes } from './routes/schedules.js';
-import { workPoolRoutes } from './routes/work-pools.js';
+import { createRouter } from './router.js';
+import { createRunFromDeployment } from './routes/flow-runs.js';
+import { allRoutes } from './routes/index.js';
+import { poolView, workerView } from './routes/work-pools.js';
 import { SchedulerService } from './scheduler.js';
 import { schemaValidator } from './schema-validator.js';
 import { Store, clone, iso } from './store.js';
@@ -36,6 +32,7 @@ export type {
 } from './types.js';
 export type { OrchestrationResult } from './orchestration.js';
 export { schemaValidator, findOpenApiPath } from './schema-validator.js';
+export { allRoutes } from './routes/index.js';
 
 export interface PrefectTestServerOptions {
   port?: number; // default 0 (free port); a fixed port lets a test start the server late
@@ -72,8 +69,7 @@ export async function startPrefectTestServer(options: PrefectTestServerOptions =
   const scheduler = new SchedulerService(store, options.schedulerIntervalMs ?? 250);
   const schemaViolations: PrefectTestServer['schemaViolations'] = [];
   const requests: PrefectTestServer['requests'] = [];
-  const routes: Routes = { ...healthRoutes, ...flowRoutes, ...workPoolRoutes, ...deploymentRoutes, ...scheduleRoutes, ...flowRunRoutes, ...logRoutes };
-  const handle = createRouter({ auth: options.auth, store, routes, schemaViolations, requests, scheduleSoon: () => scheduler.tick() });
+  const handle = createRouter({ auth: options.auth, store, routes: allRoutes, schemaViolations, requests, scheduleSoon: () => scheduler.tick() });
 
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
@@ -109,8 +105,8 @@ export async function startPrefectTestServer(options: PrefectTestServerOptions =
         .map(clone),
     stateHistory: (id) => clone(store.history.get(id) ?? []),
     logs: (id) => store.logs.filter((l) => !id || l.flow_run_id === id).map(clone),
-    workPools: () => [...store.workPools.values()].map(clone),
-    workers: (poolName) => clone(store.workers.get(poolName) ?? []),
+    workPools: () => [...store.workPools.values()].map((p) => poolView(store, p)),
+    workers: (poolName) => (store.workers.get(poolName) ?? []).map(workerView),
     setFlowRunState(id, state) {
       const run = store.flowRuns.get(id);
       if (!run) throw new Error(`No flow run ${id}`);

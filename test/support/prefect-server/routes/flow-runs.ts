@@ -126,6 +126,24 @@ export const flowRunRoutes: Routes = {
     const { result, written } = proposeState(store, run, body.state, body.force ?? false);
     return { status: written ? 201 : 200, body: result };
   },
+  /** flow.serve()-style poll for deployments without a work pool: SCHEDULED runs, marks deployments READY. */
+  'POST /deployments/get_scheduled_flow_runs': ({ store, body }) => {
+    const ids: string[] = body.deployment_ids ?? [];
+    const now = iso();
+    for (const id of ids) {
+      const d = store.deployments.get(id);
+      if (d) {
+        d.last_polled = now;
+        d.status = 'READY';
+      }
+    }
+    const before = body.scheduled_before ? Date.parse(body.scheduled_before) : Infinity;
+    const runs = [...store.flowRuns.values()]
+      .filter((r) => r.deployment_id && ids.includes(r.deployment_id) && r.state_type === 'SCHEDULED' && r.empirical_policy.retry_type !== 'in_process')
+      .filter((r) => Date.parse(r.next_scheduled_start_time ?? '') <= before)
+      .sort((a, b) => Date.parse(a.next_scheduled_start_time!) - Date.parse(b.next_scheduled_start_time!));
+    return { status: 200, body: runs.slice(0, limitOf(body)).map(runView) };
+  },
   'POST /deployments/{id}/create_flow_run': ({ store, params, body }: RouteContext) => {
     const d = deploymentOr404(store, params['id']!);
     const { run, created } = createRunFromDeployment(store, d, body);

@@ -1,14 +1,26 @@
 /** Work pools, their queues, worker heartbeats and the worker poll (get_scheduled_flow_runs). */
 import { HttpError, RequestValidationError, notFound, type Routes } from '../router.js';
 import { type Store, clone, iso, uuid } from '../store.js';
-import type { FlowRun, WorkPool, WorkQueue } from '../types.js';
+import type { FlowRun, WorkPool, WorkQueue, Worker } from '../types.js';
 import { limitOf } from './flows.js';
 import { poolOr404 } from './lookups.js';
 
 
-function poolView(store: Store, pool: WorkPool): WorkPool {
+/**
+ * Prefect's foreman: a worker is OFFLINE after 3 × its heartbeat interval (30 s if unset) without a
+ * heartbeat, and a pool is READY while it has an online worker.
+ */
+export function workerView(w: Worker): Worker {
+  const view = clone(w);
+  const window = w.heartbeat_interval_seconds ? 3 * w.heartbeat_interval_seconds * 1000 : 30_000;
+  view.status = Date.now() - Date.parse(w.last_heartbeat_time) > window ? 'OFFLINE' : 'ONLINE';
+  return view;
+}
+
+export function poolView(store: Store, pool: WorkPool): WorkPool {
   const view = clone(pool);
-  view.status = pool.is_paused ? 'PAUSED' : pool.status;
+  const online = (store.workers.get(pool.name) ?? []).some((w) => workerView(w).status === 'ONLINE');
+  view.status = pool.is_paused ? 'PAUSED' : online ? 'READY' : 'NOT_READY';
   view.active_slots = store.activeRuns((r) => r.work_pool_id === pool.id);
   return view;
 }
@@ -43,7 +55,6 @@ export const workPoolRoutes: Routes = {
     for (const k of ['description', 'is_paused', 'base_job_template', 'concurrency_limit', 'storage_configuration'] as const) {
       if (k in body && !(body[k] === null && (k === 'is_paused' || k === 'base_job_template'))) (pool as any)[k] = body[k];
     }
-    if ('is_paused' in body && body.is_paused === false && pool.status === 'PAUSED') pool.status = 'NOT_READY';
     pool.updated = iso();
     return { status: 204 };
   },
@@ -102,12 +113,11 @@ export const workPoolRoutes: Routes = {
     w.updated = now;
     w.status = 'ONLINE';
     w.heartbeat_interval_seconds = body.heartbeat_interval_seconds ?? w.heartbeat_interval_seconds;
-    if (pool.status === 'NOT_READY' && !pool.is_paused) pool.status = 'READY';
     return { status: 204 };
   },
   'POST /work_pools/{work_pool_name}/workers/filter': ({ store, params, body }) => {
     const pool = poolOr404(store, params['work_pool_name']!);
-    return { status: 200, body: (store.workers.get(pool.name) ?? []).slice(0, limitOf(body)).map(clone) };
+    return { status: 200, body: (store.workers.get(pool.name) ?? []).slice(0, limitOf(body)).map(workerView) };
   },
   'DELETE /work_pools/{work_pool_name}/workers/{name}': ({ store, params }) => {
     const pool = poolOr404(store, params['work_pool_name']!);
