@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { HybridSchedulerModule, PrefectDeployment, type TaskContext } from 'nestjs-hybrid-scheduler';
 import { startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
 import { waitFor } from '../../support/nest-app.js';
+import { TiersLifecycle } from '../../../libs/hybrid-scheduler/src/lifecycle/tiers.lifecycle.js';
 import { bootPrefectApp, FAST, freePort, tcpProxy } from './prefect-app.js';
 
 const ticks: Array<{ tier: string; scheduledAt: number; runId: string }> = [];
@@ -93,12 +94,26 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
     expect(error.message).toContain('prefect.apiKey');
   });
 
-  it('basic auth (self-hosted PREFECT_SERVER_API_AUTH_STRING) is sent on every request', async () => {
+  it('basic auth (self-hosted PREFECT_SERVER_API_AUTH_STRING) is sent on every request; health reports poll and heartbeat ages, down with the URL', async () => {
     server = await startPrefectTestServer({ auth: { basic: 'admin:s3cret' } });
     const booted = await bootPrefectApp(server.url, [Sweep], { authString: 'admin:s3cret' });
     try {
       await waitFor(() => server!.flowRuns({ stateType: 'COMPLETED' }).length > 0, 5_000, 'a run with basic auth');
       expect(server.requests.filter((r) => r.status === 401)).toEqual([]);
+
+      // health: /health answers, and the last poll and heartbeat are recent
+      const tier = booted.app.get(TiersLifecycle).tier('prefect')!;
+      const up = await tier.health();
+      expect(up.status).toBe('up');
+      expect(up.details).toMatchObject({ apiUrl: server.url, workPool: 'nestjs', running: 0 });
+      expect(up.details.lastPollAgeMs).toBeLessThan(1_000);
+      expect(up.details.lastHeartbeatAgeMs).toBeLessThan(2_500);
+      const url = server.url;
+      await server.stop();
+      server = undefined;
+      const down = await tier.health();
+      expect(down.status).toBe('down');
+      expect(String(down.details.error)).toContain(`${url}/health`);
     } finally {
       await booted.close();
     }

@@ -24,6 +24,9 @@ export class PrefectWorker {
   private readonly active = new Map<string, { run: ActiveRun; done: Promise<RunResult> }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private claiming = false;
+  private polling = false;
+  /** The last poll filled every free slot: more runs are probably due, so poll again as soon as one frees. */
+  private backlog = false;
   private watching = false;
   lastPollAt: Date | null = null;
   lastHeartbeatAt: Date | null = null;
@@ -116,11 +119,18 @@ export class PrefectWorker {
 
   private async poll(): Promise<void> {
     const free = this.options.concurrency - this.active.size;
-    if (free <= 0) return;
-    const before = new Date(Date.now() + this.options.prefetchMs);
-    const runs = await this.client.scheduledFlowRuns(this.options.workPool, before, free, this.options.workQueues);
+    if (free <= 0 || this.polling) return;
+    this.polling = true;
+    let runs;
+    try {
+      const before = new Date(Date.now() + this.options.prefetchMs);
+      runs = await this.client.scheduledFlowRuns(this.options.workPool, before, free, this.options.workQueues);
+    } finally {
+      this.polling = false;
+    }
     this.lastPollAt = new Date();
     this.lastError = null;
+    this.backlog = runs.length >= free;
     for (const { flow_run: run } of runs) {
       if (!this.claiming || this.active.size >= this.options.concurrency) break;
       const entry = run.deployment_id ? this.deploymentOf(run.deployment_id) : undefined;
@@ -133,7 +143,10 @@ export class PrefectWorker {
         return result;
       });
       this.active.set(run.id, { run: active, done });
-      void done.finally(() => this.active.delete(run.id));
+      void done.finally(() => {
+        this.active.delete(run.id);
+        if (this.backlog && this.claiming) void this.poll().catch((error) => this.fail(error));
+      });
     }
   }
 
