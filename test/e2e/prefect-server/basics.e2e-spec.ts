@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { allRoutes, schemaValidator, startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
+import {
+  allRoutes,
+  schemaValidator,
+  startPrefectTestServer,
+  type PrefectTestServer,
+} from '../../support/prefect-server/index.js';
 import { client, type Client } from './client.js';
 
 describe('Prefect test server: basics, auth, validation', () => {
@@ -46,26 +51,44 @@ describe('Prefect test server: basics, auth, validation', () => {
     expect(server.flows().map((f) => f.name)).toContain('my-flow');
   });
 
-  it('answers 422 in Prefect\'s shape for an unknown body field, and records the violation', async () => {
+  it("answers 422 in Prefect's shape for an unknown body field, and records the violation", async () => {
     const before = server.schemaViolations.length;
     const res = await api.post('/flows/', { name: 'f', foo: 1 });
     expect(res.status).toBe(422);
     expect(res.body.exception_message).toBe('Invalid request received.');
     expect(res.body.request_body).toEqual({ name: 'f', foo: 1 });
-    expect(res.body.exception_detail).toEqual([expect.objectContaining({ type: 'extra_forbidden', loc: ['body', 'foo'] })]);
+    expect(res.body.exception_detail).toEqual([
+      expect.objectContaining({ type: 'extra_forbidden', loc: ['body', 'foo'] }),
+    ]);
     expect(server.schemaViolations.length).toBe(before + 1);
     expect(server.schemaViolations.at(-1)).toMatchObject({ method: 'POST', path: '/flows/' });
     // Name pattern, bad state type, bad uuid in the path, catchup on a schedule, worker_id on a log.
     expect((await api.post('/flows/', { name: 'a/b' })).status).toBe(422);
     expect((await api.get('/flow_runs/not-a-uuid')).status).toBe(422);
-    expect((await api.post('/logs/', [{ name: 'n', level: 20, message: 'm', timestamp: new Date().toISOString(), worker_id: null }])).status).toBe(422);
-    expect((await api.post('/flow_runs/00000000-0000-4000-8000-000000000000/set_state', { state: { type: 'DONE' } })).status).toBe(422);
+    expect(
+      (
+        await api.post('/logs/', [
+          { name: 'n', level: 20, message: 'm', timestamp: new Date().toISOString(), worker_id: null },
+        ])
+      ).status,
+    ).toBe(422);
+    expect(
+      (
+        await api.post('/flow_runs/00000000-0000-4000-8000-000000000000/set_state', {
+          state: { type: 'DONE' },
+        })
+      ).status,
+    ).toBe(422);
     expect(server.schemaViolations.length).toBe(before + 5);
     expect(server.requests.at(-1)).toMatchObject({ method: 'POST', status: 422 });
   });
 
   it('manages work pools: 201, 409 duplicate, 403 reserved, 404 unknown, PATCH, heartbeat', async () => {
-    const created = await api.post('/work_pools/', { name: 'nest-pool', type: 'nestjs', description: 'NestJS worker pool' });
+    const created = await api.post('/work_pools/', {
+      name: 'nest-pool',
+      type: 'nestjs',
+      description: 'NestJS worker pool',
+    });
     expect(created.status).toBe(201);
     expect(created.body.status).toBe('NOT_READY');
     expect((await api.post('/work_pools/', { name: 'nest-pool', type: 'nestjs' })).status).toBe(409);
@@ -74,11 +97,23 @@ describe('Prefect test server: basics, auth, validation', () => {
     const queue = await api.get('/work_pools/nest-pool/queues/default');
     expect(queue.body.id).toBe(created.body.default_queue_id);
     expect((await api.post('/work_pools/nest-pool/queues/', { name: 'critical' })).status).toBe(201);
-    expect((await api.post('/work_pools/nest-pool/workers/heartbeat', { name: 'w1', heartbeat_interval_seconds: 30 })).status).toBe(204);
+    expect(
+      (
+        await api.post('/work_pools/nest-pool/workers/heartbeat', {
+          name: 'w1',
+          heartbeat_interval_seconds: 30,
+        })
+      ).status,
+    ).toBe(204);
     expect((await api.get('/work_pools/nest-pool')).body.status).toBe('READY');
-    expect(server.workers('nest-pool')).toEqual([expect.objectContaining({ name: 'w1', heartbeat_interval_seconds: 30, status: 'ONLINE' })]);
+    expect(server.workers('nest-pool')).toEqual([
+      expect.objectContaining({ name: 'w1', heartbeat_interval_seconds: 30, status: 'ONLINE' }),
+    ]);
     expect((await api.patch('/work_pools/nest-pool', { is_paused: true })).status).toBe(204);
-    expect((await api.get('/work_pools/nest-pool')).body).toMatchObject({ is_paused: true, status: 'PAUSED' });
+    expect((await api.get('/work_pools/nest-pool')).body).toMatchObject({
+      is_paused: true,
+      status: 'PAUSED',
+    });
     expect((await api.post('/work_pools/missing/workers/heartbeat', { name: 'w1' })).status).toBe(404);
   });
 
@@ -90,7 +125,9 @@ describe('Prefect test server: basics, auth, validation', () => {
       { name: 'nestjs.flow_runs', level: 40, message: 'boom', timestamp: ts, flow_run_id: runId },
     ]);
     expect(res.status).toBe(201);
-    const filtered = await api.post('/logs/filter', { logs: { flow_run_id: { any_: [runId] }, level: { ge_: 30 } } });
+    const filtered = await api.post('/logs/filter', {
+      logs: { flow_run_id: { any_: [runId] }, level: { ge_: 30 } },
+    });
     expect(filtered.body.map((l: { message: string }) => l.message)).toEqual(['boom']);
     expect(server.logs(runId).map((l) => l.message)).toEqual(['hello', 'boom']);
   });
@@ -104,7 +141,9 @@ describe('Prefect test server: auth', () => {
       const authed = client(server, { authorization: 'Bearer pnu_secret' });
       const denied = await anon.get('/health');
       expect(denied).toEqual({ status: 401, body: { exception_message: 'Unauthorized' } });
-      expect((await client(server, { authorization: 'Bearer wrong' }).post('/flows/', { name: 'x' })).status).toBe(401);
+      expect(
+        (await client(server, { authorization: 'Bearer wrong' }).post('/flows/', { name: 'x' })).status,
+      ).toBe(401);
       expect((await authed.get('/health')).status).toBe(200);
       expect((await authed.post('/flows/', { name: 'x' })).status).toBe(201);
     } finally {
@@ -120,7 +159,10 @@ describe('Prefect test server: auth', () => {
       const bad = client(server, { authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}` });
       expect((await anon.get('/health')).status).toBe(200);
       expect((await anon.get('/ready')).status).toBe(200);
-      expect(await anon.get('/version')).toEqual({ status: 401, body: { exception_message: 'Unauthorized' } });
+      expect(await anon.get('/version')).toEqual({
+        status: 401,
+        body: { exception_message: 'Unauthorized' },
+      });
       expect((await bad.post('/flows/', { name: 'x' })).status).toBe(401);
       expect((await good.post('/flows/', { name: 'x' })).status).toBe(201);
     } finally {

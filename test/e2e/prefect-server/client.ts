@@ -9,10 +9,20 @@ export interface ApiResponse<T = any> {
 export function client(server: PrefectTestServer, headers: Record<string, string> = {}) {
   const validator = schemaValidator();
   const responseIssues: string[] = [];
-  async function call<T = any>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  async function call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const res = await fetch(server.url + path, {
       method,
-      headers: { 'content-type': 'application/json', 'x-prefect-api-version': '0.8.4', ...headers, ...extraHeaders },
+      headers: {
+        'content-type': 'application/json',
+        'x-prefect-api-version': '0.8.4',
+        ...headers,
+        ...extraHeaders,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -40,7 +50,16 @@ export function client(server: PrefectTestServer, headers: Record<string, string
 export type Client = ReturnType<typeof client>;
 
 /** Pool + flow + deployment with the given schedules; returns the deployment. */
-export async function setupDeployment(api: Client, opts: { pool?: string; flow?: string; name?: string; schedules?: unknown[]; extra?: Record<string, unknown> } = {}) {
+export async function setupDeployment(
+  api: Client,
+  opts: {
+    pool?: string;
+    flow?: string;
+    name?: string;
+    schedules?: unknown[];
+    extra?: Record<string, unknown>;
+  } = {},
+) {
   const pool = opts.pool ?? 'nest-pool';
   const existing = await api.get(`/work_pools/${pool}`);
   if (existing.status === 404) await api.post('/work_pools/', { name: pool, type: 'nestjs' });
@@ -56,9 +75,20 @@ export async function setupDeployment(api: Client, opts: { pool?: string; flow?:
     schedules: opts.schedules ?? [],
     ...opts.extra,
   });
-  if (dep.status !== 201 && dep.status !== 200) throw new Error(`deployment create failed: ${dep.status} ${JSON.stringify(dep.body)}`);
+  if (dep.status !== 201 && dep.status !== 200)
+    throw new Error(`deployment create failed: ${dep.status} ${JSON.stringify(dep.body)}`);
   return dep.body;
 }
 
-export const pending = (transitionId?: string) => ({ state: { type: 'PENDING', name: 'Pending', state_details: transitionId ? { transition_id: transitionId } : {} }, force: false });
-export const state = (type: string, extra: Record<string, unknown> = {}) => ({ state: { type, ...extra }, force: false });
+export const pending = (transitionId?: string) => ({
+  state: {
+    type: 'PENDING',
+    name: 'Pending',
+    state_details: transitionId ? { transition_id: transitionId } : {},
+  },
+  force: false,
+});
+export const state = (type: string, extra: Record<string, unknown> = {}) => ({
+  state: { type, ...extra },
+  force: false,
+});

@@ -18,18 +18,25 @@ describe('Prefect test server: set_state orchestration', () => {
     await server.stop();
   });
 
-  const newRun = async (body: Record<string, unknown> = {}) => (await api.post(`/deployments/${deploymentId}/create_flow_run`, body)).body;
+  const newRun = async (body: Record<string, unknown> = {}) =>
+    (await api.post(`/deployments/${deploymentId}/create_flow_run`, body)).body;
 
   it('claim lock: the first PENDING is accepted (201), a second gets ABORT (200)', async () => {
     const run = await newRun();
     const first = await api.post(`/flow_runs/${run.id}/set_state`, pending(randomUUID()));
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ status: 'ACCEPT', state: { type: 'PENDING', name: 'Pending' }, details: { type: 'accept_details' } });
+    expect(first.body).toMatchObject({
+      status: 'ACCEPT',
+      state: { type: 'PENDING', name: 'Pending' },
+      details: { type: 'accept_details' },
+    });
     const second = await api.post(`/flow_runs/${run.id}/set_state`, pending(randomUUID()));
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ status: 'ABORT', state: null, details: { type: 'abort_details' } });
     // Renaming PENDING to "Submitting" is allowed (3.6.22+ workers do it).
-    const submitting = await api.post(`/flow_runs/${run.id}/set_state`, { state: { type: 'PENDING', name: 'Submitting' } });
+    const submitting = await api.post(`/flow_runs/${run.id}/set_state`, {
+      state: { type: 'PENDING', name: 'Submitting' },
+    });
     expect(submitting.body.status).toBe('ACCEPT');
     // RUNNING from PENDING sets start_time, run_count; PENDING from RUNNING → ABORT.
     const running = await api.post(`/flow_runs/${run.id}/set_state`, state('RUNNING'));
@@ -44,7 +51,11 @@ describe('Prefect test server: set_state orchestration', () => {
     expect(final.end_time).not.toBeNull();
     expect(final.total_run_time).toBeGreaterThanOrEqual(0);
     expect(server.stateHistory(run.id).map((s) => `${s.type}/${s.name}`)).toEqual([
-      'SCHEDULED/Scheduled', 'PENDING/Pending', 'PENDING/Submitting', 'RUNNING/Running', 'COMPLETED/Completed',
+      'SCHEDULED/Scheduled',
+      'PENDING/Pending',
+      'PENDING/Submitting',
+      'RUNNING/Running',
+      'COMPLETED/Completed',
     ]);
   });
 
@@ -73,23 +84,33 @@ describe('Prefect test server: set_state orchestration', () => {
 
   it('retries: FAILED → REJECT into AwaitingRetry (in_process, skipped by the poll), then FAILED once retries are used', async () => {
     const run = await newRun();
-    expect((await api.patch(`/flow_runs/${run.id}`, { empirical_policy: { retries: 1, retry_delay: 1 } })).status).toBe(204);
+    expect(
+      (await api.patch(`/flow_runs/${run.id}`, { empirical_policy: { retries: 1, retry_delay: 1 } })).status,
+    ).toBe(204);
     await api.post(`/flow_runs/${run.id}/set_state`, pending());
     await api.post(`/flow_runs/${run.id}/set_state`, state('RUNNING'));
     const failed = await api.post(`/flow_runs/${run.id}/set_state`, state('FAILED', { message: 'boom' }));
     expect(failed.status).toBe(201);
-    expect(failed.body).toMatchObject({ status: 'REJECT', state: { type: 'SCHEDULED', name: 'AwaitingRetry', message: 'boom' } });
+    expect(failed.body).toMatchObject({
+      status: 'REJECT',
+      state: { type: 'SCHEDULED', name: 'AwaitingRetry', message: 'boom' },
+    });
     const retryAt = Date.parse(failed.body.state.state_details.scheduled_time);
     expect(retryAt).toBeGreaterThan(Date.now() + 500);
     expect((await api.get(`/flow_runs/${run.id}`)).body.empirical_policy.retry_type).toBe('in_process');
-    const poll = await api.post('/work_pools/nest-pool/get_scheduled_flow_runs', { scheduled_before: new Date(Date.now() + 60_000).toISOString() });
+    const poll = await api.post('/work_pools/nest-pool/get_scheduled_flow_runs', {
+      scheduled_before: new Date(Date.now() + 60_000).toISOString(),
+    });
     expect(poll.body.map((r: { flow_run: { id: string } }) => r.flow_run.id)).not.toContain(run.id);
     // Too early: WAIT; after the delay: RUNNING again (run_count 2), then FAILED is final.
     expect((await api.post(`/flow_runs/${run.id}/set_state`, state('RUNNING'))).body.status).toBe('WAIT');
     await new Promise((r) => setTimeout(r, Math.max(0, retryAt - Date.now() + 20)));
     expect((await api.post(`/flow_runs/${run.id}/set_state`, state('RUNNING'))).body.status).toBe('ACCEPT');
     expect((await api.get(`/flow_runs/${run.id}`)).body.run_count).toBe(2);
-    const final = await api.post(`/flow_runs/${run.id}/set_state`, state('FAILED', { message: 'boom again' }));
+    const final = await api.post(
+      `/flow_runs/${run.id}/set_state`,
+      state('FAILED', { message: 'boom again' }),
+    );
     expect(final.body).toMatchObject({ status: 'ACCEPT', state: { type: 'FAILED' } });
   });
 
@@ -98,17 +119,26 @@ describe('Prefect test server: set_state orchestration', () => {
     await api.post(`/flow_runs/${run.id}/set_state`, pending());
     await api.post(`/flow_runs/${run.id}/set_state`, state('RUNNING'));
     server.setFlowRunState(run.id, { type: 'CANCELLING', name: 'Cancelling' });
-    const cancelling = await api.post('/flow_runs/filter', { flow_runs: { id: { any_: [run.id] }, state: { type: { any_: ['CANCELLING'] } } }, limit: 200 });
+    const cancelling = await api.post('/flow_runs/filter', {
+      flow_runs: { id: { any_: [run.id] }, state: { type: { any_: ['CANCELLING'] } } },
+      limit: 200,
+    });
     expect(cancelling.body).toHaveLength(1);
     const completed = await api.post(`/flow_runs/${run.id}/set_state`, state('COMPLETED'));
     expect(completed.status).toBe(200);
     expect(completed.body).toMatchObject({ status: 'REJECT', state: { type: 'CANCELLING' } });
     expect((await api.post(`/flow_runs/${run.id}/set_state`, state('FAILED'))).body.status).toBe('REJECT');
-    const cancelled = await api.post(`/flow_runs/${run.id}/set_state`, { state: { type: 'CANCELLED', name: 'Cancelled' }, force: true });
+    const cancelled = await api.post(`/flow_runs/${run.id}/set_state`, {
+      state: { type: 'CANCELLED', name: 'Cancelled' },
+      force: true,
+    });
     expect(cancelled.body).toMatchObject({ status: 'ACCEPT', state: { type: 'CANCELLED' } });
     const after = await api.post(`/flow_runs/${run.id}/set_state`, state('COMPLETED'));
     expect(after.body).toMatchObject({ status: 'ABORT', state: null });
-    const crashed = await api.post(`/flow_runs/${run.id}/set_state`, { state: { type: 'CRASHED', message: 'forced' }, force: true });
+    const crashed = await api.post(`/flow_runs/${run.id}/set_state`, {
+      state: { type: 'CRASHED', message: 'forced' },
+      force: true,
+    });
     expect(crashed.body.status).toBe('ACCEPT');
     expect(server.flowRuns().find((r) => r.id === run.id)!.state_type).toBe('CRASHED');
   });

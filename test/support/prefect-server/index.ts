@@ -57,19 +57,31 @@ export interface PrefectTestServer {
   /** Simulates the UI/CLI: e.g. { type: 'CANCELLING', name: 'Cancelling' }, or PAUSED, with force semantics. */
   setFlowRunState(flowRunId: string, state: { type: string; name?: string; message?: string }): void;
   /** Simulates `prefect deployment run`: a new SCHEDULED run at `scheduledTime` (default now). */
-  createFlowRun(deploymentId: string, opts?: { parameters?: Record<string, unknown>; scheduledTime?: Date }): FlowRun;
+  createFlowRun(
+    deploymentId: string,
+    opts?: { parameters?: Record<string, unknown>; scheduledTime?: Date },
+  ): FlowRun;
   /** Extension: runs the scheduler service (future runs + Late marking) once, now. */
   runScheduler(): void;
   stop(): Promise<void>;
 }
 
-export async function startPrefectTestServer(options: PrefectTestServerOptions = {}): Promise<PrefectTestServer> {
+export async function startPrefectTestServer(
+  options: PrefectTestServerOptions = {},
+): Promise<PrefectTestServer> {
   schemaValidator(); // load the schema up front: a missing openapi.json fails start, not the first request
   const store = new Store();
   const scheduler = new SchedulerService(store, options.schedulerIntervalMs ?? 250);
   const schemaViolations: PrefectTestServer['schemaViolations'] = [];
   const requests: PrefectTestServer['requests'] = [];
-  const handle = createRouter({ auth: options.auth, store, routes: allRoutes, schemaViolations, requests, scheduleSoon: () => scheduler.tick() });
+  const handle = createRouter({
+    auth: options.auth,
+    store,
+    routes: allRoutes,
+    schemaViolations,
+    requests,
+    scheduleSoon: () => scheduler.tick(),
+  });
 
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
@@ -100,8 +112,15 @@ export async function startPrefectTestServer(options: PrefectTestServerOptions =
     deployments: () => [...store.deployments.values()].map((d) => store.deploymentView(d)),
     flowRuns: (filter = {}) =>
       [...store.flowRuns.values()]
-        .filter((r) => (!filter.deploymentId || r.deployment_id === filter.deploymentId) && (!filter.stateType || r.state_type === filter.stateType))
-        .sort((a, b) => Date.parse(a.expected_start_time ?? a.created) - Date.parse(b.expected_start_time ?? b.created))
+        .filter(
+          (r) =>
+            (!filter.deploymentId || r.deployment_id === filter.deploymentId) &&
+            (!filter.stateType || r.state_type === filter.stateType),
+        )
+        .sort(
+          (a, b) =>
+            Date.parse(a.expected_start_time ?? a.created) - Date.parse(b.expected_start_time ?? b.created),
+        )
         .map(clone),
     stateHistory: (id) => clone(store.history.get(id) ?? []),
     logs: (id) => store.logs.filter((l) => !id || l.flow_run_id === id).map(clone),
@@ -113,8 +132,16 @@ export async function startPrefectTestServer(options: PrefectTestServerOptions =
       const type = state.type.toUpperCase() as StateType;
       // The UI/CLI cancel a run that no infrastructure picked up straight to Cancelled (Prefect's
       // BypassCancellingFlowRunsWithNoInfra); everything else is written as a forced state.
-      const bypass = type === 'CANCELLING' && (run.state_type === 'SCHEDULED' || run.state_type === 'PAUSED') && !run.infrastructure_pid;
-      const proposal = { type, name: state.name ?? null, message: state.message ?? null, state_details: { scheduled_time: run.state?.state_details.scheduled_time ?? null } };
+      const bypass =
+        type === 'CANCELLING' &&
+        (run.state_type === 'SCHEDULED' || run.state_type === 'PAUSED') &&
+        !run.infrastructure_pid;
+      const proposal = {
+        type,
+        name: state.name ?? null,
+        message: state.message ?? null,
+        state_details: { scheduled_time: run.state?.state_details.scheduled_time ?? null },
+      };
       proposeState(store, run, proposal, !bypass);
     },
     createFlowRun(deploymentId, opts = {}) {

@@ -58,7 +58,11 @@ export function writeState(store: Store, run: FlowRun, proposal: StateProposal):
   const now = Date.now();
   const nowIso = iso(now);
   const prev = run.state;
-  const details: StateDetails = { ...emptyStateDetails(), ...(proposal.state_details ?? {}), flow_run_id: run.id };
+  const details: StateDetails = {
+    ...emptyStateDetails(),
+    ...(proposal.state_details ?? {}),
+    flow_run_id: run.id,
+  };
   if (proposal.type === 'SCHEDULED' && !details.scheduled_time) details.scheduled_time = nowIso;
   const state: State = {
     id: uuid(),
@@ -128,32 +132,60 @@ export function proposeState(store: Store, run: FlowRun, proposal: StateProposal
       run.empirical_policy.retry_type = null;
       return written(writeState(store, run, proposal), 'ACCEPT', accept());
     }
-    return { result: { status: 'ABORT', state: null, details: abort(`This run has already reached a terminal state (${from}).`) }, written: false };
+    return {
+      result: {
+        status: 'ABORT',
+        state: null,
+        details: abort(`This run has already reached a terminal state (${from}).`),
+      },
+      written: false,
+    };
   }
 
   // 3. EnforceCancellingToCancelledTransition
   if (from === 'CANCELLING' && to !== 'CANCELLED') {
-    return unchanged(reject('Cannot transition flows that are cancelling to anything other than CANCELLED.'), 'REJECT');
+    return unchanged(
+      reject('Cannot transition flows that are cancelling to anything other than CANCELLED.'),
+      'REJECT',
+    );
   }
 
   // 4. BypassCancellingFlowRunsWithNoInfra
   if ((from === 'SCHEDULED' || from === 'PAUSED') && to === 'CANCELLING' && !run.infrastructure_pid) {
     const cancelled = writeState(store, run, { ...proposal, type: 'CANCELLED', name: 'Cancelled' });
-    return written(cancelled, 'REJECT', reject('Run does not have associated infrastructure; it was cancelled directly.'));
+    return written(
+      cancelled,
+      'REJECT',
+      reject('Run does not have associated infrastructure; it was cancelled directly.'),
+    );
   }
 
   // 5. PreventPendingTransitions (the claim lock)
-  if (to === 'PENDING' && (from === 'PENDING' || from === 'RUNNING' || from === 'CANCELLING' || from === 'CANCELLED')) {
-    const renaming = from === 'PENDING' && proposal.name && proposal.name !== 'Pending' && proposal.name !== current.name;
+  if (
+    to === 'PENDING' &&
+    (from === 'PENDING' || from === 'RUNNING' || from === 'CANCELLING' || from === 'CANCELLED')
+  ) {
+    const renaming =
+      from === 'PENDING' && proposal.name && proposal.name !== 'Pending' && proposal.name !== current.name;
     if (!renaming) {
-      return { result: { status: 'ABORT', state: null, details: abort(`This run is in a ${from} state and cannot transition to a PENDING state.`) }, written: false };
+      return {
+        result: {
+          status: 'ABORT',
+          state: null,
+          details: abort(`This run is in a ${from} state and cannot transition to a PENDING state.`),
+        },
+        written: false,
+      };
     }
   }
 
   // 6. CopyScheduledTime
   let next = proposal;
   if (from === 'SCHEDULED' && to === 'PENDING') {
-    next = { ...proposal, state_details: { ...proposal.state_details, scheduled_time: current.state_details.scheduled_time } };
+    next = {
+      ...proposal,
+      state_details: { ...proposal.state_details, scheduled_time: current.state_details.scheduled_time },
+    };
   }
 
   // 7. WaitForScheduledTime
@@ -165,7 +197,11 @@ export function proposeState(store: Store, run: FlowRun, proposal: StateProposal
         result: {
           status: 'WAIT',
           state: null,
-          details: { type: 'wait_details', delay_seconds: Math.ceil(delayMs / 1000), reason: 'The flow is scheduled to start in the future.' },
+          details: {
+            type: 'wait_details',
+            delay_seconds: Math.ceil(delayMs / 1000),
+            reason: 'The flow is scheduled to start in the future.',
+          },
         },
         written: false,
       };

@@ -58,7 +58,12 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function authorized(auth: RouterOptions['auth'], path: string, method: string, header: string | undefined): boolean {
+function authorized(
+  auth: RouterOptions['auth'],
+  path: string,
+  method: string,
+  header: string | undefined,
+): boolean {
   if (!auth) return true;
   if ('apiKey' in auth && auth.apiKey) return !!header && safeEqual(header, `Bearer ${auth.apiKey}`);
   if ('basic' in auth && auth.basic) {
@@ -92,14 +97,21 @@ export function createRouter(o: RouterOptions) {
     let reply: Reply;
     let op: MatchedOperation | undefined;
     try {
-      if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') throw new HttpError(404, { detail: 'Not Found' });
-      if (!authorized(o.auth, path, method, req.headers.authorization)) throw new HttpError(401, UNAUTHORIZED);
+      if (!url.pathname.startsWith('/api/') && url.pathname !== '/api')
+        throw new HttpError(404, { detail: 'Not Found' });
+      if (!authorized(o.auth, path, method, req.headers.authorization))
+        throw new HttpError(401, UNAUTHORIZED);
       const apiVersion = req.headers['x-prefect-api-version'];
       if (apiVersionTooOld(Array.isArray(apiVersion) ? apiVersion[0] : apiVersion)) {
-        throw new HttpError(400, { detail: `Client version ${apiVersion} is not supported by server version 0.8.4.` });
+        throw new HttpError(400, {
+          detail: `Client version ${apiVersion} is not supported by server version 0.8.4.`,
+        });
       }
       op = validator.match(method, path);
-      if (!op) throw anyMethod(validator, path) ? new HttpError(405, { detail: 'Method Not Allowed' }) : new HttpError(404, { detail: 'Not Found' });
+      if (!op)
+        throw anyMethod(validator, path)
+          ? new HttpError(405, { detail: 'Method Not Allowed' })
+          : new HttpError(404, { detail: 'Not Found' });
       const issues: ValidationIssue[] = validator.validateParams(op, url.searchParams);
       const rb = validator.requestBodySchema(op);
       if (raw.trim() !== '') {
@@ -110,20 +122,41 @@ export function createRouter(o: RouterOptions) {
           body = raw;
         }
       }
-      if (rb && body !== undefined && issues.every((i) => i.type !== 'json_invalid')) issues.push(...validator.validateBody(op, body));
-      else if (rb?.required && body === undefined) issues.push({ type: 'missing', loc: ['body'], msg: 'Field required', input: null });
+      if (rb && body !== undefined && issues.every((i) => i.type !== 'json_invalid'))
+        issues.push(...validator.validateBody(op, body));
+      else if (rb?.required && body === undefined)
+        issues.push({ type: 'missing', loc: ['body'], msg: 'Field required', input: null });
       if (issues.length) throw new RequestValidationError(issues);
       const handler = o.routes[`${method} ${op.template}`];
-      if (!handler) throw new HttpError(501, { detail: `${method} ${op.template} is not implemented by the Prefect test server` });
-      reply = handler({ store: o.store, params: op.params, query: url.searchParams, body: body ?? {}, scheduleSoon: o.scheduleSoon });
+      if (!handler)
+        throw new HttpError(501, {
+          detail: `${method} ${op.template} is not implemented by the Prefect test server`,
+        });
+      reply = handler({
+        store: o.store,
+        params: op.params,
+        query: url.searchParams,
+        body: body ?? {},
+        scheduleSoon: o.scheduleSoon,
+      });
     } catch (e) {
       if (e instanceof RequestValidationError) {
         o.schemaViolations.push({ method, path, errors: JSON.stringify(e.issues) });
-        reply = { status: 422, body: { exception_message: 'Invalid request received.', exception_detail: e.issues, request_body: body ?? null } };
+        reply = {
+          status: 422,
+          body: {
+            exception_message: 'Invalid request received.',
+            exception_detail: e.issues,
+            request_body: body ?? null,
+          },
+        };
       } else if (e instanceof HttpError) {
         reply = { status: e.status, body: e.body };
       } else {
-        reply = { status: 500, body: { exception_message: 'Internal Server Error', detail: String((e as Error)?.stack ?? e) } };
+        reply = {
+          status: 500,
+          body: { exception_message: 'Internal Server Error', detail: String((e as Error)?.stack ?? e) },
+        };
       }
     }
     o.requests.push({ method, path, status: reply.status, body });
@@ -131,7 +164,12 @@ export function createRouter(o: RouterOptions) {
       res.writeHead(reply.status).end();
     } else {
       const text = JSON.stringify(reply.body);
-      res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+      res
+        .writeHead(reply.status, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+        })
+        .end(text);
     }
   };
 }

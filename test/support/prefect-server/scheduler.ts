@@ -21,7 +21,7 @@ import { CronTime } from 'cron';
 import { DateTime } from 'luxon';
 import { writeState } from './orchestration.js';
 import type { Store } from './store.js';
-import type { CronSchedule, Deployment, DeploymentSchedule, IntervalSchedule, RRuleSchedule, Schedule } from './types.js';
+import type { CronSchedule, Deployment, IntervalSchedule, RRuleSchedule, Schedule } from './types.js';
 
 export const MIN_RUNS = 3;
 export const MAX_RUNS = 100;
@@ -38,9 +38,11 @@ const isRRule = (s: Schedule): s is RRuleSchedule => 'rrule' in s;
 /** Throws UnsupportedScheduleError for schedules this server cannot compute (see the header comment). */
 export function checkSupported(s: Schedule): void {
   if (isCron(s)) {
-    if (s.day_or === false) throw new UnsupportedScheduleError('cron day_or=false is not supported by the test server');
+    if (s.day_or === false)
+      throw new UnsupportedScheduleError('cron day_or=false is not supported by the test server');
     const v = CronTime.validateCronExpression(s.cron);
-    if (!v.valid) throw new UnsupportedScheduleError(`cron expression not understood by the test server: ${s.cron}`);
+    if (!v.valid)
+      throw new UnsupportedScheduleError(`cron expression not understood by the test server: ${s.cron}`);
   } else if (isRRule(s)) {
     parseRRule(s);
   } else if (isInterval(s) && !(s.interval > 0)) {
@@ -49,7 +51,12 @@ export function checkSupported(s: Schedule): void {
 }
 
 /** Dates (ascending, ≥ start) the schedule fires at, until `done(dates)` says stop or `end` is passed. */
-export function scheduleDates(s: Schedule, start: Date, end: Date, done: (n: number, last: Date) => boolean): Date[] {
+export function scheduleDates(
+  s: Schedule,
+  start: Date,
+  end: Date,
+  done: (n: number, last: Date) => boolean,
+): Date[] {
   const out: Date[] = [];
   const push = (d: Date) => {
     out.push(d);
@@ -99,7 +106,10 @@ interface RRule {
 
 export function parseRRule(s: RRuleSchedule): RRule {
   const tz = s.timezone ?? 'UTC';
-  const lines = s.rrule.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = s.rrule
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   let dtstart = DateTime.fromObject({ year: 2020, month: 1, day: 1 }, { zone: tz });
   let ruleText: string | undefined;
   for (const line of lines) {
@@ -110,37 +120,65 @@ export function parseRRule(s: RRuleSchedule): RRule {
       dtstart = DateTime.fromFormat(value.replace('Z', ''), "yyyyMMdd'T'HHmmss", { zone }).setZone(tz);
       if (!dtstart.isValid) throw new UnsupportedScheduleError(`DTSTART not understood: ${line}`);
     } else if (line.startsWith('RRULE:') || !line.includes(':')) {
-      if (ruleText) throw new UnsupportedScheduleError('multiple RRULEs are not supported by the test server');
+      if (ruleText)
+        throw new UnsupportedScheduleError('multiple RRULEs are not supported by the test server');
       ruleText = line.replace(/^RRULE:/, '');
     } else {
       throw new UnsupportedScheduleError(`rrule line not supported by the test server: ${line}`);
     }
   }
   if (!ruleText) throw new UnsupportedScheduleError('no RRULE found');
-  const parts = new Map(ruleText.split(';').filter(Boolean).map((p) => p.split('=') as [string, string]));
-  const nums = (k: string) => parts.get(k)?.split(',').map((x) => Number(x));
+  const parts = new Map(
+    ruleText
+      .split(';')
+      .filter(Boolean)
+      .map((p) => p.split('=') as [string, string]),
+  );
+  const nums = (k: string) =>
+    parts
+      .get(k)
+      ?.split(',')
+      .map((x) => Number(x));
   const freq = parts.get('FREQ');
   if (freq !== 'MINUTELY' && freq !== 'HOURLY' && freq !== 'DAILY' && freq !== 'WEEKLY') {
     throw new UnsupportedScheduleError(`rrule FREQ=${freq} is not supported by the test server`);
   }
   const allowed = new Set(['FREQ', 'INTERVAL', 'BYHOUR', 'BYMINUTE', 'BYSECOND', 'BYDAY', 'UNTIL', 'WKST']);
-  for (const k of parts.keys()) if (!allowed.has(k)) throw new UnsupportedScheduleError(`rrule ${k} is not supported by the test server`);
-  const byDay = parts.get('BYDAY')?.split(',').map((d) => {
-    const i = WEEKDAYS.indexOf(d);
-    if (i < 0) throw new UnsupportedScheduleError(`rrule BYDAY=${d} is not supported by the test server`);
-    return i + 1;
-  });
+  for (const k of parts.keys())
+    if (!allowed.has(k)) throw new UnsupportedScheduleError(`rrule ${k} is not supported by the test server`);
+  const byDay = parts
+    .get('BYDAY')
+    ?.split(',')
+    .map((d) => {
+      const i = WEEKDAYS.indexOf(d);
+      if (i < 0) throw new UnsupportedScheduleError(`rrule BYDAY=${d} is not supported by the test server`);
+      return i + 1;
+    });
   const untilText = parts.get('UNTIL');
   let until: Date | undefined;
   if (untilText) {
-    const u = DateTime.fromFormat(untilText.replace('Z', ''), untilText.length > 8 ? "yyyyMMdd'T'HHmmss" : 'yyyyMMdd', { zone: untilText.endsWith('Z') ? 'UTC' : tz });
+    const u = DateTime.fromFormat(
+      untilText.replace('Z', ''),
+      untilText.length > 8 ? "yyyyMMdd'T'HHmmss" : 'yyyyMMdd',
+      { zone: untilText.endsWith('Z') ? 'UTC' : tz },
+    );
     if (!u.isValid) throw new UnsupportedScheduleError(`UNTIL not understood: ${untilText}`);
     until = u.toJSDate();
   }
   const wkst = parts.has('WKST') ? WEEKDAYS.indexOf(parts.get('WKST')!) + 1 : 1;
   const interval = parts.has('INTERVAL') ? Number(parts.get('INTERVAL')) : 1;
   if (!(interval >= 1) || wkst < 1) throw new UnsupportedScheduleError(`rrule not understood: ${ruleText}`);
-  return { freq, interval, byHour: nums('BYHOUR'), byMinute: nums('BYMINUTE'), bySecond: nums('BYSECOND'), byDay, until, wkst, dtstart };
+  return {
+    freq,
+    interval,
+    byHour: nums('BYHOUR'),
+    byMinute: nums('BYMINUTE'),
+    bySecond: nums('BYSECOND'),
+    byDay,
+    until,
+    wkst,
+    dtstart,
+  };
 }
 
 /** Occurrences ≥ start, ascending. Expands/limits BY* parts per RFC 5545 for the supported FREQs. */
@@ -165,17 +203,29 @@ function* rruleIterator(r: RRule, start: Date): Generator<Date> {
     if (r.freq === 'MINUTELY') {
       for (const s of seconds) candidates.push(p.set({ second: s }));
     } else if (r.freq === 'HOURLY') {
-      for (const m of r.byMinute ?? [d0.minute]) for (const s of seconds) candidates.push(p.set({ minute: m, second: s }));
+      for (const m of r.byMinute ?? [d0.minute])
+        for (const s of seconds) candidates.push(p.set({ minute: m, second: s }));
     } else {
-      const days = r.freq === 'DAILY' ? [p] : (r.byDay ?? [d0.weekday]).map((wd) => p.plus({ days: (wd - r.wkst + 7) % 7 }));
+      const days =
+        r.freq === 'DAILY'
+          ? [p]
+          : (r.byDay ?? [d0.weekday]).map((wd) => p.plus({ days: (wd - r.wkst + 7) % 7 }));
       for (const day of days)
         for (const h of r.byHour ?? [d0.hour])
           for (const m of r.byMinute ?? [d0.minute])
-            for (const s of seconds) candidates.push(DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour: h, minute: m, second: s }, { zone: d0.zone }));
+            for (const s of seconds)
+              candidates.push(
+                DateTime.fromObject(
+                  { year: day.year, month: day.month, day: day.day, hour: h, minute: m, second: s },
+                  { zone: d0.zone },
+                ),
+              );
     }
     const ok = candidates
       .filter((c) => c.isValid)
-      .filter((c) => (r.freq === 'MINUTELY' || r.freq === 'HOURLY' ? !r.byHour || r.byHour.includes(c.hour) : true))
+      .filter((c) =>
+        r.freq === 'MINUTELY' || r.freq === 'HOURLY' ? !r.byHour || r.byHour.includes(c.hour) : true,
+      )
       .filter((c) => (r.freq === 'MINUTELY' ? !r.byMinute || r.byMinute.includes(c.minute) : true))
       .filter((c) => (r.freq !== 'WEEKLY' ? !r.byDay || r.byDay.includes(c.weekday) : true))
       .map((c) => c.toJSDate())
@@ -193,37 +243,54 @@ function* rruleIterator(r: RRule, start: Date): Generator<Date> {
 
 /** Python's str(datetime) for an aware UTC datetime, as in Prefect's idempotency keys. */
 function pyDate(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '+00:00');
+  return d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '+00:00');
 }
 
-function scheduleNeedsRuns(store: Store, d: Deployment, s: DeploymentSchedule, now: number): boolean {
-  let count = 0;
-  let latest = 0;
+/** Per schedule id: how many future auto-scheduled SCHEDULED runs exist, and the latest one's time. */
+type FutureRunStats = Map<string, { count: number; latest: number }>;
+
+function futureRunStats(store: Store, now: number): FutureRunStats {
+  const stats: FutureRunStats = new Map();
   for (const r of store.flowRuns.values()) {
-    if (r.deployment_id !== d.id || !r.auto_scheduled || r.state_type !== 'SCHEDULED') continue;
-    if (r.created_by?.['id'] !== s.id) continue;
+    const sid = r.created_by?.['id'];
+    if (!r.auto_scheduled || r.state_type !== 'SCHEDULED' || typeof sid !== 'string') continue;
     const t = Date.parse(r.next_scheduled_start_time ?? '');
-    if (t < now) continue;
-    count++;
-    latest = Math.max(latest, t);
+    if (!(t >= now)) continue;
+    const e = stats.get(sid) ?? { count: 0, latest: 0 };
+    e.count++;
+    e.latest = Math.max(e.latest, t);
+    stats.set(sid, e);
   }
-  return count < MIN_RUNS || latest < now + MIN_SCHEDULED_MS;
+  return stats;
 }
 
 /** Creates the missing future runs of one deployment. Returns how many runs were inserted. */
-export function scheduleDeployment(store: Store, d: Deployment): number {
+export function scheduleDeployment(
+  store: Store,
+  d: Deployment,
+  now = Date.now(),
+  stats = futureRunStats(store, now),
+): number {
   if (d.paused) return 0;
   const flow = store.flows.get(d.flow_id);
   if (!flow) return 0;
-  const now = Date.now();
   const pool = d.work_pool_name ? store.workPools.get(d.work_pool_name) : undefined;
   const queue = d.work_queue_id ? store.workQueues.get(d.work_queue_id) : undefined;
   let inserted = 0;
   for (const s of d.schedules) {
-    if (!s.active || !scheduleNeedsRuns(store, d, s, now)) continue;
+    const st = stats.get(s.id);
+    if (!s.active || (st && st.count >= MIN_RUNS && st.latest >= now + MIN_SCHEDULED_MS)) continue;
     let dates: Date[];
     try {
-      dates = scheduleDates(s.schedule, new Date(now), new Date(now + MAX_SCHEDULED_MS), (n, last) => n >= MIN_RUNS && last.getTime() >= now + MIN_SCHEDULED_MS);
+      dates = scheduleDates(
+        s.schedule,
+        new Date(now),
+        new Date(now + MAX_SCHEDULED_MS),
+        (n, last) => n >= MIN_RUNS && last.getTime() >= now + MIN_SCHEDULED_MS,
+      );
     } catch {
       continue;
     }
@@ -244,7 +311,12 @@ export function scheduleDeployment(store: Store, d: Deployment): number {
         jobVariables: d.job_variables,
       });
       run.expected_start_time = date.toISOString();
-      writeState(store, run, { type: 'SCHEDULED', name: 'Scheduled', message: 'Flow run scheduled', state_details: { scheduled_time: date.toISOString() } });
+      writeState(store, run, {
+        type: 'SCHEDULED',
+        name: 'Scheduled',
+        message: 'Flow run scheduled',
+        state_details: { scheduled_time: date.toISOString() },
+      });
       inserted++;
     }
   }
@@ -261,7 +333,12 @@ export function markLateRuns(store: Store): void {
   for (const r of store.flowRuns.values()) {
     if (r.state_type !== 'SCHEDULED' || r.state_name !== 'Scheduled' || !r.state) continue;
     if (Date.parse(r.next_scheduled_start_time ?? '') >= cutoff) continue;
-    writeState(store, r, { type: 'SCHEDULED', name: 'Late', message: r.state.message, state_details: { scheduled_time: r.state.state_details.scheduled_time } });
+    writeState(store, r, {
+      type: 'SCHEDULED',
+      name: 'Late',
+      message: r.state.message,
+      state_details: { scheduled_time: r.state.state_details.scheduled_time },
+    });
   }
 }
 
@@ -283,7 +360,9 @@ export class SchedulerService {
   }
 
   tick(): void {
-    for (const d of this.store.deployments.values()) scheduleDeployment(this.store, d);
+    const now = Date.now();
+    const stats = futureRunStats(this.store, now);
+    for (const d of this.store.deployments.values()) scheduleDeployment(this.store, d, now, stats);
     markLateRuns(this.store);
   }
 }

@@ -34,7 +34,9 @@ export function findOpenApiPath(): string {
     if (parent === dir) break;
     dir = parent;
   }
-  throw new Error('Prefect openapi.json not found: expected <repo>/../shared/prefect/openapi.json (or set PREFECT_OPENAPI_PATH)');
+  throw new Error(
+    'Prefect openapi.json not found: expected <repo>/../shared/prefect/openapi.json (or set PREFECT_OPENAPI_PATH)',
+  );
 }
 
 /** Pydantic-style error entries, as Prefect puts them in `exception_detail`. */
@@ -118,12 +120,14 @@ class SchemaValidator {
       if (p.in !== 'path' && p.in !== 'query') continue;
       const value = p.in === 'path' ? op.params[p.name] : (query.get(p.name) ?? undefined);
       if (value === undefined) {
-        if (p.required) issues.push({ type: 'missing', loc: [p.in, p.name], msg: 'Field required', input: null });
+        if (p.required)
+          issues.push({ type: 'missing', loc: [p.in, p.name], msg: 'Field required', input: null });
         continue;
       }
       const coerced = coerceParam(value, p.schema);
       const key = `param:${op.method}:${op.template}:${p.name}`;
-      for (const i of this.validate(key, p.schema, coerced, [p.in, p.name])) issues.push({ ...i, input: value });
+      for (const i of this.validate(key, p.schema, coerced, [p.in, p.name]))
+        issues.push({ ...i, input: value });
     }
     return issues;
   }
@@ -147,9 +151,12 @@ class SchemaValidator {
    */
   validateResponse(method: string, template: string, status: number, body: unknown): ValidationIssue[] {
     const op = this.doc.paths[template]?.[method.toLowerCase()];
-    if (!op) return [{ type: 'unknown_operation', loc: [], msg: `${method} ${template} is not in the schema` }];
+    if (!op)
+      return [{ type: 'unknown_operation', loc: [], msg: `${method} ${template} is not in the schema` }];
     const responses = op.responses ?? {};
-    const entry = responses[String(status)] ?? (status === 201 ? responses['200'] : status === 200 ? responses['201'] : undefined);
+    const entry =
+      responses[String(status)] ??
+      (status === 201 ? responses['200'] : status === 200 ? responses['201'] : undefined);
     const schema = entry?.content?.['application/json']?.schema;
     if (!schema) return [];
     return this.validate(`response:${method}:${template}:${status}`, schema, body, ['response']);
@@ -183,7 +190,8 @@ function pointerToLoc(pointer: string): Array<string | number> {
 
 function valueAt(data: unknown, loc: Array<string | number>): unknown {
   let cur: unknown = data;
-  for (const k of loc) cur = cur && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[k] : undefined;
+  for (const k of loc)
+    cur = cur && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[k] : undefined;
   return cur;
 }
 
@@ -195,12 +203,27 @@ function toIssues(errors: ErrorObject[], prefix: string[], data: unknown): Valid
     let issue: ValidationIssue;
     if (e.keyword === 'additionalProperties') {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      issue = { type: 'extra_forbidden', loc: [...prefix, ...loc, extra], msg: 'Extra inputs are not permitted', input: valueAt(data, [...loc, extra]) };
+      issue = {
+        type: 'extra_forbidden',
+        loc: [...prefix, ...loc, extra],
+        msg: 'Extra inputs are not permitted',
+        input: valueAt(data, [...loc, extra]),
+      };
     } else if (e.keyword === 'required') {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      issue = { type: 'missing', loc: [...prefix, ...loc, missing], msg: 'Field required', input: valueAt(data, loc) };
+      issue = {
+        type: 'missing',
+        loc: [...prefix, ...loc, missing],
+        msg: 'Field required',
+        input: valueAt(data, loc),
+      };
     } else {
-      issue = { type: e.keyword, loc: [...prefix, ...loc], msg: e.message ?? e.keyword, input: valueAt(data, loc) };
+      issue = {
+        type: e.keyword,
+        loc: [...prefix, ...loc],
+        msg: e.message ?? e.keyword,
+        input: valueAt(data, loc),
+      };
     }
     const key = JSON.stringify([issue.type, issue.loc, issue.msg]);
     if (!seen.has(key)) {

@@ -61,8 +61,34 @@ export function defaultPolicy(overrides: Partial<FlowRunPolicy> = {}): FlowRunPo
   };
 }
 
-const ADJECTIVES = ['amber', 'brisk', 'calm', 'dapper', 'eager', 'fuzzy', 'gentle', 'hasty', 'icy', 'jolly', 'keen', 'lucky'];
-const ANIMALS = ['otter', 'heron', 'lynx', 'moose', 'finch', 'gecko', 'badger', 'koala', 'marmot', 'wombat', 'ibis', 'yak'];
+const ADJECTIVES = [
+  'amber',
+  'brisk',
+  'calm',
+  'dapper',
+  'eager',
+  'fuzzy',
+  'gentle',
+  'hasty',
+  'icy',
+  'jolly',
+  'keen',
+  'lucky',
+];
+const ANIMALS = [
+  'otter',
+  'heron',
+  'lynx',
+  'moose',
+  'finch',
+  'gecko',
+  'badger',
+  'koala',
+  'marmot',
+  'wombat',
+  'ibis',
+  'yak',
+];
 /** Prefect names runs "adjective-animal". */
 export function randomRunName(): string {
   const pick = (a: string[]) => a[Math.floor(Math.random() * a.length)];
@@ -156,7 +182,11 @@ export class Store {
       active_slots: null,
     };
     this.workPools.set(pool.name, pool);
-    pool.default_queue_id = this.createQueue(pool, { name: 'default', description: 'The work pool\'s default queue.', priority: 1 }).id;
+    pool.default_queue_id = this.createQueue(pool, {
+      name: 'default',
+      description: "The work pool's default queue.",
+      priority: 1,
+    }).id;
     return pool;
   }
 
@@ -164,14 +194,21 @@ export class Store {
   activeRuns(filter: (r: FlowRun) => boolean): number {
     let n = 0;
     for (const r of this.flowRuns.values()) {
-      if ((r.state_type === 'PENDING' || r.state_type === 'RUNNING' || r.state_type === 'CANCELLING') && filter(r)) n++;
+      if (
+        (r.state_type === 'PENDING' || r.state_type === 'RUNNING' || r.state_type === 'CANCELLING') &&
+        filter(r)
+      )
+        n++;
     }
     return n;
   }
 
+  /** (flow_id, idempotency_key) → run id: Prefect's unique constraint, indexed. */
+  private readonly idempotency = new Map<string, string>();
+
   runByIdempotencyKey(flowId: string, key: string): FlowRun | undefined {
-    for (const r of this.flowRuns.values()) if (r.flow_id === flowId && r.idempotency_key === key) return r;
-    return undefined;
+    const id = this.idempotency.get(`${flowId} ${key}`);
+    return id ? this.flowRuns.get(id) : undefined;
   }
 
   /** Creates a run WITHOUT a state; the caller sets the initial state through orchestration.writeState. */
@@ -222,10 +259,13 @@ export class Store {
     };
     this.flowRuns.set(run.id, run);
     this.history.set(run.id, []);
+    if (run.idempotency_key) this.idempotency.set(`${run.flow_id} ${run.idempotency_key}`, run.id);
     return run;
   }
 
   deleteRun(id: string): void {
+    const run = this.flowRuns.get(id);
+    if (run?.idempotency_key) this.idempotency.delete(`${run.flow_id} ${run.idempotency_key}`);
     this.flowRuns.delete(id);
     this.history.delete(id);
   }
@@ -245,7 +285,8 @@ export class Store {
       if (r.deployment_id !== deploymentId || r.state_type !== 'SCHEDULED' || r.run_count !== 0) continue;
       if (r.state_name === 'AwaitingConcurrencySlot') continue;
       if (opts.autoScheduledOnly && !r.auto_scheduled) continue;
-      if (opts.futureOnly && Date.parse(r.next_scheduled_start_time ?? r.expected_start_time ?? '') <= now) continue;
+      if (opts.futureOnly && Date.parse(r.next_scheduled_start_time ?? r.expected_start_time ?? '') <= now)
+        continue;
       if (opts.scheduleId && r.created_by?.['id'] !== opts.scheduleId) continue;
       this.deleteRun(r.id);
       n++;

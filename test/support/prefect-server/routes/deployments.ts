@@ -8,13 +8,32 @@ import { deploymentOr404, poolOr404 } from './lookups.js';
 
 /** Fields copied verbatim from DeploymentCreate / DeploymentUpdate when present in the request. */
 const PLAIN_FIELDS = [
-  'paused', 'concurrency_limit', 'concurrency_options', 'enforce_parameter_schema', 'parameter_openapi_schema',
-  'parameters', 'tags', 'labels', 'pull_steps', 'storage_document_id', 'infrastructure_document_id', 'description',
-  'path', 'version', 'entrypoint', 'job_variables', 'version_info',
+  'paused',
+  'concurrency_limit',
+  'concurrency_options',
+  'enforce_parameter_schema',
+  'parameter_openapi_schema',
+  'parameters',
+  'tags',
+  'labels',
+  'pull_steps',
+  'storage_document_id',
+  'infrastructure_document_id',
+  'description',
+  'path',
+  'version',
+  'entrypoint',
+  'job_variables',
+  'version_info',
 ] as const;
 
 /** Sets work_pool_name / work_queue_name / work_queue_id; the queue is auto-created, the pool must exist. */
-function assignQueue(store: Store, d: Deployment, poolName: string | null | undefined, queueName: string | null | undefined): void {
+function assignQueue(
+  store: Store,
+  d: Deployment,
+  poolName: string | null | undefined,
+  queueName: string | null | undefined,
+): void {
   if (!poolName) {
     d.work_pool_name = null;
     d.work_queue_name = queueName ?? null;
@@ -22,7 +41,9 @@ function assignQueue(store: Store, d: Deployment, poolName: string | null | unde
     return;
   }
   const pool = poolOr404(store, poolName);
-  const queue = queueName ? (store.queueByName(pool, queueName) ?? store.createQueue(pool, { name: queueName })) : store.workQueues.get(pool.default_queue_id)!;
+  const queue = queueName
+    ? (store.queueByName(pool, queueName) ?? store.createQueue(pool, { name: queueName }))
+    : store.workQueues.get(pool.default_queue_id)!;
   d.work_pool_name = pool.name;
   d.work_queue_name = queue.name;
   d.work_queue_id = queue.id;
@@ -31,13 +52,19 @@ function assignQueue(store: Store, d: Deployment, poolName: string | null | unde
 function checkConcurrency(body: any): void {
   if (body.concurrency_limit != null && body.global_concurrency_limit_id != null) {
     throw new RequestValidationError([
-      { type: 'value_error', loc: ['body'], msg: 'Value error, A deployment cannot have both a concurrency limit and a global concurrency limit.', input: body },
+      {
+        type: 'value_error',
+        loc: ['body'],
+        msg: 'Value error, A deployment cannot have both a concurrency limit and a global concurrency limit.',
+        input: body,
+      },
     ]);
   }
 }
 
 function applyPlain(d: Deployment, body: any): void {
-  for (const k of PLAIN_FIELDS) if (k in body) (d as any)[k] = body[k] ?? (k === 'parameters' || k === 'job_variables' ? {} : body[k]);
+  for (const k of PLAIN_FIELDS)
+    if (k in body) (d as any)[k] = body[k] ?? (k === 'parameters' || k === 'job_variables' ? {} : body[k]);
   if ('global_concurrency_limit_id' in body) d.global_concurrency_limit = null;
   d.updated = iso();
 }
@@ -88,12 +115,36 @@ export const deploymentRoutes: Routes = {
     const now = iso();
     if (!d) {
       d = {
-        id: uuid(), created: now, updated: now, name: body.name, version: null, description: null, flow_id: body.flow_id,
-        paused: false, schedules: [], concurrency_limit: null, global_concurrency_limit: null, concurrency_options: null,
-        job_variables: {}, parameters: {}, tags: [], labels: {}, work_queue_name: null, work_queue_id: null, last_polled: null,
-        parameter_openapi_schema: { type: 'object', properties: {} }, path: null, pull_steps: null, entrypoint: null,
-        storage_document_id: null, infrastructure_document_id: null, created_by: null, updated_by: null, work_pool_name: null,
-        status: 'NOT_READY', enforce_parameter_schema: true,
+        id: uuid(),
+        created: now,
+        updated: now,
+        name: body.name,
+        version: null,
+        description: null,
+        flow_id: body.flow_id,
+        paused: false,
+        schedules: [],
+        concurrency_limit: null,
+        global_concurrency_limit: null,
+        concurrency_options: null,
+        job_variables: {},
+        parameters: {},
+        tags: [],
+        labels: {},
+        work_queue_name: null,
+        work_queue_id: null,
+        last_polled: null,
+        parameter_openapi_schema: { type: 'object', properties: {} },
+        path: null,
+        pull_steps: null,
+        entrypoint: null,
+        storage_document_id: null,
+        infrastructure_document_id: null,
+        created_by: null,
+        updated_by: null,
+        work_pool_name: null,
+        status: 'NOT_READY',
+        enforce_parameter_schema: true,
       };
     }
     const target = d;
@@ -101,7 +152,12 @@ export const deploymentRoutes: Routes = {
     const created = schedules.map((s: any) => newSchedule(target, s));
     applyPlain(target, body);
     if (inserted || 'work_pool_name' in body || 'work_queue_name' in body) {
-      assignQueue(store, target, 'work_pool_name' in body ? body.work_pool_name : target.work_pool_name, 'work_queue_name' in body ? body.work_queue_name : target.work_queue_name);
+      assignQueue(
+        store,
+        target,
+        'work_pool_name' in body ? body.work_pool_name : target.work_pool_name,
+        'work_queue_name' in body ? body.work_queue_name : target.work_queue_name,
+      );
     }
     if (inserted) store.deployments.set(target.id, target);
     store.deleteScheduledRuns(target.id, { autoScheduledOnly: true, futureOnly: true });
@@ -110,11 +166,18 @@ export const deploymentRoutes: Routes = {
     return { status: inserted ? 201 : 200, body: store.deploymentView(target) };
   },
 
-  'GET /deployments/{id}': ({ store, params }) => ({ status: 200, body: store.deploymentView(deploymentOr404(store, params['id']!)) }),
+  'GET /deployments/{id}': ({ store, params }) => ({
+    status: 200,
+    body: store.deploymentView(deploymentOr404(store, params['id']!)),
+  }),
 
   'GET /deployments/name/{flow_name}/{deployment_name}': ({ store, params }) => {
     const flow = store.flowByName(params['flow_name']!);
-    const d = flow && [...store.deployments.values()].find((x) => x.flow_id === flow.id && x.name === params['deployment_name']);
+    const d =
+      flow &&
+      [...store.deployments.values()].find(
+        (x) => x.flow_id === flow.id && x.name === params['deployment_name'],
+      );
     if (!d) throw notFound('Deployment not found');
     return { status: 200, body: store.deploymentView(d) };
   },
@@ -130,7 +193,12 @@ export const deploymentRoutes: Routes = {
     checkConcurrency(body);
     const wasPaused = d.paused;
     if ('work_pool_name' in body || 'work_queue_name' in body) {
-      assignQueue(store, d, 'work_pool_name' in body ? body.work_pool_name : d.work_pool_name, 'work_queue_name' in body ? body.work_queue_name : d.work_queue_name);
+      assignQueue(
+        store,
+        d,
+        'work_pool_name' in body ? body.work_pool_name : d.work_pool_name,
+        'work_queue_name' in body ? body.work_queue_name : d.work_queue_name,
+      );
     }
     if ('schedules' in body) {
       const provided: any[] = body.schedules ?? [];
@@ -138,29 +206,49 @@ export const deploymentRoutes: Routes = {
       const allExisting = d.schedules.length > 0 && d.schedules.every((s) => s.slug);
       if (provided.length > 0 && allExisting && !allProvided) {
         throw new RequestValidationError([
-          { type: 'value_error', loc: ['body', 'schedules'], msg: 'Please provide a slug for each schedule in your request to ensure schedules are updated correctly.', input: provided },
+          {
+            type: 'value_error',
+            loc: ['body', 'schedules'],
+            msg: 'Please provide a slug for each schedule in your request to ensure schedules are updated correctly.',
+            input: provided,
+          },
         ]);
       }
       if (allProvided && allExisting) {
         const keep = new Set<string>();
         const next = [...d.schedules];
         for (const p of provided) {
-          const existing = d.schedules.find((s) => s.slug === (p.replaces ?? p.slug)) ?? d.schedules.find((s) => s.slug === p.slug);
+          const existing =
+            d.schedules.find((s) => s.slug === (p.replaces ?? p.slug)) ??
+            d.schedules.find((s) => s.slug === p.slug);
           if (existing) {
-            if (patchSchedule(d, existing, p)) store.deleteScheduledRuns(d.id, { autoScheduledOnly: true, futureOnly: true, scheduleId: existing.id });
+            if (patchSchedule(d, existing, p))
+              store.deleteScheduledRuns(d.id, {
+                autoScheduledOnly: true,
+                futureOnly: true,
+                scheduleId: existing.id,
+              });
             keep.add(existing.id);
           } else {
-            if (!p.schedule) throw new HttpError(422, { detail: `Schedule with slug '${p.slug}' not found and no schedule definition given.` });
+            if (!p.schedule)
+              throw new HttpError(422, {
+                detail: `Schedule with slug '${p.slug}' not found and no schedule definition given.`,
+              });
             const s = newSchedule(d, p);
             next.push(s);
             keep.add(s.id);
           }
         }
-        for (const s of d.schedules) if (!keep.has(s.id)) store.deleteScheduledRuns(d.id, { autoScheduledOnly: true, futureOnly: true, scheduleId: s.id });
+        for (const s of d.schedules)
+          if (!keep.has(s.id))
+            store.deleteScheduledRuns(d.id, { autoScheduledOnly: true, futureOnly: true, scheduleId: s.id });
         d.schedules = next.filter((s) => keep.has(s.id));
       } else {
         const created = provided.map((p) => {
-          if (!p.schedule) throw new RequestValidationError([{ type: 'missing', loc: ['body', 'schedules', 'schedule'], msg: 'Field required', input: p }]);
+          if (!p.schedule)
+            throw new RequestValidationError([
+              { type: 'missing', loc: ['body', 'schedules', 'schedule'], msg: 'Field required', input: p },
+            ]);
           return newSchedule(d, p);
         });
         store.deleteScheduledRuns(d.id, { autoScheduledOnly: true, futureOnly: true });
@@ -168,7 +256,8 @@ export const deploymentRoutes: Routes = {
       }
     }
     applyPlain(d, body);
-    if (d.paused && !wasPaused) store.deleteScheduledRuns(d.id, { autoScheduledOnly: true, futureOnly: false });
+    if (d.paused && !wasPaused)
+      store.deleteScheduledRuns(d.id, { autoScheduledOnly: true, futureOnly: false });
     scheduleSoon();
     return { status: 204 };
   },
@@ -180,8 +269,14 @@ export const deploymentRoutes: Routes = {
     return { status: 204 };
   },
 
-  'POST /deployments/filter': ({ store, body }) => ({ status: 200, body: filterDeployments(store, body).map((d) => store.deploymentView(d)) }),
-  'POST /deployments/count': ({ store, body }) => ({ status: 200, body: filterDeployments(store, { ...body, limit: 200, offset: 0 }).length }),
+  'POST /deployments/filter': ({ store, body }) => ({
+    status: 200,
+    body: filterDeployments(store, body).map((d) => store.deploymentView(d)),
+  }),
+  'POST /deployments/count': ({ store, body }) => ({
+    status: 200,
+    body: filterDeployments(store, { ...body, limit: 200, offset: 0 }).length,
+  }),
 
   'POST /deployments/{id}/pause_deployment': ({ store, params }) => {
     const d = deploymentOr404(store, params['id']!);

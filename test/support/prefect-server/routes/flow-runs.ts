@@ -25,7 +25,11 @@ export interface CreateRunOptions {
 }
 
 /** POST /deployments/{id}/create_flow_run semantics; `created` false when the idempotency key matched. */
-export function createRunFromDeployment(store: Store, d: Deployment, o: CreateRunOptions): { run: FlowRun; created: boolean } {
+export function createRunFromDeployment(
+  store: Store,
+  d: Deployment,
+  o: CreateRunOptions,
+): { run: FlowRun; created: boolean } {
   const flow = store.flows.get(d.flow_id)!;
   if (o.idempotency_key) {
     const existing = store.runByIdempotencyKey(flow.id, o.idempotency_key);
@@ -35,12 +39,16 @@ export function createRunFromDeployment(store: Store, d: Deployment, o: CreateRu
   if ((o.enforce_parameter_schema ?? d.enforce_parameter_schema) && d.parameter_openapi_schema) {
     const validate = new Ajv2020({ strict: false }).compile(d.parameter_openapi_schema);
     if (!validate(parameters)) {
-      throw new HttpError(409, { detail: `Error creating flow run: Validation failed. Failure reason: ${validate.errors?.map((e) => `${e.instancePath} ${e.message}`).join('; ')}` });
+      throw new HttpError(409, {
+        detail: `Error creating flow run: Validation failed. Failure reason: ${validate.errors?.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`,
+      });
     }
   }
   const pool = d.work_pool_name ? store.workPools.get(d.work_pool_name) : undefined;
   let queue = d.work_queue_id ? store.workQueues.get(d.work_queue_id) : undefined;
-  if (o.work_queue_name && pool) queue = store.queueByName(pool, o.work_queue_name) ?? store.createQueue(pool, { name: o.work_queue_name });
+  if (o.work_queue_name && pool)
+    queue =
+      store.queueByName(pool, o.work_queue_name) ?? store.createQueue(pool, { name: o.work_queue_name });
   const run = store.newFlowRun({
     flow,
     deployment: d,
@@ -103,10 +111,20 @@ function filterRuns(store: Store, body: any): FlowRun[] {
 }
 
 export const flowRunRoutes: Routes = {
-  'GET /flow_runs/{id}': ({ store, params }) => ({ status: 200, body: runView(flowRunOr404(store, params['id']!)) }),
+  'GET /flow_runs/{id}': ({ store, params }) => ({
+    status: 200,
+    body: runView(flowRunOr404(store, params['id']!)),
+  }),
   'PATCH /flow_runs/{id}': ({ store, params, body }) => {
     const run = flowRunOr404(store, params['id']!);
-    for (const k of ['name', 'flow_version', 'parameters', 'tags', 'infrastructure_pid', 'job_variables'] as const) {
+    for (const k of [
+      'name',
+      'flow_version',
+      'parameters',
+      'tags',
+      'infrastructure_pid',
+      'job_variables',
+    ] as const) {
       if (k in body) (run as any)[k] = body[k] ?? (k === 'job_variables' ? {} : body[k]);
     }
     // Pydantic replaces the nested policy: sub-fields not sent fall back to their defaults.
@@ -119,8 +137,14 @@ export const flowRunRoutes: Routes = {
     store.deleteRun(params['id']!);
     return { status: 204 };
   },
-  'POST /flow_runs/filter': ({ store, body }) => ({ status: 200, body: filterRuns(store, body).map(runView) }),
-  'POST /flow_runs/count': ({ store, body }) => ({ status: 200, body: filterRuns(store, { ...body, limit: 200, offset: 0, sort: undefined }).length }),
+  'POST /flow_runs/filter': ({ store, body }) => ({
+    status: 200,
+    body: filterRuns(store, body).map(runView),
+  }),
+  'POST /flow_runs/count': ({ store, body }) => ({
+    status: 200,
+    body: filterRuns(store, { ...body, limit: 200, offset: 0, sort: undefined }).length,
+  }),
   'POST /flow_runs/{id}/set_state': ({ store, params, body }) => {
     const run = flowRunOr404(store, params['id']!);
     const { result, written } = proposeState(store, run, body.state, body.force ?? false);
@@ -139,7 +163,13 @@ export const flowRunRoutes: Routes = {
     }
     const before = body.scheduled_before ? Date.parse(body.scheduled_before) : Infinity;
     const runs = [...store.flowRuns.values()]
-      .filter((r) => r.deployment_id && ids.includes(r.deployment_id) && r.state_type === 'SCHEDULED' && r.empirical_policy.retry_type !== 'in_process')
+      .filter(
+        (r) =>
+          r.deployment_id &&
+          ids.includes(r.deployment_id) &&
+          r.state_type === 'SCHEDULED' &&
+          r.empirical_policy.retry_type !== 'in_process',
+      )
       .filter((r) => Date.parse(r.next_scheduled_start_time ?? '') <= before)
       .sort((a, b) => Date.parse(a.next_scheduled_start_time!) - Date.parse(b.next_scheduled_start_time!));
     return { status: 200, body: runs.slice(0, limitOf(body)).map(runView) };

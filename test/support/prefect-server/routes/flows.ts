@@ -8,7 +8,14 @@ export const flowRoutes: Routes = {
     const existing = store.flowByName(body.name);
     if (existing) return { status: 200, body: clone(existing) };
     const now = iso();
-    const flow: Flow = { id: uuid(), created: now, updated: now, name: body.name, tags: body.tags ?? [], labels: body.labels ?? {} };
+    const flow: Flow = {
+      id: uuid(),
+      created: now,
+      updated: now,
+      name: body.name,
+      tags: body.tags ?? [],
+      labels: body.labels ?? {},
+    };
     store.flows.set(flow.id, flow);
     return { status: 201, body: clone(flow) };
   },
@@ -29,7 +36,10 @@ export const flowRoutes: Routes = {
     if (names) flows = flows.filter((f) => names.includes(f.name));
     if (ids) flows = flows.filter((f) => ids.includes(f.id));
     flows.sort((a, b) => a.name.localeCompare(b.name));
-    return { status: 200, body: flows.slice(body.offset ?? 0, (body.offset ?? 0) + limitOf(body)).map(clone) };
+    return {
+      status: 200,
+      body: flows.slice(body.offset ?? 0, (body.offset ?? 0) + limitOf(body)).map(clone),
+    };
   },
 };
 
@@ -37,7 +47,14 @@ export const flowRoutes: Routes = {
 export function limitOf(body: { limit?: number | null }): number {
   const limit = body.limit ?? 200;
   if (limit > 200) {
-    throw new RequestValidationError([{ type: 'less_than_equal', loc: ['body', 'limit'], msg: 'Input should be less than or equal to 200', input: limit }]);
+    throw new RequestValidationError([
+      {
+        type: 'less_than_equal',
+        loc: ['body', 'limit'],
+        msg: 'Input should be less than or equal to 200',
+        input: limit,
+      },
+    ]);
   }
   return limit;
 }

@@ -8,4 +8,12 @@ import { logRoutes } from './logs.js';
 import { scheduleRoutes } from './schedules.js';
 import { workPoolRoutes } from './work-pools.js';
 
-export const allRoutes: Routes = { ...healthRoutes, ...flowRoutes, ...workPoolRoutes, ...deploymentRoutes, ...scheduleRoutes, ...flowRunRoutes, ...logRoutes };
+export const allRoutes: Routes = {
+  ...healthRoutes,
+  ...flowRoutes,
+  ...workPoolRoutes,
+  ...deploymentRoutes,
+  ...scheduleRoutes,
+  ...flowRunRoutes,
+  ...logRoutes,
+};

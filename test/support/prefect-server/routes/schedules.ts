@@ -8,13 +8,15 @@ import { deploymentOr404 } from './lookups.js';
 /** Fills the defaults Prefect's schedule models fill (interval anchor_date = now, rrule timezone UTC …). */
 export function normaliseSchedule(s: any): Schedule {
   let out: Schedule;
-  if ('interval' in s) out = { interval: s.interval, anchor_date: s.anchor_date ?? iso(), timezone: s.timezone ?? 'UTC' };
+  if ('interval' in s)
+    out = { interval: s.interval, anchor_date: s.anchor_date ?? iso(), timezone: s.timezone ?? 'UTC' };
   else if ('cron' in s) out = { cron: s.cron, timezone: s.timezone ?? null, day_or: s.day_or ?? true };
   else out = { rrule: s.rrule, timezone: s.timezone ?? 'UTC' };
   try {
     checkSupported(out);
   } catch (e) {
-    if (e instanceof UnsupportedScheduleError) throw new HttpError(501, { detail: `Prefect test server: ${e.message}` });
+    if (e instanceof UnsupportedScheduleError)
+      throw new HttpError(501, { detail: `Prefect test server: ${e.message}` });
     throw e;
   }
   return out;
@@ -41,7 +43,8 @@ export function patchSchedule(d: Deployment, s: DeploymentSchedule, body: any): 
   if (body.schedule) {
     const next = normaliseSchedule(body.schedule);
     // An interval re-sent without anchor_date keeps the stored anchor (otherwise "now" would move it).
-    if ('interval' in next && 'interval' in s.schedule && !body.schedule.anchor_date) next.anchor_date = s.schedule.anchor_date;
+    if ('interval' in next && 'interval' in s.schedule && !body.schedule.anchor_date)
+      next.anchor_date = s.schedule.anchor_date;
     s.schedule = next;
   }
   if (body.active != null) s.active = body.active;
@@ -64,12 +67,18 @@ function deleteAutoRuns(store: Store, d: Deployment): void {
 }
 
 export const scheduleRoutes: Routes = {
-  'GET /deployments/{id}/schedules': ({ store, params }) => ({ status: 200, body: clone(store.deploymentView(deploymentOr404(store, params['id']!)).schedules) }),
+  'GET /deployments/{id}/schedules': ({ store, params }) => ({
+    status: 200,
+    body: clone(store.deploymentView(deploymentOr404(store, params['id']!)).schedules),
+  }),
   'POST /deployments/{id}/schedules': ({ store, params, body, scheduleSoon }) => {
     const d = deploymentOr404(store, params['id']!);
     const list = body as any[];
     const slugs = list.map((s) => s.slug).filter(Boolean);
-    if (new Set(slugs).size !== slugs.length || slugs.some((slug) => d.schedules.some((s) => s.slug === slug))) {
+    if (
+      new Set(slugs).size !== slugs.length ||
+      slugs.some((slug) => d.schedules.some((s) => s.slug === slug))
+    ) {
       throw new HttpError(409, { detail: 'Schedule slugs must be unique within a deployment.' });
     }
     const created = list.map((s) => newSchedule(d, s));

@@ -5,7 +5,6 @@ import type { FlowRun, WorkPool, WorkQueue, Worker } from '../types.js';
 import { limitOf } from './flows.js';
 import { poolOr404 } from './lookups.js';
 
-
 /**
  * Prefect's foreman: a worker is OFFLINE after 3 × its heartbeat interval (30 s if unset) without a
  * heartbeat, and a pool is READY while it has an online worker.
@@ -27,7 +26,11 @@ export function poolView(store: Store, pool: WorkPool): WorkPool {
 
 function queueView(store: Store, q: WorkQueue): WorkQueue {
   const view = clone(q);
-  view.status = q.is_paused ? 'PAUSED' : q.last_polled && Date.now() - Date.parse(q.last_polled) < 60_000 ? 'READY' : 'NOT_READY';
+  view.status = q.is_paused
+    ? 'PAUSED'
+    : q.last_polled && Date.now() - Date.parse(q.last_polled) < 60_000
+      ? 'READY'
+      : 'NOT_READY';
   view.active_slots = store.activeRuns((r) => r.work_queue_id === q.id);
   return view;
 }
@@ -35,25 +38,44 @@ function queueView(store: Store, q: WorkQueue): WorkQueue {
 function checkBaseJobTemplate(t: Record<string, unknown> | null | undefined): void {
   if (t && Object.keys(t).length > 0 && (!('job_configuration' in t) || !('variables' in t))) {
     throw new RequestValidationError([
-      { type: 'value_error', loc: ['body', 'base_job_template'], msg: 'Value error, The `base_job_template` must contain both a `job_configuration` key and a `variables` key.', input: t },
+      {
+        type: 'value_error',
+        loc: ['body', 'base_job_template'],
+        msg: 'Value error, The `base_job_template` must contain both a `job_configuration` key and a `variables` key.',
+        input: t,
+      },
     ]);
   }
 }
 
 export const workPoolRoutes: Routes = {
   'POST /work_pools/': ({ store, body }) => {
-    if (/^prefect/i.test(body.name)) throw new HttpError(403, { detail: "Work pools starting with 'Prefect' are reserved for internal use." });
-    if (store.workPools.has(body.name)) throw new HttpError(409, { detail: 'A work pool with this name already exists.' });
+    if (/^prefect/i.test(body.name))
+      throw new HttpError(403, {
+        detail: "Work pools starting with 'Prefect' are reserved for internal use.",
+      });
+    if (store.workPools.has(body.name))
+      throw new HttpError(409, { detail: 'A work pool with this name already exists.' });
     checkBaseJobTemplate(body.base_job_template);
     const pool = store.createPool(body);
     return { status: 201, body: poolView(store, pool) };
   },
-  'GET /work_pools/{name}': ({ store, params }) => ({ status: 200, body: poolView(store, poolOr404(store, params['name']!)) }),
+  'GET /work_pools/{name}': ({ store, params }) => ({
+    status: 200,
+    body: poolView(store, poolOr404(store, params['name']!)),
+  }),
   'PATCH /work_pools/{name}': ({ store, params, body }) => {
     const pool = poolOr404(store, params['name']!);
     checkBaseJobTemplate(body.base_job_template);
-    for (const k of ['description', 'is_paused', 'base_job_template', 'concurrency_limit', 'storage_configuration'] as const) {
-      if (k in body && !(body[k] === null && (k === 'is_paused' || k === 'base_job_template'))) (pool as any)[k] = body[k];
+    for (const k of [
+      'description',
+      'is_paused',
+      'base_job_template',
+      'concurrency_limit',
+      'storage_configuration',
+    ] as const) {
+      if (k in body && !(body[k] === null && (k === 'is_paused' || k === 'base_job_template')))
+        (pool as any)[k] = body[k];
     }
     pool.updated = iso();
     return { status: 204 };
@@ -74,7 +96,8 @@ export const workPoolRoutes: Routes = {
 
   'POST /work_pools/{work_pool_name}/queues': ({ store, params, body }) => {
     const pool = poolOr404(store, params['work_pool_name']!);
-    if (store.queueByName(pool, body.name)) throw new HttpError(409, { detail: 'A work queue with this name already exists.' });
+    if (store.queueByName(pool, body.name))
+      throw new HttpError(409, { detail: 'A work queue with this name already exists.' });
     return { status: 201, body: queueView(store, store.createQueue(pool, body)) };
   },
   'GET /work_pools/{work_pool_name}/queues/{name}': ({ store, params }) => {
@@ -96,7 +119,12 @@ export const workPoolRoutes: Routes = {
   'POST /work_pools/{work_pool_name}/queues/filter': ({ store, params, body }) => {
     const pool = poolOr404(store, params['work_pool_name']!);
     const queues = store.queuesOf(pool).sort((a, b) => a.priority - b.priority);
-    return { status: 200, body: queues.slice(body.offset ?? 0, (body.offset ?? 0) + limitOf(body)).map((q) => queueView(store, q)) };
+    return {
+      status: 200,
+      body: queues
+        .slice(body.offset ?? 0, (body.offset ?? 0) + limitOf(body))
+        .map((q) => queueView(store, q)),
+    };
   },
 
   'POST /work_pools/{work_pool_name}/workers/heartbeat': ({ store, params, body }) => {
@@ -106,7 +134,16 @@ export const workPoolRoutes: Routes = {
     const now = iso();
     let w = workers.find((x) => x.name === body.name);
     if (!w) {
-      w = { id: uuid(), created: now, updated: now, name: body.name, work_pool_id: pool.id, last_heartbeat_time: now, heartbeat_interval_seconds: null, status: 'ONLINE' };
+      w = {
+        id: uuid(),
+        created: now,
+        updated: now,
+        name: body.name,
+        work_pool_id: pool.id,
+        last_heartbeat_time: now,
+        heartbeat_interval_seconds: null,
+        status: 'ONLINE',
+      };
       workers.push(w);
     }
     w.last_heartbeat_time = now;
@@ -117,7 +154,10 @@ export const workPoolRoutes: Routes = {
   },
   'POST /work_pools/{work_pool_name}/workers/filter': ({ store, params, body }) => {
     const pool = poolOr404(store, params['work_pool_name']!);
-    return { status: 200, body: (store.workers.get(pool.name) ?? []).slice(0, limitOf(body)).map(workerView) };
+    return {
+      status: 200,
+      body: (store.workers.get(pool.name) ?? []).slice(0, limitOf(body)).map(workerView),
+    };
   },
   'DELETE /work_pools/{work_pool_name}/workers/{name}': ({ store, params }) => {
     const pool = poolOr404(store, params['work_pool_name']!);
@@ -158,13 +198,24 @@ export const workPoolRoutes: Routes = {
     if (pool.is_paused) return { status: 200, body: [] };
     const before = body.scheduled_before ? Date.parse(body.scheduled_before) : Infinity;
     const after = body.scheduled_after ? Date.parse(body.scheduled_after) : -Infinity;
-    let poolSlots = pool.concurrency_limit == null ? Infinity : pool.concurrency_limit - store.activeRuns((r) => r.work_pool_id === pool.id);
+    let poolSlots =
+      pool.concurrency_limit == null
+        ? Infinity
+        : pool.concurrency_limit - store.activeRuns((r) => r.work_pool_id === pool.id);
     const out: Array<{ work_pool_id: string; work_queue_id: string; flow_run: FlowRun }> = [];
     for (const q of [...queues].sort((a, b) => a.priority - b.priority)) {
       if (q.is_paused) continue;
-      let queueSlots = q.concurrency_limit == null ? Infinity : q.concurrency_limit - store.activeRuns((r) => r.work_queue_id === q.id);
+      let queueSlots =
+        q.concurrency_limit == null
+          ? Infinity
+          : q.concurrency_limit - store.activeRuns((r) => r.work_queue_id === q.id);
       const runs = [...store.flowRuns.values()]
-        .filter((r) => r.work_queue_id === q.id && r.state_type === 'SCHEDULED' && r.empirical_policy.retry_type !== 'in_process')
+        .filter(
+          (r) =>
+            r.work_queue_id === q.id &&
+            r.state_type === 'SCHEDULED' &&
+            r.empirical_policy.retry_type !== 'in_process',
+        )
         .filter((r) => {
           const t = Date.parse(r.next_scheduled_start_time ?? '');
           return t <= before && t >= after;
