@@ -5,7 +5,13 @@ import { freePort } from './prefect-app.js';
 
 /** A real HTTP server answering from a script of (status, headers, body), recording what it received. */
 async function scripted(answers: Array<[number, Record<string, string>, string]>) {
-  const received: Array<{ at: number; method: string; url: string; headers: IncomingHttpHeaders; body: string }> = [];
+  const received: Array<{
+    at: number;
+    method: string;
+    url: string;
+    headers: IncomingHttpHeaders;
+    body: string;
+  }> = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
@@ -44,7 +50,13 @@ describe('prefect tier: REST client', () => {
   });
 
   it('basic auth for self-hosted servers; a 4xx is not retried and names method, URL, status and detail', async () => {
-    const api = await scripted([[422, {}, '{"exception_message":"Invalid request received.","exception_detail":[{"msg":"extra field"}]}']]);
+    const api = await scripted([
+      [
+        422,
+        {},
+        '{"exception_message":"Invalid request received.","exception_detail":[{"msg":"extra field"}]}',
+      ],
+    ]);
     try {
       const client = new PrefectClient({ apiUrl: `${api.url}/`, authString: 'admin:pass' });
       const error = await client.createFlow('x').catch((e: unknown) => e);
@@ -53,7 +65,9 @@ describe('prefect tier: REST client', () => {
         `Prefect API POST ${api.url}/flows/ answered 422: Invalid request received. [{"msg":"extra field"}].`,
       );
       expect(api.received).toHaveLength(1);
-      expect(api.received[0].headers.authorization).toBe(`Basic ${Buffer.from('admin:pass').toString('base64')}`);
+      expect(api.received[0].headers.authorization).toBe(
+        `Basic ${Buffer.from('admin:pass').toString('base64')}`,
+      );
     } finally {
       await api.close();
     }
@@ -64,6 +78,8 @@ describe('prefect tier: REST client', () => {
     const client = new PrefectClient({ apiUrl: `http://127.0.0.1:${port}/api`, retries: 2, backoffMs: 10 });
     const error = await client.readFlowRun('abc').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PrefectUnreachableError);
-    expect((error as Error).message).toBe(`Prefect API GET http://127.0.0.1:${port}/api/flow_runs/abc is unreachable: ECONNREFUSED`);
+    expect((error as Error).message).toBe(
+      `Prefect API GET http://127.0.0.1:${port}/api/flow_runs/abc is unreachable: ECONNREFUSED`,
+    );
   });
 });

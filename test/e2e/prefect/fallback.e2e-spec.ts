@@ -18,9 +18,20 @@ class Sweep {
 }
 
 const bootFails = async (prefect: { apiUrl: string; apiKey?: string }): Promise<Error> => {
-  @Module({ imports: [HybridSchedulerModule.forRoot({ fallback: 'fail', queue: { enabled: false }, prefect: { ...FAST, ...prefect } })], providers: [Sweep] })
+  @Module({
+    imports: [
+      HybridSchedulerModule.forRoot({
+        fallback: 'fail',
+        queue: { enabled: false },
+        prefect: { ...FAST, ...prefect },
+      }),
+    ],
+    providers: [Sweep],
+  })
   class FailingModule {}
-  const app = (await Test.createTestingModule({ imports: [FailingModule] }).compile()).createNestApplication({ logger: false });
+  const app = (await Test.createTestingModule({ imports: [FailingModule] }).compile()).createNestApplication({
+    logger: false,
+  });
   try {
     await app.init();
   } catch (error) {
@@ -46,18 +57,35 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
     const earlier = await bootPrefectApp(server.url, [Sweep], { registerOnly: true });
     await earlier.close();
     const proxy = await tcpProxy(server.port);
-    const booted = await bootPrefectApp(`http://127.0.0.1:${proxy.port}/api`, [Sweep], {}, { fallback: 'degrade' });
+    const booted = await bootPrefectApp(
+      `http://127.0.0.1:${proxy.port}/api`,
+      [Sweep],
+      {},
+      { fallback: 'degrade' },
+    );
     try {
-      expect((await booted.scheduler.listJobs()).map((j) => [j.id, j.declaredTier])).toEqual([['internal:daily-code-sweep/prod', 'prefect']]);
+      expect((await booted.scheduler.listJobs()).map((j) => [j.id, j.declaredTier])).toEqual([
+        ['internal:daily-code-sweep/prod', 'prefect'],
+      ]);
       await waitFor(() => ticks.filter((t) => t.tier === 'internal').length >= 2, 4_000, 'fallback ticks');
-      const dueDuringOutage = server.flowRuns({ stateType: 'SCHEDULED' }).filter((r) => Date.parse(r.expected_start_time!) < Date.now());
+      const dueDuringOutage = server
+        .flowRuns({ stateType: 'SCHEDULED' })
+        .filter((r) => Date.parse(r.expected_start_time!) < Date.now());
       expect(dueDuringOutage.length).toBeGreaterThanOrEqual(1);
 
       const upAt = Date.now();
       await proxy.open();
-      await waitFor(async () => (await booted.scheduler.listJobs()).some((j) => j.id === 'prefect:daily-code-sweep/prod'), 5_000, 'the switch');
+      await waitFor(
+        async () => (await booted.scheduler.listJobs()).some((j) => j.id === 'prefect:daily-code-sweep/prod'),
+        5_000,
+        'the switch',
+      );
       expect((await booted.scheduler.listJobs()).map((j) => j.id)).toEqual(['prefect:daily-code-sweep/prod']);
-      await waitFor(() => ticks.filter((t) => t.tier === 'prefect').length >= 2, 6_000, 'ticks run by Prefect');
+      await waitFor(
+        () => ticks.filter((t) => t.tier === 'prefect').length >= 2,
+        6_000,
+        'ticks run by Prefect',
+      );
 
       const internal = ticks.filter((t) => t.tier === 'internal');
       const viaPrefect = ticks.filter((t) => t.tier === 'prefect');
@@ -78,7 +106,7 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
     }
   });
 
-  it("fail: boot fails naming the URL and why when Prefect is unreachable", async () => {
+  it('fail: boot fails naming the URL and why when Prefect is unreachable', async () => {
     const port = await freePort();
     const error = await bootFails({ apiUrl: `http://127.0.0.1:${port}/api` });
     expect(error.message).toContain(`http://127.0.0.1:${port}/api/health`);
@@ -98,7 +126,11 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
     server = await startPrefectTestServer({ auth: { basic: 'admin:s3cret' } });
     const booted = await bootPrefectApp(server.url, [Sweep], { authString: 'admin:s3cret' });
     try {
-      await waitFor(() => server!.flowRuns({ stateType: 'COMPLETED' }).length > 0, 5_000, 'a run with basic auth');
+      await waitFor(
+        () => server!.flowRuns({ stateType: 'COMPLETED' }).length > 0,
+        5_000,
+        'a run with basic auth',
+      );
       expect(server.requests.filter((r) => r.status === 401)).toEqual([]);
 
       // health: /health answers, and the last poll and heartbeat are recent

@@ -38,20 +38,42 @@ describe('prefect tier: several app instances on one work pool', () => {
     const a = await bootPrefectApp(server.url, [Work], { workerName: 'worker-a', pollIntervalMs: 100 });
     const b = await bootPrefectApp(server.url, [Work], { workerName: 'worker-b', pollIntervalMs: 100 });
     try {
-      const deploymentId = server.deployments().find((d) => d.name === 'prod' && server.flows().find((f) => f.id === d.flow_id)?.name === 'shared')!.id;
-      const manual = Array.from({ length: 30 }, (_, i) => server.createFlowRun(deploymentId, { parameters: { i } }));
-      await waitFor(() => manual.every((run) => executions.some((e) => e.flowRunId === run.id)), 10_000, 'all manual runs to execute');
+      const deploymentId = server
+        .deployments()
+        .find(
+          (d) => d.name === 'prod' && server.flows().find((f) => f.id === d.flow_id)?.name === 'shared',
+        )!.id;
+      const manual = Array.from({ length: 30 }, (_, i) =>
+        server.createFlowRun(deploymentId, { parameters: { i } }),
+      );
+      await waitFor(
+        () => manual.every((run) => executions.some((e) => e.flowRunId === run.id)),
+        10_000,
+        'all manual runs to execute',
+      );
       await sleep(3_000); // a few scheduled ticks too
-      await waitFor(() => server.flowRuns({ deploymentId, stateType: 'RUNNING' }).length === 0, 3_000, 'running runs to finish');
+      await waitFor(
+        () => server.flowRuns({ deploymentId, stateType: 'RUNNING' }).length === 0,
+        3_000,
+        'running runs to finish',
+      );
       const completed = server.flowRuns({ deploymentId, stateType: 'COMPLETED' });
       expect(completed.length).toBeGreaterThanOrEqual(32);
       const ids = executions.map((e) => e.flowRunId);
       expect(new Set(ids).size).toBe(ids.length); // no run executed twice
       expect(completed.map((r) => r.id).sort()).toEqual([...new Set(ids)].sort());
       expect(new Set(executions.map((e) => e.app))).toEqual(new Set(['app-1', 'app-2'])); // both did work
-      expect(server.workers('nestjs').map((w) => w.name).sort()).toEqual(['worker-a', 'worker-b']);
+      expect(
+        server
+          .workers('nestjs')
+          .map((w) => w.name)
+          .sort(),
+      ).toEqual(['worker-a', 'worker-b']);
       // the loser of a claim got ABORT from Prefect and left the run alone
-      const claims = server.requests.filter((r) => r.path.endsWith('/set_state') && (r.body as { state: { type: string } }).state.type === 'PENDING');
+      const claims = server.requests.filter(
+        (r) =>
+          r.path.endsWith('/set_state') && (r.body as { state: { type: string } }).state.type === 'PENDING',
+      );
       expect(claims.length).toBeGreaterThanOrEqual(completed.length);
     } finally {
       await Promise.all([a.close(), b.close()]);
@@ -60,17 +82,29 @@ describe('prefect tier: several app instances on one work pool', () => {
 
   it('on shutdown a worker gives back prefetched runs and marks flows it must abandon CRASHED', async () => {
     const app = await bootPrefectApp(server.url, [Work], { shutdownTimeoutMs: 300, prefetchMs: 5_000 });
-    const slowId = server.deployments().find((d) => server.flows().find((f) => f.id === d.flow_id)?.name === 'slow')!.id;
+    const slowId = server
+      .deployments()
+      .find((d) => server.flows().find((f) => f.id === d.flow_id)?.name === 'slow')!.id;
     const running = server.createFlowRun(slowId);
     const later = server.createFlowRun(slowId, { scheduledTime: new Date(Date.now() + 4_000) });
-    await waitFor(() => server.flowRuns().find((r) => r.id === running.id)?.state?.type === 'RUNNING', 3_000, 'the slow run to start');
-    await waitFor(() => server.flowRuns().find((r) => r.id === later.id)?.state?.type === 'PENDING', 3_000, 'the later run to be claimed early');
+    await waitFor(
+      () => server.flowRuns().find((r) => r.id === running.id)?.state?.type === 'RUNNING',
+      3_000,
+      'the slow run to start',
+    );
+    await waitFor(
+      () => server.flowRuns().find((r) => r.id === later.id)?.state?.type === 'PENDING',
+      3_000,
+      'the later run to be claimed early',
+    );
     const closing = Date.now();
     await app.close();
     expect(Date.now() - closing).toBeLessThan(2_000);
     const state = (id: string) => server.flowRuns().find((r) => r.id === id)!.state!;
     expect(state(running.id)).toMatchObject({ type: 'CRASHED' });
     expect(state(later.id)).toMatchObject({ type: 'SCHEDULED' });
-    expect(Date.parse(state(later.id).state_details.scheduled_time!)).toBe(Date.parse(later.expected_start_time!));
+    expect(Date.parse(state(later.id).state_details.scheduled_time!)).toBe(
+      Date.parse(later.expected_start_time!),
+    );
   });
 });

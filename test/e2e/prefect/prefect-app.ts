@@ -1,6 +1,10 @@
 import { Module, type Type } from '@nestjs/common';
 import { connect, createServer, type Socket } from 'node:net';
-import { HybridSchedulerModule, type HybridSchedulerModuleOptions, type PrefectTierOptions } from 'nestjs-hybrid-scheduler';
+import {
+  HybridSchedulerModule,
+  type HybridSchedulerModuleOptions,
+  type PrefectTierOptions,
+} from 'nestjs-hybrid-scheduler';
 import { bootApp, type BootedApp } from '../../support/nest-app.js';
 
 /** Fast settings for tests: a 200ms poll, short prefetch and heartbeat, short shutdown. */
@@ -21,7 +25,13 @@ export async function bootPrefectApp(
   options: Omit<HybridSchedulerModuleOptions, 'prefect'> = {},
 ): Promise<BootedApp> {
   @Module({
-    imports: [HybridSchedulerModule.forRoot({ queue: { enabled: false }, ...options, prefect: { ...FAST, apiUrl, ...prefect } })],
+    imports: [
+      HybridSchedulerModule.forRoot({
+        queue: { enabled: false },
+        ...options,
+        prefect: { ...FAST, apiUrl, ...prefect },
+      }),
+    ],
     providers,
   })
   class PrefectTestModule {}
@@ -44,7 +54,9 @@ export async function freePort(): Promise<number> {
  * A TCP proxy to `127.0.0.1:targetPort` on a port that refuses connections until `open()`: Prefect "down at
  * boot" while the real server (and what it scheduled meanwhile) keeps running.
  */
-export async function tcpProxy(targetPort: number): Promise<{ port: number; open(): Promise<void>; close(): Promise<void> }> {
+export async function tcpProxy(
+  targetPort: number,
+): Promise<{ port: number; open(): Promise<void>; close(): Promise<void> }> {
   const port = await freePort();
   const sockets = new Set<Socket>();
   const server = createServer((client) => {

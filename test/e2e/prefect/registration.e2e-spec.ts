@@ -7,15 +7,26 @@ import { bootPrefectApp } from './prefect-app.js';
 @Injectable()
 class Flows {
   @PrefectDeployment({
-    flow: 'daily-code-sweep', name: 'prod', cron: '0 2 * * *', timeZone: 'Europe/Berlin',
-    parameters: { depth: 2 }, tags: ['sweep'], retries: 2, retryDelaySeconds: 60,
+    flow: 'daily-code-sweep',
+    name: 'prod',
+    cron: '0 2 * * *',
+    timeZone: 'Europe/Berlin',
+    parameters: { depth: 2 },
+    tags: ['sweep'],
+    retries: 2,
+    retryDelaySeconds: 60,
   })
   async sweep() {}
 
   @PrefectDeployment({ flow: 'ticker', name: 'fast', every: '2s' })
   async tick() {}
 
-  @PrefectDeployment({ flow: 'weekly', rrule: 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9', timeZone: 'America/New_York', paused: true })
+  @PrefectDeployment({
+    flow: 'weekly',
+    rrule: 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9',
+    timeZone: 'America/New_York',
+    paused: true,
+  })
   async weekly() {}
 
   @PrefectDeployment({ flow: 'on-demand', name: 'manual' })
@@ -36,16 +47,31 @@ describe('prefect tier: registration', () => {
     const booted = await bootPrefectApp(server.url, [Flows], { registerOnly: true });
     try {
       expect(server.workPools().map((p) => [p.name, p.type])).toEqual([['nestjs', 'nestjs']]);
-      expect(server.flows().map((f) => f.name).sort()).toEqual(['daily-code-sweep', 'on-demand', 'ticker', 'weekly']);
+      expect(
+        server
+          .flows()
+          .map((f) => f.name)
+          .sort(),
+      ).toEqual(['daily-code-sweep', 'on-demand', 'ticker', 'weekly']);
       const byName = (flow: string) => {
         const flowId = server.flows().find((f) => f.name === flow)!.id;
         return server.deployments().find((d) => d.flow_id === flowId)!;
       };
       const sweep = byName('daily-code-sweep');
-      expect(sweep).toMatchObject({ name: 'prod', work_pool_name: 'nestjs', parameters: { depth: 2 }, paused: false, entrypoint: 'nestjs://Flows.sweep' });
+      expect(sweep).toMatchObject({
+        name: 'prod',
+        work_pool_name: 'nestjs',
+        parameters: { depth: 2 },
+        paused: false,
+        entrypoint: 'nestjs://Flows.sweep',
+      });
       expect(sweep.tags).toEqual(expect.arrayContaining(['sweep']));
       expect(sweep.schedules).toHaveLength(1);
-      expect(sweep.schedules[0]).toMatchObject({ slug: 'nestjs', active: true, schedule: { cron: '0 2 * * *', timezone: 'Europe/Berlin' } });
+      expect(sweep.schedules[0]).toMatchObject({
+        slug: 'nestjs',
+        active: true,
+        schedule: { cron: '0 2 * * *', timezone: 'Europe/Berlin' },
+      });
       expect(byName('ticker').schedules[0].schedule).toMatchObject({ interval: 2 });
       const weekly = byName('weekly');
       expect(weekly).toMatchObject({ name: 'default', paused: true });
@@ -55,9 +81,16 @@ describe('prefect tier: registration', () => {
 
       const jobs = await booted.scheduler.listJobs();
       expect(jobs.map((j) => j.id).sort()).toEqual([
-        'prefect:daily-code-sweep/prod', 'prefect:on-demand/manual', 'prefect:ticker/fast', 'prefect:weekly/default',
+        'prefect:daily-code-sweep/prod',
+        'prefect:on-demand/manual',
+        'prefect:ticker/fast',
+        'prefect:weekly/default',
       ]);
-      await waitFor(() => server.flowRuns({ deploymentId: byName('ticker').id, stateType: 'SCHEDULED' }).length >= 3, 3_000, 'scheduled runs');
+      await waitFor(
+        () => server.flowRuns({ deploymentId: byName('ticker').id, stateType: 'SCHEDULED' }).length >= 3,
+        3_000,
+        'scheduled runs',
+      );
       const ticker = await booted.scheduler.getJob('prefect:ticker/fast');
       expect(ticker.nextRunAt!.getTime()).toBeGreaterThan(Date.now() - 3_000);
       expect((ticker.details!.nextRuns as unknown[]).length).toBeGreaterThanOrEqual(3);
@@ -69,13 +102,24 @@ describe('prefect tier: registration', () => {
 
   it('a restart reads the deployments and PATCHes nothing, so the scheduled run ids stay the same', async () => {
     const first = await bootPrefectApp(server.url, [Flows], { registerOnly: true });
-    const deploymentIds = server.deployments().map((d) => d.id).sort();
+    const deploymentIds = server
+      .deployments()
+      .map((d) => d.id)
+      .sort();
     const tickerId = server.deployments().find((d) => d.name === 'fast')!.id;
-    await waitFor(() => server.flowRuns({ deploymentId: tickerId, stateType: 'SCHEDULED' }).length >= 3, 3_000, 'scheduled runs');
+    await waitFor(
+      () => server.flowRuns({ deploymentId: tickerId, stateType: 'SCHEDULED' }).length >= 3,
+      3_000,
+      'scheduled runs',
+    );
     await first.close();
     await sleep(300); // let the server's scheduler settle
     const future = () =>
-      server.flowRuns({ stateType: 'SCHEDULED' }).filter((r) => Date.parse(r.next_scheduled_start_time ?? r.expected_start_time!) > Date.now() + 1_500);
+      server
+        .flowRuns({ stateType: 'SCHEDULED' })
+        .filter(
+          (r) => Date.parse(r.next_scheduled_start_time ?? r.expected_start_time!) > Date.now() + 1_500,
+        );
     const before = future().map((r) => r.id);
     expect(before.length).toBeGreaterThan(3);
     const requestsBefore = server.requests.length;
@@ -85,8 +129,15 @@ describe('prefect tier: registration', () => {
     try {
       const after = server.flowRuns().map((r) => r.id);
       expect(after).toEqual(expect.arrayContaining(before));
-      expect(server.deployments().map((d) => d.id).sort()).toEqual(deploymentIds);
-      const writes = server.requests.slice(requestsBefore).filter((r) => r.path.startsWith('/deployments') && r.method !== 'GET');
+      expect(
+        server
+          .deployments()
+          .map((d) => d.id)
+          .sort(),
+      ).toEqual(deploymentIds);
+      const writes = server.requests
+        .slice(requestsBefore)
+        .filter((r) => r.path.startsWith('/deployments') && r.method !== 'GET');
       expect(writes).toEqual([]);
     } finally {
       await second.close();
@@ -104,9 +155,16 @@ describe('prefect tier: registration', () => {
     const requestsBefore = server.requests.length;
     const booted = await bootPrefectApp(server.url, [Changed], { registerOnly: true });
     try {
-      const patches = server.requests.slice(requestsBefore).filter((r) => r.method === 'PATCH' && r.path.startsWith('/deployments/'));
+      const patches = server.requests
+        .slice(requestsBefore)
+        .filter((r) => r.method === 'PATCH' && r.path.startsWith('/deployments/'));
       expect(patches).toHaveLength(1);
-      expect(Object.keys(patches[0].body as object).sort()).toEqual(['description', 'entrypoint', 'parameters', 'schedules']);
+      expect(Object.keys(patches[0].body as object).sort()).toEqual([
+        'description',
+        'entrypoint',
+        'parameters',
+        'schedules',
+      ]);
       const ticker = server.deployments().find((d) => d.name === 'fast')!;
       expect(ticker.schedules).toHaveLength(1);
       expect(ticker.schedules[0]).toMatchObject({ slug: 'nestjs', schedule: { interval: 5 } });

@@ -11,7 +11,13 @@ let slowStarted = 0;
 
 @Injectable()
 class SweepFlows {
-  @PrefectDeployment({ flow: 'daily-code-sweep', name: 'prod', every: '2s', parameters: { depth: 2 }, tags: ['sweep'] })
+  @PrefectDeployment({
+    flow: 'daily-code-sweep',
+    name: 'prod',
+    every: '2s',
+    parameters: { depth: 2 },
+    tags: ['sweep'],
+  })
   async sweep(params: Record<string, unknown>, ctx: FlowRunContext) {
     ctx.logger.log(`sweeping with depth ${params.depth}`);
     ctx.logger.warn('two files were skipped');
@@ -28,7 +34,9 @@ class SweepFlows {
   @PrefectDeployment({ flow: 'long', name: 'prod' })
   async long(_params: Record<string, unknown>, ctx: FlowRunContext) {
     slowStarted++;
-    await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await new Promise<void>((resolve) =>
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
     cancelSeen = { aborted: ctx.signal.aborted, reason: String(ctx.signal.reason) };
   }
 }
@@ -36,7 +44,10 @@ class SweepFlows {
 describe('prefect tier: the app as a Prefect worker', () => {
   let server: PrefectTestServer;
   let booted: BootedApp;
-  const deploymentId = (name: string) => server.deployments().find((d) => d.name === 'prod' && server.flows().find((f) => f.id === d.flow_id)?.name === name)!.id;
+  const deploymentId = (name: string) =>
+    server
+      .deployments()
+      .find((d) => d.name === 'prod' && server.flows().find((f) => f.id === d.flow_id)?.name === name)!.id;
   const finalState = (id: string) => server.flowRuns().find((r) => r.id === id)?.state?.type;
 
   beforeAll(async () => {
@@ -51,7 +62,11 @@ describe('prefect tier: the app as a Prefect worker', () => {
 
   it('claims a due scheduled run, runs the method with its parameters and context, ships its logs, ends COMPLETED', async () => {
     const id = deploymentId('daily-code-sweep');
-    await waitFor(() => server.flowRuns({ deploymentId: id, stateType: 'COMPLETED' }).length > 0, 8_000, 'a COMPLETED sweep run');
+    await waitFor(
+      () => server.flowRuns({ deploymentId: id, stateType: 'COMPLETED' }).length > 0,
+      8_000,
+      'a COMPLETED sweep run',
+    );
     const run = server.flowRuns({ deploymentId: id, stateType: 'COMPLETED' })[0];
     const call = seen.find((s) => s.ctx.flowRunId === run.id)!;
     expect(call.params).toEqual({ depth: 2 });
@@ -65,11 +80,21 @@ describe('prefect tier: the app as a Prefect worker', () => {
       attempt: 1,
     });
     expect(call.ctx.signal).toBeInstanceOf(AbortSignal);
-    expect(server.stateHistory(run.id).map((s) => s.type)).toEqual(['SCHEDULED', 'PENDING', 'RUNNING', 'COMPLETED']);
+    expect(server.stateHistory(run.id).map((s) => s.type)).toEqual([
+      'SCHEDULED',
+      'PENDING',
+      'RUNNING',
+      'COMPLETED',
+    ]);
     // the method did not start before the run's scheduled time (prefetch claims early, RUNNING waits)
     expect(Date.parse(run.start_time!)).toBeGreaterThanOrEqual(Date.parse(run.expected_start_time!) - 5);
     const logs = server.logs(run.id).map((l) => [l.level, l.message]);
-    expect(logs).toEqual(expect.arrayContaining([[20, 'sweeping with depth 2'], [30, 'two files were skipped']]));
+    expect(logs).toEqual(
+      expect.arrayContaining([
+        [20, 'sweeping with depth 2'],
+        [30, 'two files were skipped'],
+      ]),
+    );
     expect(server.workers('nestjs').length).toBe(1);
   });
 
@@ -89,39 +114,63 @@ describe('prefect tier: the app as a Prefect worker', () => {
     expect(history.filter((s) => s.type === 'RUNNING')).toHaveLength(3);
     expect(history.at(-1)!.message).toContain('boom on attempt 3');
     expect(server.flowRuns().find((r) => r.id === run.id)!.run_count).toBe(3);
-    expect(server.logs(run.id).some((l) => l.level === 40 && l.message.includes('boom on attempt 1'))).toBe(true);
+    expect(server.logs(run.id).some((l) => l.level === 40 && l.message.includes('boom on attempt 1'))).toBe(
+      true,
+    );
     const job = await booted.scheduler.getJob('prefect:flaky/prod');
     expect(job.failures).toBe(3);
   });
 
   it('notices a cancellation from the UI within a poll, aborts the method, and ends CANCELLED', async () => {
     const run = server.createFlowRun(deploymentId('long'));
-    await waitFor(() => finalState(run.id) === 'RUNNING' && slowStarted === 1, 5_000, 'the long run to start');
+    await waitFor(
+      () => finalState(run.id) === 'RUNNING' && slowStarted === 1,
+      5_000,
+      'the long run to start',
+    );
     const requestedAt = Date.now();
     server.setFlowRunState(run.id, { type: 'CANCELLING', name: 'Cancelling' });
     await waitFor(() => finalState(run.id) === 'CANCELLED', 3_000, 'the run to be CANCELLED');
     expect(Date.now() - requestedAt).toBeLessThan(1_500);
     expect(cancelSeen).toMatchObject({ aborted: true });
-    expect(server.stateHistory(run.id).map((s) => s.type).slice(-2)).toEqual(['CANCELLING', 'CANCELLED']);
+    expect(
+      server
+        .stateHistory(run.id)
+        .map((s) => s.type)
+        .slice(-2),
+    ).toEqual(['CANCELLING', 'CANCELLED']);
     await sleep(300);
     expect(finalState(run.id)).toBe('CANCELLED');
   });
 
   it('runDeployment with the same idempotency key creates one run, which a worker then executes', async () => {
     const before = seen.length;
-    const first = await booted.scheduler.runDeployment('daily-code-sweep/prod', { depth: 9 }, { idempotencyKey: 'sweep-2026-01-01' });
-    const second = await booted.scheduler.runDeployment('daily-code-sweep/prod', { depth: 9 }, { idempotencyKey: 'sweep-2026-01-01' });
+    const first = await booted.scheduler.runDeployment(
+      'daily-code-sweep/prod',
+      { depth: 9 },
+      { idempotencyKey: 'sweep-2026-01-01' },
+    );
+    const second = await booted.scheduler.runDeployment(
+      'daily-code-sweep/prod',
+      { depth: 9 },
+      { idempotencyKey: 'sweep-2026-01-01' },
+    );
     expect(first.created).toBe(true);
     expect(second).toMatchObject({ created: false, flowRunId: first.flowRunId });
     expect(server.flowRuns().filter((r) => r.idempotency_key === 'sweep-2026-01-01')).toHaveLength(1);
     await waitFor(() => finalState(first.flowRunId) === 'COMPLETED', 5_000, 'the run to complete');
     expect(seen.slice(before).filter((s) => s.ctx.flowRunId === first.flowRunId)).toHaveLength(1);
-    await expect(booted.scheduler.runDeployment('nope/prod')).rejects.toThrow(/No Prefect deployment named "nope\/prod"; known: .*daily-code-sweep\/prod/);
+    await expect(booted.scheduler.runDeployment('nope/prod')).rejects.toThrow(
+      /No Prefect deployment named "nope\/prod"; known: .*daily-code-sweep\/prod/,
+    );
   });
 
   it('every state transition carries a fresh transition_id', async () => {
     const proposals = server.requests.filter((r) => r.path.endsWith('/set_state'));
-    const ids = proposals.map((r) => (r.body as { state: { state_details: { transition_id: string } } }).state.state_details.transition_id);
+    const ids = proposals.map(
+      (r) =>
+        (r.body as { state: { state_details: { transition_id: string } } }).state.state_details.transition_id,
+    );
     expect(ids.length).toBeGreaterThan(8);
     expect(new Set(ids).size).toBe(ids.length);
   });

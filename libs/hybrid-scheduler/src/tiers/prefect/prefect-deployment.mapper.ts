@@ -19,7 +19,8 @@ export function toSchedules(task: TaskDefinition): DeploymentScheduleBody[] {
   const tz = 'timeZone' in s && s.timeZone ? s.timeZone : 'UTC';
   let schedule: ScheduleBody;
   if (s.kind === 'cron') schedule = { cron: s.cron, timezone: tz, day_or: true };
-  else if (s.kind === 'every') schedule = { interval: s.everyMs / 1000, anchor_date: INTERVAL_ANCHOR, timezone: 'UTC' };
+  else if (s.kind === 'every')
+    schedule = { interval: s.everyMs / 1000, anchor_date: INTERVAL_ANCHOR, timezone: 'UTC' };
   else if (s.kind === 'rrule') schedule = { rrule: s.rrule, timezone: tz };
   else return [];
   return [{ schedule, active: true, slug: SCHEDULE_SLUG }];
@@ -30,7 +31,9 @@ export function toFields(task: TaskDefinition, workPool: string): DeploymentFiel
   return {
     parameters: options.parameters ?? {},
     tags: ['nestjs', ...(options.tags ?? [])],
-    description: options.description ?? `${task.location.className}.${task.location.methodName}() (nestjs-hybrid-scheduler)`,
+    description:
+      options.description ??
+      `${task.location.className}.${task.location.methodName}() (nestjs-hybrid-scheduler)`,
     work_pool_name: workPool,
     work_queue_name: options.workQueue ?? null,
     entrypoint: `nestjs://${task.location.className}.${task.location.methodName}`,
@@ -39,25 +42,37 @@ export function toFields(task: TaskDefinition, workPool: string): DeploymentFiel
 }
 
 /** Only what differs from the stored deployment; an empty object means nothing to PATCH. */
-export function deploymentChanges(existing: PrefectDeployment, fields: DeploymentFields, schedules: DeploymentScheduleBody[]): DeploymentUpdate {
+export function deploymentChanges(
+  existing: PrefectDeployment,
+  fields: DeploymentFields,
+  schedules: DeploymentScheduleBody[],
+): DeploymentUpdate {
   const changes: DeploymentUpdate = {};
   for (const key of Object.keys(fields) as Array<keyof DeploymentFields>) {
     if (key === 'work_queue_name' && fields[key] === null) continue; // the pool's default queue, whatever its name
-    if (stable(existing[key] ?? null) !== stable(fields[key])) (changes as Record<string, unknown>)[key] = fields[key];
+    if (stable(existing[key] ?? null) !== stable(fields[key]))
+      (changes as Record<string, unknown>)[key] = fields[key];
   }
   if (schedules.length && !sameSchedules(existing.schedules ?? [], schedules)) changes.schedules = schedules;
   return changes;
 }
 
 /** Stored schedules that no longer belong to the decorator (to delete when it became on-demand). */
-export function obsoleteSchedules(existing: PrefectDeployment, schedules: DeploymentScheduleBody[]): DeploymentSchedule[] {
+export function obsoleteSchedules(
+  existing: PrefectDeployment,
+  schedules: DeploymentScheduleBody[],
+): DeploymentSchedule[] {
   return schedules.length ? [] : (existing.schedules ?? []);
 }
 
 function sameSchedules(existing: DeploymentSchedule[], wanted: DeploymentScheduleBody[]): boolean {
   return (
     existing.length === wanted.length &&
-    wanted.every((w) => existing.some((e) => e.slug === w.slug && e.active === w.active && normalize(e.schedule) === normalize(w.schedule)))
+    wanted.every((w) =>
+      existing.some(
+        (e) => e.slug === w.slug && e.active === w.active && normalize(e.schedule) === normalize(w.schedule),
+      ),
+    )
   );
 }
 
@@ -65,7 +80,8 @@ function sameSchedules(existing: DeploymentSchedule[], wanted: DeploymentSchedul
 function normalize(schedule: ScheduleBody): string {
   const tz = schedule.timezone ?? 'UTC';
   if ('cron' in schedule) return `cron|${schedule.cron.trim()}|${tz}|${schedule.day_or ?? true}`;
-  if ('interval' in schedule) return `interval|${Number(schedule.interval)}|${Date.parse(schedule.anchor_date)}|${tz}`;
+  if ('interval' in schedule)
+    return `interval|${Number(schedule.interval)}|${Date.parse(schedule.anchor_date)}|${tz}`;
   const rule = schedule.rrule
     .split(/\r?\n/)
     .filter((line) => !/^DTSTART/i.test(line))

@@ -55,7 +55,8 @@ export class PrefectHttp {
       'X-PREFECT-API-VERSION': PREFECT_API_VERSION,
     };
     if (options.apiKey) this.headers.Authorization = `Bearer ${options.apiKey}`;
-    else if (options.authString) this.headers.Authorization = `Basic ${Buffer.from(options.authString).toString('base64')}`;
+    else if (options.authString)
+      this.headers.Authorization = `Basic ${Buffer.from(options.authString).toString('base64')}`;
   }
 
   get apiUrl(): string {
@@ -82,7 +83,12 @@ export class PrefectHttp {
     return this.request<void>('DELETE', path, undefined, options);
   }
 
-  async request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<PrefectResponse<T>> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: RequestOptions = {},
+  ): Promise<PrefectResponse<T>> {
     const url = this.url(path);
     const maxRetries = options.retries ?? this.options.retries ?? 4;
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -111,7 +117,9 @@ export class PrefectHttp {
       const text = await response.text().catch(() => '');
       if (RETRYABLE.has(response.status) && attempt < maxRetries) {
         const delay = retryAfterMs(response.headers.get('retry-after')) ?? this.backoff(attempt);
-        this.logger.warn(`${method} ${url} answered ${response.status}; retrying in ${delay}ms (${attempt + 1}/${maxRetries})`);
+        this.logger.warn(
+          `${method} ${url} answered ${response.status}; retrying in ${delay}ms (${attempt + 1}/${maxRetries})`,
+        );
         await sleep(delay);
         continue;
       }

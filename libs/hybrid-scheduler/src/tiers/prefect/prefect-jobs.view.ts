@@ -20,7 +20,10 @@ export class PrefectJobsView {
         const [deployment, next, last] = await Promise.all([
           this.client.readDeployment(entry.deploymentId),
           this.client.filterFlowRuns({
-            flow_runs: { deployment_id: { any_: [entry.deploymentId] }, state: { type: { any_: ['SCHEDULED'] } } },
+            flow_runs: {
+              deployment_id: { any_: [entry.deploymentId] },
+              state: { type: { any_: ['SCHEDULED'] } },
+            },
             sort: 'EXPECTED_START_TIME_ASC',
             limit: 3,
           }),
@@ -36,7 +39,11 @@ export class PrefectJobsView {
         if (!this.registry.has(entry.jobId)) return;
         const info = this.registry.info(entry.jobId);
         if (deployment) info.paused = deployment.paused;
-        const nextRuns = next.map((run) => ({ id: run.id, name: run.name, at: run.next_scheduled_start_time ?? run.expected_start_time }));
+        const nextRuns = next.map((run) => ({
+          id: run.id,
+          name: run.name,
+          at: run.next_scheduled_start_time ?? run.expected_start_time,
+        }));
         info.nextRunAt = nextRuns[0]?.at ? new Date(nextRuns[0].at) : null;
         info.details = {
           ...info.details,
@@ -65,11 +72,17 @@ export class PrefectJobsView {
     try {
       await this.client.health(Math.min(settings.requestTimeoutMs, 5_000));
     } catch (error) {
-      return { status: 'down', details: { ...details, error: error instanceof Error ? error.message : String(error) } };
+      return {
+        status: 'down',
+        details: { ...details, error: error instanceof Error ? error.message : String(error) },
+      };
     }
     if (!started || settings.registerOnly) return { status: 'up', details };
     const pollLate = (age(worker.lastPollAt) ?? Infinity) > 3 * settings.pollIntervalMs;
     const heartbeatLate = (age(worker.lastHeartbeatAt) ?? Infinity) > 3 * settings.heartbeatIntervalMs;
-    return { status: pollLate || heartbeatLate ? 'degraded' : 'up', details: { ...details, pollLate, heartbeatLate } };
+    return {
+      status: pollLate || heartbeatLate ? 'degraded' : 'up',
+      details: { ...details, pollLate, heartbeatLate },
+    };
   }
 }

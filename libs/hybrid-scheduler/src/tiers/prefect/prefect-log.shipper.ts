@@ -65,7 +65,9 @@ export class PrefectLogShipper {
           this.shipped += batch.length;
         } catch (error) {
           this.dropped += batch.length;
-          this.logger.warn(`Dropped ${batch.length} flow-run log line(s): ${error instanceof Error ? error.message : error}`);
+          this.logger.warn(
+            `Dropped ${batch.length} flow-run log line(s): ${error instanceof Error ? error.message : error}`,
+          );
         }
       }
     });

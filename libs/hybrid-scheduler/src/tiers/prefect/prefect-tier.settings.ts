@@ -23,11 +23,16 @@ export function prefectSettings(options: PrefectTierOptions): PrefectSettings {
   };
   const problems: string[] = [];
   if (/^prefect/i.test(settings.workPool)) {
-    problems.push(`prefect.workPool: "${settings.workPool}" is reserved (Prefect answers 403 to pool names starting with "prefect")`);
+    problems.push(
+      `prefect.workPool: "${settings.workPool}" is reserved (Prefect answers 403 to pool names starting with "prefect")`,
+    );
   }
-  if (/[/%&><]/.test(settings.workPool)) problems.push(`prefect.workPool: "${settings.workPool}" may not contain / % & > <`);
+  if (/[/%&><]/.test(settings.workPool))
+    problems.push(`prefect.workPool: "${settings.workPool}" may not contain / % & > <`);
   if (settings.pollIntervalMs > 60_000) {
-    problems.push(`prefect.pollIntervalMs: ${settings.pollIntervalMs} is over 60000; Prefect marks deployments NOT_READY when not polled for 60s`);
+    problems.push(
+      `prefect.pollIntervalMs: ${settings.pollIntervalMs} is over 60000; Prefect marks deployments NOT_READY when not polled for 60s`,
+    );
   }
   if (problems.length) throw new InvalidModuleOptionsError(problems);
   return settings;

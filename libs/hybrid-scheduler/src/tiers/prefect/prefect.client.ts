@@ -36,7 +36,10 @@ export class PrefectClient {
   }
 
   async readWorkPool(name: string, fast = false): Promise<PrefectWorkPool | null> {
-    const res = await this.http.get<PrefectWorkPool>(`/work_pools/${enc(name)}`, { allow: [404], ...(fast ? { retries: 0 } : {}) });
+    const res = await this.http.get<PrefectWorkPool>(`/work_pools/${enc(name)}`, {
+      allow: [404],
+      ...(fast ? { retries: 0 } : {}),
+    });
     return res.status === 404 ? null : res.body;
   }
 
@@ -52,7 +55,9 @@ export class PrefectClient {
   }
 
   async readDeploymentByName(flow: string, name: string): Promise<PrefectDeployment | null> {
-    const res = await this.http.get<PrefectDeployment>(`/deployments/name/${enc(flow)}/${enc(name)}`, { allow: [404] });
+    const res = await this.http.get<PrefectDeployment>(`/deployments/name/${enc(flow)}/${enc(name)}`, {
+      allow: [404],
+    });
     return res.status === 404 ? null : res.body;
   }
 
@@ -80,7 +85,12 @@ export class PrefectClient {
   /** `created` is false when an idempotency key matched an existing run (200 instead of 201). */
   async createFlowRun(
     deploymentId: string,
-    body: { parameters?: Record<string, unknown>; idempotency_key?: string; state?: StateCreate; empirical_policy?: FlowRunPolicy },
+    body: {
+      parameters?: Record<string, unknown>;
+      idempotency_key?: string;
+      state?: StateCreate;
+      empirical_policy?: FlowRunPolicy;
+    },
   ): Promise<{ run: PrefectFlowRun; created: boolean }> {
     const res = await this.http.post<PrefectFlowRun>(`/deployments/${deploymentId}/create_flow_run`, body, {
       idempotent: body.idempotency_key !== undefined,
@@ -92,7 +102,10 @@ export class PrefectClient {
     return (await this.http.get<PrefectFlowRun>(`/flow_runs/${id}`)).body;
   }
 
-  async updateFlowRun(id: string, body: { infrastructure_pid?: string; empirical_policy?: FlowRunPolicy }): Promise<void> {
+  async updateFlowRun(
+    id: string,
+    body: { infrastructure_pid?: string; empirical_policy?: FlowRunPolicy },
+  ): Promise<void> {
     await this.http.patch(`/flow_runs/${id}`, body);
   }
 
@@ -106,7 +119,10 @@ export class PrefectClient {
    */
   async setState(flowRunId: string, state: StateCreate, force = false): Promise<OrchestrationResult> {
     const body = {
-      state: { ...state, state_details: { ...state.state_details, flow_run_id: flowRunId, transition_id: randomUUID() } },
+      state: {
+        ...state,
+        state_details: { ...state.state_details, flow_run_id: flowRunId, transition_id: randomUUID() },
+      },
       force,
     };
     return (await this.http.post<OrchestrationResult>(`/flow_runs/${flowRunId}/set_state`, body)).body;
@@ -119,10 +135,17 @@ export class PrefectClient {
     });
   }
 
-  async scheduledFlowRuns(pool: string, before: Date, limit: number, queues?: string[]): Promise<WorkerFlowRunResponse[]> {
+  async scheduledFlowRuns(
+    pool: string,
+    before: Date,
+    limit: number,
+    queues?: string[],
+  ): Promise<WorkerFlowRunResponse[]> {
     const body: Record<string, unknown> = { scheduled_before: before.toISOString(), limit };
     if (queues?.length) body.work_queue_names = queues;
-    return (await this.http.post<WorkerFlowRunResponse[]>(`/work_pools/${enc(pool)}/get_scheduled_flow_runs`, body)).body;
+    return (
+      await this.http.post<WorkerFlowRunResponse[]>(`/work_pools/${enc(pool)}/get_scheduled_flow_runs`, body)
+    ).body;
   }
 
   async createLogs(logs: LogCreate[]): Promise<void> {

@@ -13,7 +13,9 @@ export class PrefectApiError extends HybridSchedulerError {
     readonly status: number,
     readonly detail: string,
   ) {
-    super(`Prefect API ${method} ${url} answered ${status}${detail ? `: ${detail}` : ''}.${AUTH_HINT[status] ?? ''}`);
+    super(
+      `Prefect API ${method} ${url} answered ${status}${detail ? `: ${detail}` : ''}.${AUTH_HINT[status] ?? ''}`,
+    );
   }
 }
 
@@ -31,7 +33,11 @@ export class PrefectUnreachableError extends HybridSchedulerError {
 /** Reads the most useful part of a Prefect error body: `detail`, `exception_message` + details, or the text. */
 export function errorDetail(text: string): string {
   try {
-    const body = JSON.parse(text) as { detail?: unknown; exception_message?: unknown; exception_detail?: unknown };
+    const body = JSON.parse(text) as {
+      detail?: unknown;
+      exception_message?: unknown;
+      exception_detail?: unknown;
+    };
     const parts = [body.detail, body.exception_message, body.exception_detail]
       .filter((part) => part !== undefined && part !== null)
       .map((part) => (typeof part === 'string' ? part : JSON.stringify(part)));

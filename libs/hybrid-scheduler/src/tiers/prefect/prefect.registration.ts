@@ -34,7 +34,11 @@ export class PrefectRegistration {
     if (this.poolReady) return;
     const pool = await this.client.readWorkPool(this.workPool, fast);
     if (!pool) {
-      const created = await this.client.createWorkPool(this.workPool, WORK_POOL_TYPE, 'Runs executed by NestJS apps (nestjs-hybrid-scheduler)');
+      const created = await this.client.createWorkPool(
+        this.workPool,
+        WORK_POOL_TYPE,
+        'Runs executed by NestJS apps (nestjs-hybrid-scheduler)',
+      );
       if (created) this.logger.log(`Created work pool "${this.workPool}" (type ${WORK_POOL_TYPE})`);
     } else if (pool.type !== WORK_POOL_TYPE) {
       this.logger.warn(
@@ -61,12 +65,22 @@ export class PrefectRegistration {
         parameter_openapi_schema: { type: 'object', properties: {} },
       });
       this.logger.log(`Created deployment "${task.name}" (${created.id})`);
-      return { deploymentId: created.id, flowId: flow.id, created: true, updated: [], paused: created.paused ?? false };
+      return {
+        deploymentId: created.id,
+        flowId: flow.id,
+        created: true,
+        updated: [],
+        paused: created.paused ?? false,
+      };
     }
     return this.update(task, existing, flow.id);
   }
 
-  private async update(task: TaskDefinition, existing: PrefectDeployment, flowId: string): Promise<RegisteredDeployment> {
+  private async update(
+    task: TaskDefinition,
+    existing: PrefectDeployment,
+    flowId: string,
+  ): Promise<RegisteredDeployment> {
     const fields = toFields(task, this.workPool);
     const schedules = toSchedules(task);
     const changes = deploymentChanges(existing, fields, schedules);

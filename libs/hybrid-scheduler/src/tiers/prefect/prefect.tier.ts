@@ -53,7 +53,12 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     if (!options.prefect) return;
     this.settings = prefectSettings(options.prefect);
     const s = this.settings;
-    this.client = new PrefectClient({ apiUrl: s.apiUrl, apiKey: s.apiKey, authString: s.authString, timeoutMs: s.requestTimeoutMs });
+    this.client = new PrefectClient({
+      apiUrl: s.apiUrl,
+      apiKey: s.apiKey,
+      authString: s.authString,
+      timeoutMs: s.requestTimeoutMs,
+    });
     this.registration = new PrefectRegistration(this.client, s.workPool);
     this.shipper = new PrefectLogShipper(this.client);
     const executor = new PrefectRunExecutor(this.client, runner, registry, this.shipper, s.workerName);
@@ -85,7 +90,9 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
           await onAvailable();
           return;
         } catch (error) {
-          this.logger.error(`Prefect answers again at ${this.client?.apiUrl}, but switching to it failed: ${error instanceof Error ? error.message : error}`);
+          this.logger.error(
+            `Prefect answers again at ${this.client?.apiUrl}, but switching to it failed: ${error instanceof Error ? error.message : error}`,
+          );
         }
       }
       if (!stopped) timer = setTimeout(() => void attempt(), this.settings?.reconnectIntervalMs ?? 10_000);
@@ -100,12 +107,24 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
   register(task: TaskDefinition): void {
     if (task.schedule.kind === 'cron' && task.schedule.cron.split(/\s+/).length !== 5) {
       throw new InvalidTaskOptionsError(
-        INVALID_OPTION('PrefectDeployment', task.location, 'cron', task.schedule.cron, 'Prefect schedules take 5-field cron expressions (no seconds)'),
+        INVALID_OPTION(
+          'PrefectDeployment',
+          task.location,
+          'cron',
+          task.schedule.cron,
+          'Prefect schedules take 5-field cron expressions (no seconds)',
+        ),
       );
     }
     const info = this.registry.add(this, task);
     const options = task.prefect ?? { flow: task.name, name: 'default' };
-    this.entries.set(info.id, { task, jobId: info.id, deploymentId: '', flowName: options.flow!, deploymentName: options.name! });
+    this.entries.set(info.id, {
+      task,
+      jobId: info.id,
+      deploymentId: '',
+      flowName: options.flow!,
+      deploymentName: options.name!,
+    });
   }
 
   async start(): Promise<void> {
@@ -114,7 +133,9 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     this.shipper!.start();
     if (!this.settings!.registerOnly) await this.worker!.start();
     this.started = true;
-    this.logger.log(`Registered ${this.entries.size} deployment(s) in work pool "${this.settings!.workPool}" at ${this.client!.apiUrl}`);
+    this.logger.log(
+      `Registered ${this.entries.size} deployment(s) in work pool "${this.settings!.workPool}" at ${this.client!.apiUrl}`,
+    );
   }
 
   async stopTriggers(): Promise<void> {
@@ -153,7 +174,9 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
   }
 
   async refresh(ids: string[]): Promise<void> {
-    await this.view!.refresh(ids.map((id) => this.entries.get(id)).filter((e): e is DeploymentEntry => !!e?.deploymentId));
+    await this.view!.refresh(
+      ids.map((id) => this.entries.get(id)).filter((e): e is DeploymentEntry => !!e?.deploymentId),
+    );
   }
 
   deployments(): string[] {
@@ -170,10 +193,23 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
       parameters,
       ...(options.idempotencyKey ? { idempotency_key: options.idempotencyKey } : {}),
       ...(options.scheduledAt
-        ? { state: { type: 'SCHEDULED', name: 'Scheduled', state_details: { scheduled_time: options.scheduledAt.toISOString() } } }
+        ? {
+            state: {
+              type: 'SCHEDULED',
+              name: 'Scheduled',
+              state_details: { scheduled_time: options.scheduledAt.toISOString() },
+            },
+          }
         : {}),
     });
-    return { flowRunId: run.id, name: run.name, deploymentId: entry.deploymentId, jobId: entry.jobId, state: run.state?.type ?? run.state_type ?? 'SCHEDULED', created };
+    return {
+      flowRunId: run.id,
+      name: run.name,
+      deploymentId: entry.deploymentId,
+      jobId: entry.jobId,
+      state: run.state?.type ?? run.state_type ?? 'SCHEDULED',
+      created,
+    };
   }
 
   /** Registers a deployment at runtime (validated like `@PrefectDeployment`); this process's worker serves it. */

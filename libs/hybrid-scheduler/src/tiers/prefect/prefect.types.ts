@@ -106,7 +106,10 @@ export interface DeploymentCreate extends Partial<DeploymentFields> {
   parameter_openapi_schema: Record<string, unknown>;
 }
 
-export type DeploymentUpdate = Partial<DeploymentFields> & { schedules?: DeploymentScheduleBody[]; paused?: boolean };
+export type DeploymentUpdate = Partial<DeploymentFields> & {
+  schedules?: DeploymentScheduleBody[];
+  paused?: boolean;
+};
 
 export interface FlowRunPolicy {
   retries?: number | null;
@@ -160,6 +163,7 @@ export interface FlowRunFilterBody {
     deployment_id?: { any_: string[] };
     state?: { type?: { any_: StateType[] } };
   };
-  sort?: 'EXPECTED_START_TIME_ASC' | 'EXPECTED_START_TIME_DESC' | 'START_TIME_DESC' | 'END_TIME_DESC' | 'ID_DESC';
+  sort?:
+    'EXPECTED_START_TIME_ASC' | 'EXPECTED_START_TIME_DESC' | 'START_TIME_DESC' | 'END_TIME_DESC' | 'ID_DESC';
   limit?: number;
 }

@@ -32,7 +32,15 @@ export class PrefectWorker {
   lastHeartbeatAt: Date | null = null;
   lastError: string | null = null;
   readonly results: Record<RunResult, number> = {
-    skipped: 0, completed: 0, failed: 0, cancelled: 0, crashed: 0, 'not-claimed': 0, released: 0, aborted: 0, error: 0,
+    skipped: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+    crashed: 0,
+    'not-claimed': 0,
+    released: 0,
+    aborted: 0,
+    error: 0,
   };
 
   constructor(
@@ -51,9 +59,24 @@ export class PrefectWorker {
     await this.heartbeat();
     this.claiming = true;
     this.watching = true;
-    this.loop(() => this.heartbeat(), this.options.heartbeatIntervalMs, () => this.claiming, false);
-    this.loop(() => this.poll(), this.options.pollIntervalMs, () => this.claiming, true);
-    this.loop(() => this.watchCancellations(), this.options.pollIntervalMs, () => this.watching, false);
+    this.loop(
+      () => this.heartbeat(),
+      this.options.heartbeatIntervalMs,
+      () => this.claiming,
+      false,
+    );
+    this.loop(
+      () => this.poll(),
+      this.options.pollIntervalMs,
+      () => this.claiming,
+      true,
+    );
+    this.loop(
+      () => this.watchCancellations(),
+      this.options.pollIntervalMs,
+      () => this.watching,
+      false,
+    );
     this.logger.log(
       `Worker "${this.options.workerName}" polling work pool "${this.options.workPool}" every ${this.options.pollIntervalMs}ms ` +
         `(prefetch ${this.options.prefetchMs}ms, concurrency ${this.options.concurrency})`,
@@ -75,14 +98,21 @@ export class PrefectWorker {
     if (this.active.size) {
       this.logger.log(`Waiting up to ${timeoutMs}ms for ${this.active.size} flow run(s)`);
       let timer: NodeJS.Timeout | undefined;
-      const drained = await Promise.race([all().then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+      const drained = await Promise.race([
+        all().then(() => true),
+        new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+      ]);
       clearTimeout(timer);
       if (!drained) {
         const ids = [...this.active.keys()];
-        this.logger.warn(`Shutdown timeout (${timeoutMs}ms) reached; marking flow run(s) CRASHED: ${ids.join(', ')}`);
+        this.logger.warn(
+          `Shutdown timeout (${timeoutMs}ms) reached; marking flow run(s) CRASHED: ${ids.join(', ')}`,
+        );
         for (const { run } of this.active.values()) {
           run.abortKind = 'shutdown';
-          run.controller.abort(new TaskCancelledError(`Flow run ${run.flowRunId} abandoned: the application is shutting down`));
+          run.controller.abort(
+            new TaskCancelledError(`Flow run ${run.flowRunId} abandoned: the application is shutting down`),
+          );
         }
         await all();
       }
@@ -124,7 +154,12 @@ export class PrefectWorker {
     let runs;
     try {
       const before = new Date(Date.now() + this.options.prefetchMs);
-      runs = await this.client.scheduledFlowRuns(this.options.workPool, before, free, this.options.workQueues);
+      runs = await this.client.scheduledFlowRuns(
+        this.options.workPool,
+        before,
+        free,
+        this.options.workQueues,
+      );
     } finally {
       this.polling = false;
     }
@@ -136,12 +171,21 @@ export class PrefectWorker {
       const entry = run.deployment_id ? this.deploymentOf(run.deployment_id) : undefined;
       // Not ours (another app serves that deployment) or already being handled: leave it SCHEDULED.
       if (!entry || this.active.has(run.id)) continue;
-      const active: ActiveRun = { flowRunId: run.id, phase: 'claiming', controller: new AbortController(), release: new AbortController() };
-      const execution = this.executor.coveredByFallback(run, entry) ? this.executor.skip(run) : this.executor.execute(run, entry, active);
-      const done = execution.catch(() => 'error' as const).then((result) => {
-        this.results[result]++;
-        return result;
-      });
+      const active: ActiveRun = {
+        flowRunId: run.id,
+        phase: 'claiming',
+        controller: new AbortController(),
+        release: new AbortController(),
+      };
+      const execution = this.executor.coveredByFallback(run, entry)
+        ? this.executor.skip(run)
+        : this.executor.execute(run, entry, active);
+      const done = execution
+        .catch(() => 'error' as const)
+        .then((result) => {
+          this.results[result]++;
+          return result;
+        });
       this.active.set(run.id, { run: active, done });
       void done.finally(() => {
         this.active.delete(run.id);
@@ -152,7 +196,9 @@ export class PrefectWorker {
 
   /** Aborts the method of runs someone moved to CANCELLING (UI, CLI, automation). */
   private async watchCancellations(): Promise<void> {
-    const ids = [...this.active.values()].filter((a) => a.run.phase === 'waiting' || a.run.phase === 'running').map((a) => a.run.flowRunId);
+    const ids = [...this.active.values()]
+      .filter((a) => a.run.phase === 'waiting' || a.run.phase === 'running')
+      .map((a) => a.run.flowRunId);
     if (!ids.length) return;
     const cancelling = await this.client.filterFlowRuns({
       flow_runs: { id: { any_: ids }, state: { type: { any_: ['CANCELLING', 'CANCELLED'] } } },

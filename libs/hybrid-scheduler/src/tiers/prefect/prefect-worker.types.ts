@@ -1,0 +1,32 @@
+import type { TaskDefinition } from '../../interfaces/index.js';
+
+/** A deployment this process can execute. */
+export interface DeploymentEntry {
+  task: TaskDefinition;
+  jobId: string;
+  deploymentId: string;
+  flowName: string;
+  deploymentName: string;
+  /** Set when Prefect came back after an outage: schedule ticks due before this ran on the fallback tier. */
+  skipScheduledBefore?: Date;
+}
+
+/** A flow run this worker claimed. `controller` aborts the method (cancel, shutdown); `release` gives back a run not yet started. */
+export interface ActiveRun {
+  flowRunId: string;
+  phase: 'claiming' | 'waiting' | 'running' | 'finishing';
+  controller: AbortController;
+  release: AbortController;
+  abortKind?: 'cancel' | 'shutdown';
+}
+
+export type RunResult =
+  | 'skipped'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'crashed'
+  | 'not-claimed'
+  | 'released'
+  | 'aborted'
+  | 'error';
