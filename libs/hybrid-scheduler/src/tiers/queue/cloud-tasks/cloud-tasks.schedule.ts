@@ -1,0 +1,63 @@
+import { Logger } from '@nestjs/common';
+import { nextDue } from '../../../schedule/schedule.calculator.js';
+import type { ProviderWorkflow } from '../queue-provider.interface.js';
+import { hashedTaskId, type CloudTasksEnqueuer } from './cloud-tasks.enqueuer.js';
+
+// Every replica computes the same fire times (`every` is anchored to the epoch, not to boot), so their
+// tasks get the same name and Cloud Tasks keeps one.
+const EPOCH = new Date(0);
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Cloud Tasks has no cron: this keeps the *next* tick of a recurring workflow enqueued ahead (scheduleTime =
+ * fire time, name = hash(workflow, fire time)). When a tick comes due locally, the one after it is enqueued.
+ * A tick thus survives this replica being down at its fire time, and replicas collide on the name.
+ */
+export class CloudTasksSchedule {
+  private readonly logger = new Logger('HybridScheduler:CloudTasks');
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  next: Date | null = null;
+  paused = false;
+
+  constructor(
+    private readonly workflow: ProviderWorkflow,
+    private readonly enqueuer: CloudTasksEnqueuer,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.enqueueAfter(new Date());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Enqueues the first tick after `after` and arms a timer for it. */
+  private async enqueueAfter(after: Date): Promise<void> {
+    const due = nextDue(this.workflow.schedule, after, EPOCH);
+    this.next = due;
+    if (!due || this.stopped) return;
+    if (!this.paused) {
+      const tick = due.toISOString();
+      await this.enqueuer.create({
+        envelope: { workflow: this.workflow.name, payload: this.workflow.schedulePayload, enqueuedAt: new Date().toISOString(), tick },
+        taskId: hashedTaskId('tick', this.workflow.name, tick),
+        runAtMs: due.getTime(),
+      });
+    }
+    this.arm(due);
+  }
+
+  private arm(due: Date): void {
+    this.timer = setTimeout(() => {
+      if (Date.now() < due.getTime()) return this.arm(due); // a timer longer than ~24.8 days fires early
+      this.enqueueAfter(due).catch((error: Error) =>
+        this.logger.error(`Enqueueing the tick after ${due.toISOString()} of "${this.workflow.name}" failed: ${error.message}`),
+      );
+    }, Math.min(Math.max(0, due.getTime() - Date.now()), MAX_TIMER_MS));
+    this.timer.unref();
+  }
+}
