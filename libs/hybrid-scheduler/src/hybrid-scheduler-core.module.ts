@@ -14,6 +14,7 @@ import { TaskRunner } from './runner/task.runner.js';
 import { TiersLifecycle } from './lifecycle/tiers.lifecycle.js';
 import { HybridScheduler } from './hybrid-scheduler.service.js';
 import { InternalTier } from './tiers/internal/internal.tier.js';
+import { TICK_LOCK_PROVIDER } from './locks/redis-tick-lock.provider.js';
 
 /**
  * The static core: one instance per application however often `forRoot` is imported, so there is exactly one
@@ -31,6 +32,7 @@ import { InternalTier } from './tiers/internal/internal.tier.js';
     TaskRunner,
     TaskExplorer,
     TaskRouter,
+    TICK_LOCK_PROVIDER,
     InternalTier,
     ...QUEUE_TIER_PROVIDERS,
     ...PREFECT_TIER_PROVIDERS,

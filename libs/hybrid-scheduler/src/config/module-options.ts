@@ -16,6 +16,10 @@ export interface BullMqProviderOptions {
   connection: RedisConnection;
   /** Key prefix of every queue (default `hybrid`). */
   prefix?: string;
+  /** How long a worker's lock on a running job lasts before another worker may take it over (default 30000). */
+  lockDurationMs?: number;
+  /** How often workers look for jobs whose worker died (stalled jobs) and put them back (default 30000). */
+  stalledIntervalMs?: number;
 }
 
 export interface CloudTasksProviderOptions {

@@ -48,6 +48,8 @@ export class InternalTierOptionsSchema {
 export class BullMqOptionsSchema {
   @Validate(RedisConnectionConstraint) connection!: unknown;
   @IsOptional() @IsString() @IsNotEmpty() prefix?: string;
+  @IsOptional() @IsInt() @Min(1000) lockDurationMs?: number;
+  @IsOptional() @IsInt() @Min(500) stalledIntervalMs?: number;
 }
 
 class EmulatorSchema {

@@ -34,8 +34,8 @@ export interface InternalTaskOptions extends ScheduleOptions {
   /** Abort the run's signal and report it as failed after this many ms. */
   timeoutMs?: number;
   /**
-   * Run each tick on one replica only, through a Redis lease. Needs `queue.bullmq.connection` or
-   * `internal.lockConnection`; refused at boot otherwise.
+   * Run each tick on one replica only, through a Redis lease. Needs `queue.bullmq.connection`; refused at
+   * boot otherwise. `every` ticks of singleton tasks are aligned to the epoch grid so that replicas agree.
    */
   singleton?: boolean;
   characteristics?: TaskCharacteristics;

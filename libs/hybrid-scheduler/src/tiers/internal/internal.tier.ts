@@ -51,7 +51,7 @@ export class InternalTier implements SchedulerTier {
     if (task.internal?.singleton && !this.tickLock) {
       throw new InvalidTaskOptionsError(
         INVALID_OPTION('InternalTask', task.location, 'singleton', true,
-          'a singleton task needs Redis to elect one replica per tick: set queue.bullmq.connection (or internal.lockConnection)'),
+          'a singleton task needs Redis to elect one replica per tick: set queue.bullmq.connection'),
       );
     }
     const info = this.registry.add(this, task);

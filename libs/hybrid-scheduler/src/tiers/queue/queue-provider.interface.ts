@@ -36,6 +36,8 @@ export interface DeliveredJob {
   enqueuedAt: Date;
   /** When a scheduled tick or a delayed job was due. */
   scheduledAt?: Date;
+  /** Total tries this job gets when it differs from the workflow's `attempts` (a job added by a plain producer). */
+  maxAttempts?: number;
 }
 
 /**

@@ -1,0 +1,17 @@
+import type { Provider } from '@nestjs/common';
+import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
+import type { ResolvedModuleOptions } from '../config/module-options.js';
+import { INTERNAL_TICK_LOCK } from '../tiers/internal/tick-lock.interface.js';
+import { createRedis } from '../tiers/queue/redis/redis-connection.js';
+import { RedisTickLock } from './redis-tick-lock.js';
+
+/** The tick lock of singleton internal tasks: a Redis lease when `queue.bullmq.connection` is set, else none. */
+export const TICK_LOCK_PROVIDER: Provider = {
+  provide: INTERNAL_TICK_LOCK,
+  useFactory: (options: ResolvedModuleOptions) => {
+    const bullmq = options.queue?.bullmq;
+    if (!bullmq?.connection) return undefined;
+    return new RedisTickLock(createRedis(bullmq.connection, 'tick lock', { lazyConnect: true }), bullmq.prefix ?? 'hybrid');
+  },
+  inject: [HYBRID_SCHEDULER_OPTIONS],
+};

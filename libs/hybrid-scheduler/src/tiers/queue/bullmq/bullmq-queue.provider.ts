@@ -1,0 +1,149 @@
+import { Logger } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { BullMqProviderOptions } from '../../../config/module-options.js';
+import type { DeadLetter, EnqueueOptions, TierAvailability, TierHealth } from '../../../interfaces/index.js';
+import type { EnqueuedJob, JobProcessor, ProviderEvents, ProviderWorkflow, QueueProvider } from '../queue-provider.interface.js';
+import { createRedis, probeRedis, redisAddress } from '../redis/redis-connection.js';
+import { syncSchedulers } from './bullmq-schedule.js';
+import { BullMqWorkflow } from './bullmq-workflow.js';
+
+const toDeadLetter = (workflow: string, job: Job): DeadLetter => ({
+  id: `queue:${workflow}:${job.id}`,
+  workflow,
+  payload: job.data,
+  error: job.failedReason ?? 'failed',
+  stack: job.stacktrace?.[job.stacktrace.length - 1] ?? undefined,
+  attempts: job.attemptsMade,
+  enqueuedAt: new Date(job.timestamp),
+  failedAt: new Date(job.finishedOn ?? job.processedOn ?? job.timestamp),
+});
+
+/**
+ * Queues on BullMQ 6 + ioredis. Queue name = workflow name, key prefix `queue.bullmq.prefix` (default
+ * `hybrid`), job data = the payload. One producer connection for all queues, one for all workers (BullMQ
+ * duplicates it for its blocking reads).
+ */
+export class BullMqQueueProvider implements QueueProvider {
+  readonly name = 'bullmq' as const;
+  private readonly logger = new Logger('HybridScheduler:BullMQ');
+  private readonly workflows = new Map<string, BullMqWorkflow>();
+  private readonly shutdown = new AbortController();
+  private producer?: Redis;
+  private workerConnection?: Redis;
+  private consuming = false;
+
+  constructor(private readonly options: BullMqProviderOptions) {}
+
+  private get address(): string {
+    return redisAddress(this.options.connection);
+  }
+
+  async probe(): Promise<TierAvailability> {
+    const problem = await probeRedis(this.options.connection);
+    return problem ? { available: false, reason: `bullmq: ${problem}` } : { available: true };
+  }
+
+  addWorkflow(workflow: ProviderWorkflow, processor: JobProcessor, events: ProviderEvents): void {
+    this.producer ??= createRedis(this.options.connection, 'bullmq producer');
+    this.workflows.set(workflow.name, new BullMqWorkflow(workflow, processor, events, this.producer, this.options, this.shutdown.signal));
+  }
+
+  async start(consume: boolean): Promise<void> {
+    this.producer ??= createRedis(this.options.connection, 'bullmq producer');
+    const all = [...this.workflows.values()];
+    await syncSchedulers(this.producer, this.options.prefix ?? 'hybrid', all);
+    if (!consume) return;
+    this.workerConnection = createRedis(this.options.connection, 'bullmq worker', { maxRetriesPerRequest: null });
+    for (const w of all) w.createWorker(this.workerConnection);
+    for (const w of all) w.start();
+    this.consuming = true;
+    this.logger.log(`Consuming ${all.length} workflow(s) from Redis at ${this.address} (prefix "${this.options.prefix ?? 'hybrid'}")`);
+  }
+
+  async stopConsuming(): Promise<void> {
+    // Stop fetching; the jobs already running keep their locks and finish in close().
+    await Promise.all([...this.workflows.values()].map((w) => w.worker?.pause(true)));
+  }
+
+  async close(drainMs: number): Promise<void> {
+    const workers = [...this.workflows.values()].flatMap((w) => (w.worker ? [w.worker] : []));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), drainMs)));
+    const drained = await Promise.race([Promise.all(workers.map((w) => w.close())).then(() => 'drained' as const), timedOut]);
+    clearTimeout(timer);
+    if (drained === 'timeout') {
+      this.logger.warn(`Shutdown timeout (${drainMs}ms) reached; aborting running jobs (BullMQ retries them after their lock expires)`);
+      this.shutdown.abort(new Error('application shutdown'));
+      await Promise.all(workers.map((w) => w.close(true)));
+    }
+    await Promise.all([...this.workflows.values()].map((w) => w.queue.close()));
+    for (const client of [this.workerConnection, this.producer]) await client?.quit().catch(() => client.disconnect());
+  }
+
+  async enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
+    return this.get(workflow).enqueue(payload, options);
+  }
+
+  async deadLetters(workflow: string): Promise<DeadLetter[]> {
+    const jobs = await this.get(workflow).queue.getFailed(0, -1);
+    return jobs.filter(Boolean).map((job) => toDeadLetter(workflow, job));
+  }
+
+  async retryDeadLetter(workflow: string, jobKey: string): Promise<EnqueuedJob> {
+    const job = await this.get(workflow).queue.getJob(jobKey);
+    if (!job || !(await job.isFailed())) throw new Error(`No dead letter "${jobKey}" in workflow "${workflow}"`);
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return { jobKey, created: true };
+  }
+
+  async purgeDeadLetters(workflow: string): Promise<number> {
+    const removed = await this.get(workflow).queue.clean(0, 0, 'failed');
+    return removed.length;
+  }
+
+  async counts(workflow: string): Promise<Record<string, number>> {
+    const c = await this.get(workflow).queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed', 'completed');
+    return {
+      waiting: (c.wait ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      failed: c.failed ?? 0,
+      dead: c.failed ?? 0,
+      completed: c.completed ?? 0,
+    };
+  }
+
+  async nextRunAt(workflow: string): Promise<Date | null> {
+    const scheduler = await this.get(workflow).queue.getJobScheduler(workflow);
+    return scheduler?.next ? new Date(scheduler.next) : null;
+  }
+
+  async pause(workflow: string): Promise<void> {
+    await this.get(workflow).queue.pause();
+  }
+
+  async resume(workflow: string): Promise<void> {
+    await this.get(workflow).queue.resume();
+  }
+
+  async health(): Promise<TierHealth> {
+    const status = this.producer?.status ?? 'not connected';
+    const workerStatus = this.workerConnection?.status;
+    const ok = status === 'ready' && (!workerStatus || workerStatus === 'ready');
+    return {
+      status: ok ? 'up' : 'degraded',
+      details: {
+        provider: 'bullmq', address: this.address, redis: status, ...(workerStatus ? { workerRedis: workerStatus } : {}),
+        consuming: this.consuming, workflows: this.workflows.size,
+        ...(ok ? {} : { reason: `Redis at ${this.address} is ${status}; reconnecting` }),
+      },
+    };
+  }
+
+  private get(workflow: string): BullMqWorkflow {
+    const w = this.workflows.get(workflow);
+    if (!w) throw new Error(`Workflow "${workflow}" is not registered with the bullmq provider`);
+    return w;
+  }
+}

@@ -1,0 +1,64 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { nextDue, typicalPeriodMs } from '../../../schedule/schedule.calculator.js';
+import type { ProviderEvents, ProviderWorkflow } from '../queue-provider.interface.js';
+import type { BullMqWorkflow } from './bullmq-workflow.js';
+
+const MAX_REPORTED_MISSES = 100;
+
+/** The BullMQ repeat options of a recurring workflow. */
+export function repeatOptions(workflow: ProviderWorkflow): { every: number } | { pattern: string; tz?: string } | undefined {
+  const { schedule } = workflow;
+  if (schedule.kind === 'every') return { every: schedule.everyMs };
+  if (schedule.kind === 'cron') return { pattern: schedule.cron, tz: schedule.timeZone };
+  return undefined;
+}
+
+/**
+ * Applies the `catchUp` policy to a scheduler job that starts late (no worker was up when it was due). BullMQ
+ * keeps one pending job per scheduler, so only the earliest missed slot is still there; the slots after it
+ * are reported as `missed`. Under `skip` a slot later than the grace (one period, at most 60 s) is dropped too.
+ * Returns whether the job should run.
+ */
+export function lateTick(workflow: ProviderWorkflow, scheduledAt: Date, events: ProviderEvents): boolean {
+  const period = typicalPeriodMs(workflow.schedule) ?? 60_000;
+  const grace = Math.min(period, 60_000);
+  const now = Date.now();
+  if (now - scheduledAt.getTime() <= grace) return true;
+  const reason = `no worker ran when the tick was due (started ${now - scheduledAt.getTime()}ms late; catchUp: ${workflow.catchUp})`;
+  let reported = 0;
+  for (let t = nextDue(workflow.schedule, scheduledAt, scheduledAt); t && t.getTime() <= now - grace && reported < MAX_REPORTED_MISSES; t = nextDue(workflow.schedule, t, scheduledAt)) {
+    events.missed(workflow.name, t, reason);
+    reported++;
+  }
+  if (workflow.catchUp === 'once') return true;
+  events.missed(workflow.name, scheduledAt, reason);
+  return false;
+}
+
+/**
+ * Installs the Job Schedulers of recurring workflows (one firing per tick however many replicas run) and
+ * removes those of workflows that lost their schedule or their decorator since the last boot. The names of
+ * scheduled workflows are kept in a Redis set so that removed ones can be found.
+ */
+export async function syncSchedulers(redis: Redis, prefix: string, workflows: BullMqWorkflow[]): Promise<void> {
+  const registryKey = `${prefix}:hybrid-scheduler:scheduled-workflows`;
+  const recurring = workflows.filter((w) => repeatOptions(w.workflow));
+  for (const w of recurring) {
+    await w.queue.upsertJobScheduler(w.workflow.name, repeatOptions(w.workflow)!, {
+      name: w.workflow.name,
+      data: w.workflow.schedulePayload,
+      opts: w.jobOptions,
+    });
+    await redis.sadd(registryKey, w.workflow.name);
+  }
+  const current = new Set(recurring.map((w) => w.workflow.name));
+  for (const name of await redis.smembers(registryKey)) {
+    if (current.has(name)) continue;
+    const existing = workflows.find((w) => w.workflow.name === name);
+    const queue = existing?.queue ?? new Queue(name, { connection: redis, prefix });
+    await queue.removeJobScheduler(name);
+    if (!existing) await queue.close();
+    await redis.srem(registryKey, name);
+  }
+}

@@ -1,0 +1,116 @@
+import { Logger } from '@nestjs/common';
+import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { EnqueueOptions } from '../../../interfaces/index.js';
+import type { BullMqProviderOptions } from '../../../config/module-options.js';
+import { retryDelayMs } from '../backoff.delay.js';
+import type { DeliveredJob, EnqueuedJob, JobProcessor, ProviderEvents, ProviderWorkflow } from '../queue-provider.interface.js';
+import { lateTick } from './bullmq-schedule.js';
+
+/** Completed jobs kept for inspection; older ones are trimmed so Redis memory stays flat. */
+export const KEEP_COMPLETED = { age: 3600, count: 1000 };
+/** Custom backoff type used when `maxDelayMs` caps the delay (BullMQ's built-in strategies have no cap). */
+const CAPPED = 'hybrid-capped';
+
+/**
+ * One workflow on BullMQ: a Queue named after the workflow (job data = the payload, so plain BullMQ producers
+ * can enqueue) and, on worker replicas, a Worker created with `autorun: false` and started with the app.
+ * Failed jobs are never removed: BullMQ's failed set is the workflow's dead-letter queue.
+ */
+export class BullMqWorkflow {
+  readonly queue: Queue;
+  worker?: Worker;
+  private readonly logger: Logger;
+  private readonly jobDefaults: JobsOptions;
+
+  constructor(
+    readonly workflow: ProviderWorkflow,
+    private readonly processor: JobProcessor,
+    private readonly events: ProviderEvents,
+    private readonly producer: Redis,
+    private readonly options: BullMqProviderOptions,
+    private readonly shutdown: AbortSignal,
+  ) {
+    this.logger = new Logger(`HybridScheduler:BullMQ:${workflow.name}`);
+    const { backoff } = workflow;
+    this.jobDefaults = {
+      attempts: workflow.attempts,
+      backoff: backoff.maxDelayMs !== undefined ? { type: CAPPED, delay: backoff.delayMs } : { type: backoff.type, delay: backoff.delayMs },
+      removeOnFail: workflow.deadLetter ? false : true,
+    };
+    this.queue = new Queue(workflow.name, { connection: producer, prefix: this.prefix, defaultJobOptions: this.jobDefaults });
+    this.queue.on('error', (error) => this.logger.warn(`Queue error: ${error.message}`));
+  }
+
+  get prefix(): string {
+    return this.options.prefix ?? 'hybrid';
+  }
+
+  get jobOptions(): JobsOptions {
+    return this.jobDefaults;
+  }
+
+  createWorker(connection: Redis): void {
+    const { workflow } = this;
+    this.worker = new Worker(workflow.name, (job: Job) => this.process(job), {
+      connection,
+      prefix: this.prefix,
+      autorun: false,
+      concurrency: workflow.concurrency,
+      limiter: workflow.rateLimit ? { max: workflow.rateLimit.max, duration: workflow.rateLimit.durationMs } : undefined,
+      removeOnComplete: KEEP_COMPLETED,
+      // Only when set: an explicit undefined would override BullMQ's defaults.
+      ...(this.options.lockDurationMs ? { lockDuration: this.options.lockDurationMs } : {}),
+      ...(this.options.stalledIntervalMs ? { stalledInterval: this.options.stalledIntervalMs } : {}),
+      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(workflow.backoff, attemptsMade) },
+    });
+    // Without a listener an `error` event would throw; BullMQ retries its connection on its own.
+    this.worker.on('error', (error) => this.logger.warn(`Worker error: ${error.message}`));
+  }
+
+  start(): void {
+    if (!this.worker) return;
+    this.worker.run().catch((error: Error) => this.logger.error(`Worker stopped: ${error.message}`, error.stack));
+  }
+
+  async enqueue(payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
+    const delay = options.runAt ? Math.max(0, options.runAt.getTime() - Date.now()) : options.delayMs;
+    if (!options.idempotencyKey) {
+      const job = await this.queue.add(this.workflow.name, payload, { delay, priority: options.priority });
+      return { jobKey: String(job.id), created: true };
+    }
+    // Deduplication returns the id of the job that holds the key, so a different id means nothing was created.
+    const jobId = randomUUID();
+    const job = await this.queue.add(this.workflow.name, payload, {
+      delay, priority: options.priority, jobId, deduplication: { id: options.idempotencyKey },
+    });
+    return { jobKey: String(job.id), created: job.id === jobId };
+  }
+
+  private async process(job: Job): Promise<void> {
+    const maxAttempts = job.opts.attempts ?? 1;
+    const scheduledAt = job.delay ? new Date(job.timestamp + job.delay) : undefined;
+    const delivered: DeliveredJob = {
+      jobKey: String(job.id),
+      workflow: this.workflow.name,
+      payload: job.data,
+      attempt: job.attemptsMade + 1,
+      enqueuedAt: new Date(job.timestamp),
+      scheduledAt,
+      maxAttempts,
+    };
+    if (job.repeatJobKey && scheduledAt && !lateTick(this.workflow, scheduledAt, this.events)) return;
+    try {
+      await this.processor(delivered, this.shutdown);
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      if (delivered.attempt < maxAttempts && !this.shutdown.aborted) {
+        this.events.retrying(delivered, failure, retryDelayMs(this.workflow.backoff, delivered.attempt));
+      } else if (job.opts.removeOnFail !== true) {
+        this.events.deadLettered(delivered, failure);
+      }
+      throw failure;
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { validate, type ValidationError } from 'class-validator';
+import { PayloadValidationError } from '../../errors/index.js';
+import type { PayloadClass } from '../../interfaces/index.js';
+
+/**
+ * Why `value` would not survive a trip through JSON unchanged (functions, symbols, BigInt, cycles, Maps…),
+ * naming the path; undefined when it is fine. Every provider stores payloads as JSON, so this is checked
+ * before anything is enqueued.
+ */
+export function jsonProblem(value: unknown, path = 'payload', seen = new Set<object>()): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : `${path} is ${value}, which JSON turns into null`;
+    case 'bigint':
+      return `${path} is a BigInt (${value}n), which JSON cannot represent; send it as a string`;
+    case 'function':
+      return `${path} is a function, which JSON cannot represent`;
+    case 'symbol':
+      return `${path} is a symbol, which JSON cannot represent`;
+    case 'undefined':
+      return path === 'payload' ? 'payload is undefined; send an object (or omit it for {})' : undefined;
+  }
+  if (value === null || value instanceof Date) return undefined;
+  const object = value as object;
+  if (seen.has(object)) return `${path} refers back to one of its parents (a cycle), which JSON cannot represent`;
+  if (object instanceof Map || object instanceof Set || object instanceof WeakMap || ArrayBuffer.isView(object)) {
+    return `${path} is a ${object.constructor.name}, which JSON turns into {}; send a plain object or array`;
+  }
+  seen.add(object);
+  const entries = Array.isArray(object) ? object.map((v, i) => [`${path}[${i}]`, v] as const)
+    : Object.entries(object).map(([k, v]) => [`${path}.${k}`, v] as const);
+  for (const [at, child] of entries) {
+    const problem = jsonProblem(child, at, seen);
+    if (problem) return problem;
+  }
+  seen.delete(object);
+  return undefined;
+}
+
+const describe = (errors: ValidationError[], parent = ''): string[] =>
+  errors.flatMap((error) => {
+    const at = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => `${at}: ${message}`);
+    return [...own, ...describe(error.children ?? [], at)];
+  });
+
+/** Rejects what cannot be enqueued: non-JSON values, and payloads that fail the workflow's DTO. */
+export async function validatePayload(workflow: string, payload: unknown, dto?: PayloadClass): Promise<void> {
+  const problem = jsonProblem(payload);
+  if (problem) throw new PayloadValidationError(workflow, [problem]);
+  if (!dto) return;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new PayloadValidationError(workflow, [`payload: expected an object matching ${dto.name}, got ${Array.isArray(payload) ? 'an array' : typeof payload}`]);
+  }
+  const errors = await validate(plainToInstance(dto as unknown as ClassConstructor<object>, payload as object), { forbidUnknownValues: false });
+  if (errors.length) throw new PayloadValidationError(workflow, describe(errors));
+}
+
+/** What the handler receives: the DTO instance when the workflow has one (so `@Type` conversions apply). */
+export function payloadForHandler(payload: unknown, dto?: PayloadClass): unknown {
+  return dto && typeof payload === 'object' && payload !== null ? plainToInstance(dto as unknown as ClassConstructor<object>, payload) : payload;
+}

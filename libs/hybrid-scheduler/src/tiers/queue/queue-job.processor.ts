@@ -1,0 +1,55 @@
+import { Logger } from '@nestjs/common';
+import type { JobInfo, QueueProviderName, TaskDefinition, WorkflowContext } from '../../interfaces/index.js';
+import type { JobRegistry } from '../../registry/job.registry.js';
+import type { TaskRunner } from '../../runner/task.runner.js';
+import { payloadForHandler } from './payload.validator.js';
+import type { JobProcessor, ProviderEvents, ProviderWorkflow } from './queue-provider.interface.js';
+import { queueJobId } from './workflow.mapper.js';
+
+/**
+ * Glue between a provider and the user's method: every delivery runs through the TaskRunner (timing, timeout,
+ * events, drain), with a failure reported as `failed` only on the last attempt; retries and dead letters
+ * become `retrying` / `dead-lettered` events.
+ */
+export function workflowGlue(
+  task: TaskDefinition,
+  workflow: ProviderWorkflow,
+  info: JobInfo,
+  provider: QueueProviderName,
+  runner: TaskRunner,
+  registry: JobRegistry,
+): { processor: JobProcessor; events: ProviderEvents } {
+  const logger = new Logger('HybridScheduler:QueueTier');
+  const dto = task.queue?.payload;
+  const base = { jobId: info.id, tier: 'queue' as const, name: task.name };
+
+  const processor: JobProcessor = async (job, signal) => {
+    const maxAttempts = job.maxAttempts ?? workflow.attempts;
+    const outcome = await runner.run<WorkflowContext>({
+      ...base,
+      runId: queueJobId(workflow.name, job.jobKey),
+      attempt: job.attempt,
+      scheduledAt: job.scheduledAt ?? job.enqueuedAt,
+      timeoutMs: workflow.timeoutMs,
+      signal,
+      reportFailure: job.attempt >= maxAttempts,
+      extendContext: (context) => ({ ...context, workflow: workflow.name, jobKey: job.jobKey, maxAttempts, enqueuedAt: job.enqueuedAt, provider }),
+      invoke: (context) => task.handler(payloadForHandler(job.payload, dto), context),
+    });
+    if (outcome.status !== 'succeeded') throw outcome.error ?? new Error('failed');
+  };
+
+  const events: ProviderEvents = {
+    retrying: (job, error, delayMs) =>
+      registry.emit({ ...base, type: 'retrying', runId: queueJobId(workflow.name, job.jobKey), attempt: job.attempt, error, reason: `attempt ${job.attempt} failed (${error.message}); retrying in ${delayMs}ms` }),
+    deadLettered: (job, error) => {
+      logger.error(`Job "${queueJobId(workflow.name, job.jobKey)}" failed its last attempt (${job.attempt}) and was dead-lettered: ${error.message}`);
+      registry.emit({ ...base, type: 'dead-lettered', runId: queueJobId(workflow.name, job.jobKey), attempt: job.attempt, error });
+    },
+    missed: (name, scheduledAt, reason) => {
+      logger.warn(`Workflow "${name}" missed its tick of ${scheduledAt.toISOString()}: ${reason}`);
+      registry.emit({ ...base, type: 'missed', scheduledAt, reason });
+    },
+  };
+  return { processor, events };
+}

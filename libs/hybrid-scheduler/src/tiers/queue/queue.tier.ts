@@ -1,0 +1,198 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import { HYBRID_SCHEDULER_OPTIONS } from '../../hybrid-scheduler.constants.js';
+import { InvalidTaskOptionsError, JobNotFoundError, TierUnavailableError, WorkflowNotFoundError } from '../../errors/index.js';
+import { INVALID_OPTION } from '../../errors/messages.js';
+import type { ResolvedModuleOptions } from '../../config/module-options.js';
+import type {
+  DeadLetter, EnqueueOptions, EnqueueResult, JobInfo, QueueProviderName, QueueTierApi, SchedulerTier, TaskDefinition,
+  TierAvailability, TierHealth, TriggerResult,
+} from '../../interfaces/index.js';
+import { JobRegistry } from '../../registry/job.registry.js';
+import { TaskRunner } from '../../runner/task.runner.js';
+import type { DeadLetterStore } from './dead-letter-store.interface.js';
+import { checkEnqueueOptions } from './enqueue-options.check.js';
+import { createDeadLetterStore } from './dead-letter-store.factory.js';
+import { validatePayload } from './payload.validator.js';
+import { isProviderConfigured, QUEUE_PROVIDER_FACTORIES, type ResolvedQueueOptions } from './queue-provider.registry.js';
+import type { ProviderWorkflow, QueueProvider } from './queue-provider.interface.js';
+import { workflowGlue } from './queue-job.processor.js';
+import { parseQueueJobId, providerOf, queueJobId, toProviderWorkflow } from './workflow.mapper.js';
+
+interface WorkflowEntry {
+  task: TaskDefinition;
+  workflow: ProviderWorkflow;
+  provider: QueueProvider;
+  info: JobInfo;
+}
+
+/**
+ * Durable, multi-replica work: `@QueuedWorkflow`s on a QueueProvider (memory, BullMQ, Cloud Tasks). Validates
+ * payloads before anything is enqueued, runs deliveries through the TaskRunner, and exposes dead letters.
+ */
+@Injectable()
+export class QueueTier implements SchedulerTier, QueueTierApi {
+  readonly name = 'queue' as const;
+  private readonly logger = new Logger('HybridScheduler:QueueTier');
+  private readonly providers = new Map<QueueProviderName, QueueProvider>();
+  private readonly entries = new Map<string, WorkflowEntry>();
+  private deadLetterStore?: DeadLetterStore;
+
+  constructor(
+    @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
+    private readonly registry: JobRegistry,
+    private readonly runner: TaskRunner,
+    @Optional() private readonly moduleRef?: ModuleRef,
+    @Optional() private readonly httpAdapterHost?: HttpAdapterHost,
+  ) {}
+
+  private get queueOptions(): ResolvedQueueOptions {
+    if (!this.options.queue) throw new TierUnavailableError('The queue tier is disabled (queue.enabled is false)');
+    return this.options.queue;
+  }
+
+  /** Creates every configured provider and checks that each answers; the tier is available only if all do. */
+  async probe(): Promise<TierAvailability> {
+    if (!this.options.queue) return { available: false, reason: 'queue.enabled is false' };
+    const options = this.queueOptions;
+    this.deadLetterStore ??= createDeadLetterStore(options);
+    const names = (['memory', 'bullmq', 'cloud-tasks'] as const).filter((n) => isProviderConfigured(n, options));
+    const problems: string[] = [];
+    for (const name of names) {
+      const factory = QUEUE_PROVIDER_FACTORIES[name];
+      if (!factory) {
+        problems.push(`${name}: this build has no ${name} provider`);
+        continue;
+      }
+      const provider = this.providers.get(name) ?? factory(options, { deadLetters: this.deadLetterStore, moduleRef: this.moduleRef, httpAdapterHost: this.httpAdapterHost });
+      this.providers.set(name, provider);
+      const availability = await provider.probe();
+      if (!availability.available) problems.push(availability.reason ?? `${name} is unavailable`);
+    }
+    return problems.length ? { available: false, reason: problems.join('; ') } : { available: true };
+  }
+
+  register(task: TaskDefinition): void {
+    const decorator = task.declaredTier === 'prefect' ? 'PrefectDeployment' : 'QueuedWorkflow';
+    if (task.schedule.kind === 'rrule' || task.schedule.kind === 'at') {
+      throw new TierUnavailableError(`Task "${task.name}": the queue tier cannot run ${task.schedule.kind} schedules.`);
+    }
+    const providerName = providerOf(task, this.queueOptions.provider);
+    const provider = this.providers.get(providerName);
+    if (!provider) {
+      throw new InvalidTaskOptionsError(INVALID_OPTION(decorator, task.location, 'provider', providerName,
+        `the ${providerName} provider is not configured (set queue.${providerName === 'cloud-tasks' ? 'cloudTasks' : providerName} in the module options)`));
+    }
+    const info = this.registry.add(this, task);
+    info.details = { provider: providerName };
+    const workflow = toProviderWorkflow(task);
+    const glue = workflowGlue(task, workflow, info, providerName, this.runner, this.registry);
+    provider.addWorkflow(workflow, glue.processor, glue.events);
+    this.entries.set(task.name, { task, workflow, provider, info });
+  }
+
+  async start(): Promise<void> {
+    const consume = this.queueOptions.roles.includes('worker');
+    const started = await Promise.allSettled([...this.providers.values()].map((p) => p.start(consume)));
+    const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      // The lifecycle only shuts down tiers that started: close our connections and workers ourselves.
+      await Promise.allSettled([...this.providers.values()].map((p) => p.close(0)));
+      await this.deadLetterStore?.close();
+      throw failure.reason;
+    }
+    this.logger.log(`Started ${this.entries.size} queued workflow(s)${consume ? '' : ' (producer only: no workers)'}`);
+  }
+
+  async stopTriggers(): Promise<void> {
+    await Promise.all([...this.providers.values()].map((p) => p.stopConsuming()));
+  }
+
+  async shutdown(): Promise<void> {
+    const timeoutMs = this.queueOptions.shutdownTimeoutMs;
+    const running = this.runner.runningCount('queue');
+    if (running > 0) this.logger.log(`Waiting up to ${timeoutMs}ms for ${running} running queued job(s)`);
+    await Promise.all([...this.providers.values()].map((p) => p.close(timeoutMs)));
+    await this.deadLetterStore?.close();
+  }
+
+  async health(): Promise<TierHealth> {
+    const results = await Promise.all([...this.providers.values()].map(async (p) => [p.name, await p.health()] as const));
+    const worst = results.some(([, h]) => h.status === 'down') ? 'down' : results.some(([, h]) => h.status === 'degraded') ? 'degraded' : 'up';
+    return { status: worst, details: { workflows: this.entries.size, ...Object.fromEntries(results.map(([n, h]) => [n, h.details])) } };
+  }
+
+  async trigger(id: string): Promise<TriggerResult> {
+    const entry = this.entryOf(id);
+    const result = await this.enqueueWorkflow(entry.task.name, entry.workflow.schedulePayload);
+    return { jobId: id, status: 'enqueued', runId: result.id };
+  }
+
+  async pause(id: string): Promise<void> {
+    const entry = this.entryOf(id);
+    await entry.provider.pause(entry.task.name);
+  }
+
+  async resume(id: string): Promise<void> {
+    const entry = this.entryOf(id);
+    await entry.provider.resume(entry.task.name);
+  }
+
+  /** Forgets the workflow in this process (no more enqueues or listing); engine-side jobs stay until `pause`d. */
+  async remove(id: string): Promise<void> {
+    this.entries.delete(this.entryOf(id).task.name);
+  }
+
+  async refresh(ids: string[]): Promise<void> {
+    await Promise.all(ids.map(async (id) => {
+      const entry = this.entryOf(id);
+      try {
+        const [counts, next] = await Promise.all([entry.provider.counts(entry.task.name), entry.provider.nextRunAt(entry.task.name)]);
+        entry.info.details = { provider: entry.provider.name, ...counts };
+        entry.info.nextRunAt = next;
+      } catch (error) {
+        entry.info.details = { provider: entry.provider.name, error: error instanceof Error ? error.message : String(error) };
+      }
+    }));
+  }
+
+  async enqueueWorkflow(workflow: string, payload: unknown = {}, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+    const entry = this.workflowEntry(workflow);
+    checkEnqueueOptions(workflow, options);
+    await validatePayload(workflow, payload, entry.task.queue?.payload);
+    const job = await entry.provider.enqueue(workflow, payload, options);
+    return { id: queueJobId(workflow, job.jobKey), provider: entry.provider.name, workflow, created: job.created };
+  }
+
+  async deadLetters(workflow: string): Promise<DeadLetter[]> {
+    return this.workflowEntry(workflow).provider.deadLetters(workflow);
+  }
+
+  async retryDeadLetter(id: string): Promise<EnqueueResult> {
+    const parsed = parseQueueJobId(id);
+    if (!parsed) throw new JobNotFoundError(id, []);
+    const entry = this.workflowEntry(parsed.workflow);
+    const job = await entry.provider.retryDeadLetter(parsed.workflow, parsed.jobKey);
+    return { id: queueJobId(parsed.workflow, job.jobKey), provider: entry.provider.name, workflow: parsed.workflow, created: job.created };
+  }
+
+  async purgeDeadLetters(workflow: string): Promise<number> {
+    return this.workflowEntry(workflow).provider.purgeDeadLetters(workflow);
+  }
+
+  workflows(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  private workflowEntry(workflow: string): WorkflowEntry {
+    const entry = this.entries.get(workflow);
+    if (!entry) throw new WorkflowNotFoundError(workflow, this.workflows());
+    return entry;
+  }
+
+  private entryOf(id: string): WorkflowEntry {
+    const entry = this.entries.get(id.replace(/^queue:/, ''));
+    if (!entry) this.registry.get(id); // throws JobNotFoundError listing the known ids
+    return entry as WorkflowEntry;
+  }
+}

@@ -1,0 +1,57 @@
+import { Logger } from '@nestjs/common';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisConnection } from '../../../config/module-options.js';
+
+/** `host:port` of a connection, for messages (never the password). */
+export function redisAddress(connection: RedisConnection): string {
+  if (typeof connection === 'string') {
+    try {
+      const url = new URL(connection);
+      return `${url.hostname || '127.0.0.1'}:${url.port || 6379}`;
+    } catch {
+      return 'an invalid Redis URL';
+    }
+  }
+  return `${connection.host ?? '127.0.0.1'}:${connection.port ?? 6379}`;
+}
+
+/**
+ * An ioredis client whose `error` events are logged (at most once per distinct message in a row) instead of
+ * crashing the process; ioredis keeps reconnecting on its own.
+ */
+export function createRedis(connection: RedisConnection, purpose: string, extra: RedisOptions = {}): Redis {
+  const client = typeof connection === 'string' ? new Redis(connection, extra) : new Redis({ ...(connection as RedisOptions), ...extra });
+  const logger = new Logger(`HybridScheduler:Redis`);
+  let last = '';
+  client.on('error', (error: Error & { code?: string }) => {
+    const message = error.code ?? error.message;
+    if (message !== last) logger.warn(`${purpose}: Redis at ${redisAddress(connection)}: ${error.message}`);
+    last = message;
+  });
+  client.on('ready', () => {
+    if (last) logger.log(`${purpose}: reconnected to Redis at ${redisAddress(connection)}`);
+    last = '';
+  });
+  return client;
+}
+
+/** Connects once and PINGs, failing within `timeoutMs` with a reason that names the address. */
+export async function probeRedis(connection: RedisConnection, timeoutMs = 3000): Promise<string | undefined> {
+  const client = typeof connection === 'string'
+    ? new Redis(connection, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false })
+    : new Redis({ ...(connection as RedisOptions), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  let lastError: (Error & { code?: string }) | undefined;
+  client.on('error', (error: Error) => (lastError = error));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs)));
+    await Promise.race([client.connect().then(() => client.ping()), timeout]);
+    return undefined;
+  } catch (error) {
+    const cause = lastError ?? (error as Error & { code?: string });
+    return `Redis at ${redisAddress(connection)} is unreachable (${cause.code ?? cause.message})`;
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}
