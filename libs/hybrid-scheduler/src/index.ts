@@ -19,4 +19,5 @@ export { validateModuleOptions } from './config/validate-options.js';
 export { classifyTask, FALLBACK_CHAIN } from './classifier/classify-task.js';
 export { TaskRunner, type RunRequest, type RunOutcome } from './runner/task.runner.js';
 export { parseDuration } from './schedule/duration.js';
+export { InvalidEnqueueOptionsError } from './tiers/queue/enqueue-options.check.js';
 export { PrefectApiError, PrefectUnreachableError } from './tiers/prefect/prefect.errors.js';
