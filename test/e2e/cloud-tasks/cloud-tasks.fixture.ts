@@ -111,16 +111,17 @@ export function cloudTasksOptions(emulator: CloudTasksEmulator, queue: string, p
 export async function bootCloudApp(
   emulator: CloudTasksEmulator,
   queue: string,
-  setup: { extra?: Partial<CloudTasksProviderOptions>; async?: boolean; providers?: Array<new (...args: never[]) => unknown> } = {},
+  setup: { extra?: Partial<CloudTasksProviderOptions>; async?: boolean; providers?: Array<new (...args: never[]) => unknown>; fallback?: 'degrade' | 'fail' } = {},
 ): Promise<CloudApp> {
   const adapter = new ExpressAdapter();
   const server: Server = createServer(adapter.getInstance());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const options = cloudTasksOptions(emulator, queue, publicUrl, setup.extra);
+  const moduleOptions = { fallback: setup.fallback, queue: { provider: 'cloud-tasks' as const, cloudTasks: options } };
   const root: DynamicModule = setup.async
-    ? HybridSchedulerModule.forRootAsync({ useFactory: async () => ({ queue: { provider: 'cloud-tasks', cloudTasks: options } }) })
-    : HybridSchedulerModule.forRoot({ queue: { provider: 'cloud-tasks', cloudTasks: options } });
+    ? HybridSchedulerModule.forRootAsync({ useFactory: async () => moduleOptions })
+    : HybridSchedulerModule.forRoot(moduleOptions);
 
   @Module({ imports: [root], providers: setup.providers ?? [CloudWorkflows] })
   class AppModule {}
@@ -130,7 +131,14 @@ export async function bootCloudApp(
   const scheduler = app.get(HybridScheduler);
   const events: JobEvent[] = [];
   scheduler.onJobEvent((event) => events.push(event));
-  await app.init();
+  try {
+    await app.init();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    server.closeAllConnections();
+    server.close();
+    throw error;
+  }
   let closed = false;
   return {
     app,

@@ -1,0 +1,86 @@
+import { startCloudTasksEmulator, type CloudTasksEmulator } from '../../support/cloud-tasks-emulator/index.js';
+import { bootCloudApp, emulatorClient, LOCATION, PROJECT, sleep, TickWorkflows, type CloudApp } from './cloud-tasks.fixture.js';
+
+describe('Cloud Tasks provider: recurring ticks across replicas', () => {
+  let emulator: CloudTasksEmulator;
+  const apps: CloudApp[] = [];
+
+  beforeAll(async () => {
+    emulator = await startCloudTasksEmulator({ timeScale: 0.01 });
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await emulator?.stop();
+  });
+
+  it('two app instances firing the same every-1s tick create one task per tick, run once', async () => {
+    apps.push(await bootCloudApp(emulator, 'ticks', { providers: [TickWorkflows] }));
+    apps.push(await bootCloudApp(emulator, 'ticks', { providers: [TickWorkflows] }));
+    await sleep(3200);
+    for (const app of apps) await app.close();
+    await emulator.awaitIdle();
+
+    const ticks = apps.flatMap((app) => app.app.get(TickWorkflows).ticks);
+    const fireTimes = ticks.map((t) => t.scheduledAt.getTime());
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(fireTimes).size).toBe(fireTimes.length); // no tick ran twice
+    expect(fireTimes.every((t) => t % 1000 === 0)).toBe(true); // anchored to whole seconds, same on every replica
+    const dispatched = emulator.dispatches().map((d) => d.taskId);
+    expect(new Set(dispatched).size).toBe(dispatched.length);
+    // Both replicas tried to create every tick; Cloud Tasks kept one of each.
+    expect(emulator.createTaskCalls()).toBeGreaterThanOrEqual(2 * ticks.length);
+  });
+});
+
+describe('Cloud Tasks provider: module setup', () => {
+  let emulator: CloudTasksEmulator;
+
+  beforeAll(async () => {
+    emulator = await startCloudTasksEmulator({ timeScale: 0.01 });
+  });
+
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+
+  it('works with forRootAsync and a custom pushPath (the default path is not mounted)', async () => {
+    const app = await bootCloudApp(emulator, 'async', { async: true, extra: { pushPath: '/hooks/tasks/' } });
+    try {
+      await app.scheduler.enqueueWorkflow('send-email', { via: 'async' });
+      await emulator.awaitIdle();
+      expect(app.workflows.callsOf('send-email').map((c) => c.payload)).toEqual([{ via: 'async' }]);
+      expect(emulator.dispatches().at(-1)!.url).toBe(`${app.publicUrl}/hooks/tasks/send-email`);
+      expect((await fetch(`${app.publicUrl}/hybrid-scheduler/cloud-tasks/send-email`, { method: 'POST' })).status).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('creates the queue with derived retry settings (ensureQueue) and lists the workflow's dead-letter count', async () => {
+    const app = await bootCloudApp(emulator, 'ensured');
+    const client = emulatorClient(emulator);
+    try {
+      const [queue] = await client.getQueue({ name: client.queuePath(PROJECT, LOCATION, 'ensured') });
+      expect(queue.retryConfig).toMatchObject({ maxAttempts: -1, minBackoff: { seconds: '1' }, maxDoublings: 16 });
+      const health = await app.scheduler.listJobs();
+      expect(health.find((j) => j.id === 'queue:send-email')?.details).toMatchObject({ provider: 'cloud-tasks', dead: 0 });
+    } finally {
+      await client.close();
+      await app.close();
+    }
+  });
+
+  // With fallback 'fail' the reason surfaces at boot (with 'degrade' the workflows would run in-process).
+  it('refuses to boot without a service account, naming the option', async () => {
+    await expect(bootCloudApp(emulator, 'no-sa', { fallback: 'fail', extra: { serviceAccountEmail: undefined } })).rejects.toThrow(
+      /queue\.cloudTasks\.serviceAccountEmail is required/,
+    );
+  });
+
+  it('says which queue is missing when ensureQueue is off', async () => {
+    await expect(bootCloudApp(emulator, 'missing', { fallback: 'fail', extra: { ensureQueue: false } })).rejects.toThrow(
+      /queues\/missing does not exist/,
+    );
+  });
+});
