@@ -57,14 +57,14 @@ describe('Cloud Tasks provider: module setup', () => {
     }
   });
 
-  it('creates the queue with derived retry settings (ensureQueue) and lists the workflow's dead-letter count', async () => {
+  it('creates the queue with derived retry settings (ensureQueue) and lists the dead-letter count', async () => {
     const app = await bootCloudApp(emulator, 'ensured');
     const client = emulatorClient(emulator);
     try {
       const [queue] = await client.getQueue({ name: client.queuePath(PROJECT, LOCATION, 'ensured') });
       expect(queue.retryConfig).toMatchObject({ maxAttempts: -1, minBackoff: { seconds: '1' }, maxDoublings: 16 });
-      const health = await app.scheduler.listJobs();
-      expect(health.find((j) => j.id === 'queue:send-email')?.details).toMatchObject({ provider: 'cloud-tasks', dead: 0 });
+      const jobs = await app.scheduler.listJobs();
+      expect(jobs.find((j) => j.id === 'queue:send-email')?.details).toMatchObject({ provider: 'cloud-tasks', dead: 0 });
     } finally {
       await client.close();
       await app.close();
