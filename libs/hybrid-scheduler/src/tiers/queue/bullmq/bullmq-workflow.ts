@@ -90,7 +90,9 @@ export class BullMqWorkflow {
 
   private async process(job: Job): Promise<void> {
     const maxAttempts = job.opts.attempts ?? 1;
-    const scheduledAt = job.delay ? new Date(job.timestamp + job.delay) : undefined;
+    // Due time of a delayed job or scheduler tick: `job.delay` is reset on promotion, `opts.delay` is kept.
+    const delay = job.opts.delay ?? 0;
+    const scheduledAt = delay > 0 || job.repeatJobKey ? new Date(job.timestamp + delay) : undefined;
     const delivered: DeliveredJob = {
       jobKey: String(job.id),
       workflow: this.workflow.name,

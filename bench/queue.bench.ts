@@ -1,0 +1,129 @@
+// Queue tier vs raw BullMQ on the same private Redis in the same run: throughput and enqueue→start latency at
+// concurrency 1, 10 and 50; RSS while many jobs complete; lateness of a recurring workflow's ticks.
+// Sizes: QUEUE_BENCH_JOBS (default 5000 per run; the issue's figure is 20000), QUEUE_BENCH_RSS_JOBS (default
+// 20000; the issue's figure is 100000).
+import 'reflect-metadata';
+import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { HybridScheduler, HybridSchedulerModule, QueuedWorkflow, type WorkflowContext } from 'nestjs-hybrid-scheduler';
+import { startRedis } from '../test/support/redis.js';
+import { percentile, printTable } from './stats.js';
+
+const JOBS = Number(process.env.QUEUE_BENCH_JOBS ?? 5000);
+const RSS_JOBS = Number(process.env.QUEUE_BENCH_RSS_JOBS ?? 20_000);
+const IN_FLIGHT_ADDS = 100;
+const now = () => performance.timeOrigin + performance.now();
+
+/** Where handlers report: enqueue→start latencies and a completion counter per workflow. */
+const sink = { latencies: [] as number[], done: 0, ticks: [] as number[] };
+
+@Injectable()
+class BenchWorkflows {
+  @QueuedWorkflow({ name: 'bench-1', concurrency: 1, attempts: 1 })
+  one(payload: { t: number }) {
+    sink.latencies.push(now() - payload.t);
+    sink.done++;
+  }
+  @QueuedWorkflow({ name: 'bench-10', concurrency: 10, attempts: 1 })
+  ten(payload: { t: number }) {
+    sink.latencies.push(now() - payload.t);
+    sink.done++;
+  }
+  @QueuedWorkflow({ name: 'bench-50', concurrency: 50, attempts: 1 })
+  fifty(payload: { t: number }) {
+    sink.latencies.push(now() - payload.t);
+    sink.done++;
+  }
+  @QueuedWorkflow({ name: 'bench-tick', every: 1000 })
+  tick(_payload: unknown, ctx: WorkflowContext) {
+    sink.ticks.push(Date.now() - ctx.scheduledAt.getTime());
+  }
+}
+
+/** Adds `count` jobs with at most IN_FLIGHT_ADDS pending adds, as a busy producer would. */
+async function produce(count: number, add: (payload: { t: number }) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: IN_FLIGHT_ADDS }, async () => {
+    while (next < count) {
+      next++;
+      await add({ t: now() });
+    }
+  }));
+}
+
+async function measure(count: number, start: () => Promise<void>, add: (p: { t: number }) => Promise<unknown>) {
+  sink.latencies = [];
+  sink.done = 0;
+  await start();
+  const began = now();
+  await produce(count, add);
+  while (sink.done < count) await new Promise((r) => setTimeout(r, 5));
+  const seconds = (now() - began) / 1000;
+  return { perSecond: count / seconds, p50: percentile(sink.latencies, 50), p99: percentile(sink.latencies, 99) };
+}
+
+async function raw(connection: Redis, concurrency: number, count: number) {
+  const name = `raw-${concurrency}`;
+  const queue = new Queue(name, { connection, prefix: 'hybrid' });
+  const worker = new Worker(name, async (job: Job<{ t: number }>) => {
+    sink.latencies.push(now() - job.data.t);
+    sink.done++;
+  }, { connection: connection.duplicate({ maxRetriesPerRequest: null }), prefix: 'hybrid', concurrency, autorun: false, removeOnComplete: { age: 3600, count: 1000 } });
+  const result = await measure(count, async () => void worker.run(), (payload) => queue.add(name, payload, { attempts: 1, removeOnFail: false }));
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return result;
+}
+
+async function bootOurs(url: string): Promise<INestApplicationContext> {
+  @Module({ imports: [HybridSchedulerModule.forRoot({ fallback: 'fail', queue: { bullmq: { connection: url } } })], providers: [BenchWorkflows] })
+  class BenchModule {}
+  const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
+  await app.init();
+  return app;
+}
+
+export async function run(): Promise<void> {
+  const redis = await startRedis();
+  const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const app = await bootOurs(redis.url);
+  const scheduler = app.get(HybridScheduler);
+  try {
+    const rows: Array<Array<string | number>> = [];
+    for (const concurrency of [1, 10, 50]) {
+      const theirs = await raw(connection, concurrency, JOBS);
+      const ours = await measure(JOBS, async () => undefined, (payload) => scheduler.enqueueWorkflow(`bench-${concurrency}`, payload));
+      rows.push([concurrency, JOBS, theirs.perSecond, ours.perSecond, ours.perSecond / theirs.perSecond, theirs.p50, ours.p50, theirs.p99, ours.p99, ours.p99 - theirs.p99]);
+    }
+    console.log(`Throughput (jobs/s) and enqueue→start latency (ms), ${JOBS} trivial jobs per run, same Redis, same process`);
+    printTable(['conc', 'jobs', 'raw/s', 'ours/s', 'ratio', 'raw p50', 'ours p50', 'raw p99', 'ours p99', 'Δp99'], rows);
+
+    const rss: Array<Array<string | number>> = [];
+    sink.done = 0;
+    sink.latencies = [];
+    let added = 0;
+    for (const quarter of [1, 2, 3, 4]) {
+      const target = Math.round((RSS_JOBS * quarter) / 4);
+      await produce(target - added, (payload) => scheduler.enqueueWorkflow('bench-50', payload));
+      added = target;
+      while (sink.done < target) await new Promise((r) => setTimeout(r, 5));
+      sink.latencies = [];
+      global.gc?.();
+      rss.push([target, Math.round(process.memoryUsage().rss / 1e6), Math.round(process.memoryUsage().heapUsed / 1e6)]);
+    }
+    console.log(`\nMemory while ${RSS_JOBS} jobs complete (bench-50)${global.gc ? '' : ' (run node with --expose-gc for steadier numbers)'}`);
+    printTable(['completed', 'RSS MB', 'heap MB'], rss);
+
+    sink.ticks = [];
+    await new Promise((r) => setTimeout(r, 6500));
+    console.log('\nLateness of a recurring workflow (every 1000ms, BullMQ job scheduler; Redis hz 10 by default)');
+    printTable(['ticks', 'p50 ms', 'p99 ms', 'max ms'], [[sink.ticks.length, percentile(sink.ticks, 50), percentile(sink.ticks, 99), Math.max(...sink.ticks)]]);
+  } finally {
+    await app.close();
+    connection.disconnect();
+    await redis.stop();
+  }
+}
