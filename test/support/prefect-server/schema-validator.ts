@@ -34,6 +34,9 @@ export function findOpenApiPath(): string {
     if (parent === dir) break;
     dir = parent;
   }
+  // A scratch clone (e.g. under /tmp) has no sibling shared/: use the workplace's copy beside the main checkout.
+  const workplaceCopy = '/work/shared/prefect/openapi.json';
+  if (existsSync(workplaceCopy)) return workplaceCopy;
   throw new Error(
     'Prefect openapi.json not found: expected <repo>/../shared/prefect/openapi.json (or set PREFECT_OPENAPI_PATH)',
   );

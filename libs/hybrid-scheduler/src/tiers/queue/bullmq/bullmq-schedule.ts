@@ -1,4 +1,5 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { bullmq } from './bullmq.module-loader.js';
 import type { Redis } from 'ioredis';
 import { nextDue, typicalPeriodMs } from '../../../schedule/schedule.calculator.js';
 import type { ProviderEvents, ProviderWorkflow } from '../queue-provider.interface.js';
@@ -56,7 +57,7 @@ export async function syncSchedulers(redis: Redis, prefix: string, workflows: Bu
   for (const name of await redis.smembers(registryKey)) {
     if (current.has(name)) continue;
     const existing = workflows.find((w) => w.workflow.name === name);
-    const queue = existing?.queue ?? new Queue(name, { connection: redis, prefix });
+    const queue = existing?.queue ?? new (bullmq().Queue)(name, { connection: redis, prefix });
     await queue.removeJobScheduler(name);
     if (!existing) await queue.close();
     await redis.srem(registryKey, name);

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import type { Job, JobsOptions, Queue, Worker } from 'bullmq';
+import { bullmq } from './bullmq.module-loader.js';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { EnqueueOptions } from '../../../interfaces/index.js';
@@ -39,7 +40,7 @@ export class BullMqWorkflow {
       backoff: backoff.maxDelayMs !== undefined ? { type: CAPPED, delay: backoff.delayMs } : { type: backoff.type, delay: backoff.delayMs },
       removeOnFail: workflow.deadLetter ? false : true,
     };
-    this.queue = new Queue(workflow.name, { connection: producer, prefix: this.prefix, defaultJobOptions: this.jobDefaults });
+    this.queue = new (bullmq().Queue)(workflow.name, { connection: producer, prefix: this.prefix, defaultJobOptions: this.jobDefaults });
     this.queue.on('error', (error) => this.logger.warn(`Queue error: ${error.message}`));
   }
 
@@ -53,7 +54,7 @@ export class BullMqWorkflow {
 
   createWorker(connection: Redis): void {
     const { workflow } = this;
-    this.worker = new Worker(workflow.name, (job: Job) => this.process(job), {
+    this.worker = new (bullmq().Worker)(workflow.name, (job: Job) => this.process(job), {
       connection,
       prefix: this.prefix,
       autorun: false,

@@ -1,6 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis as RedisClient, RedisOptions } from 'ioredis';
+import { requireOptional } from '../optional-module.js';
 import type { RedisConnection } from '../../../config/module-options.js';
+
+type RedisConstructor = typeof import('ioredis').Redis;
+const loadRedis = (): RedisConstructor =>
+  requireOptional<typeof import('ioredis')>('ioredis', 'A Redis connection (queue.bullmq)').Redis;
 
 /** `host:port` of a connection, for messages (never the password). */
 export function redisAddress(connection: RedisConnection): string {
@@ -19,7 +24,8 @@ export function redisAddress(connection: RedisConnection): string {
  * An ioredis client whose `error` events are logged (at most once per distinct message in a row) instead of
  * crashing the process; ioredis keeps reconnecting on its own.
  */
-export function createRedis(connection: RedisConnection, purpose: string, extra: RedisOptions = {}): Redis {
+export function createRedis(connection: RedisConnection, purpose: string, extra: RedisOptions = {}): RedisClient {
+  const Redis = loadRedis();
   const client = typeof connection === 'string' ? new Redis(connection, extra) : new Redis({ ...(connection as RedisOptions), ...extra });
   const logger = new Logger(`HybridScheduler:Redis`);
   let last = '';
@@ -37,6 +43,7 @@ export function createRedis(connection: RedisConnection, purpose: string, extra:
 
 /** Connects once and PINGs, failing within `timeoutMs` with a reason that names the address. */
 export async function probeRedis(connection: RedisConnection, timeoutMs = 3000): Promise<string | undefined> {
+  const Redis = loadRedis();
   const client = typeof connection === 'string'
     ? new Redis(connection, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false })
     : new Redis({ ...(connection as RedisOptions), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false });

@@ -1,0 +1,20 @@
+import { createRequire } from 'node:module';
+import { HybridSchedulerError } from '../../errors/index.js';
+
+const requireFromHere = createRequire(import.meta.url);
+
+/**
+ * Loads an optional peer dependency (bullmq, ioredis) when a feature that needs it is configured, so an app that
+ * uses only the memory provider installs neither. Synchronous because providers build their clients in
+ * synchronous constructors; Node ≥ 22.12 can `require` ESM packages too.
+ */
+export function requireOptional<T>(name: string, purpose: string): T {
+  try {
+    return requireFromHere(name) as T;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${name}'`)) {
+      throw new HybridSchedulerError(`${purpose} needs the "${name}" package, which is not installed: npm install ${name}`);
+    }
+    throw error;
+  }
+}
