@@ -10,7 +10,16 @@ export interface InternalTierOptions {
 }
 
 /** A Redis URL (`redis://user:pass@host:6379/0`) or ioredis options. */
-export type RedisConnection = string | { host?: string; port?: number; password?: string; username?: string; db?: number; [option: string]: unknown };
+export type RedisConnection =
+  | string
+  | {
+      host?: string;
+      port?: number;
+      password?: string;
+      username?: string;
+      db?: number;
+      [option: string]: unknown;
+    };
 
 export interface BullMqProviderOptions {
   connection: RedisConnection;
@@ -89,7 +98,11 @@ export interface HybridSchedulerModuleOptions {
 /** The options after validation, with defaults applied. */
 export interface ResolvedModuleOptions {
   internal: Required<Omit<InternalTierOptions, 'timeZone'>> & { timeZone: string };
-  queue?: QueueTierOptions & { provider: QueueProviderName; roles: Array<'producer' | 'worker'>; shutdownTimeoutMs: number };
+  queue?: QueueTierOptions & {
+    provider: QueueProviderName;
+    roles: Array<'producer' | 'worker'>;
+    shutdownTimeoutMs: number;
+  };
   prefect?: PrefectTierOptions;
   fallback: 'degrade' | 'fail';
 }

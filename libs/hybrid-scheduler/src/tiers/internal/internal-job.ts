@@ -89,14 +89,19 @@ export class InternalJobTimer {
   /** The newest due tick runs (if within grace); older ones are missed: the loop was blocked or the host slept. */
   private classify(due: Date[], now: Date): DueTick[] {
     const newest = due[due.length - 1];
-    const ticks: DueTick[] = due.slice(Math.max(0, due.length - 1 - MAX_REPORTED_MISSES), -1).map((scheduledAt) => ({
-      scheduledAt,
-      missedReason: `tick was due ${now.getTime() - scheduledAt.getTime()}ms ago (event loop blocked or process suspended)`,
-    }));
+    const ticks: DueTick[] = due
+      .slice(Math.max(0, due.length - 1 - MAX_REPORTED_MISSES), -1)
+      .map((scheduledAt) => ({
+        scheduledAt,
+        missedReason: `tick was due ${now.getTime() - scheduledAt.getTime()}ms ago (event loop blocked or process suspended)`,
+      }));
     const lateness = now.getTime() - newest.getTime();
     const catchUpOnce = this.options.catchUp === 'once';
     if (lateness > this.graceMs && !catchUpOnce) {
-      ticks.push({ scheduledAt: newest, missedReason: `tick was due ${lateness}ms ago, beyond the ${this.graceMs}ms grace` });
+      ticks.push({
+        scheduledAt: newest,
+        missedReason: `tick was due ${lateness}ms ago, beyond the ${this.graceMs}ms grace`,
+      });
     } else {
       ticks.push({ scheduledAt: newest });
     }

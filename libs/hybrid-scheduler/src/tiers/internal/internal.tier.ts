@@ -50,8 +50,13 @@ export class InternalTier implements SchedulerTier {
     }
     if (task.internal?.singleton && !this.tickLock) {
       throw new InvalidTaskOptionsError(
-        INVALID_OPTION('InternalTask', task.location, 'singleton', true,
-          'a singleton task needs Redis to elect one replica per tick: set queue.bullmq.connection'),
+        INVALID_OPTION(
+          'InternalTask',
+          task.location,
+          'singleton',
+          true,
+          'a singleton task needs Redis to elect one replica per tick: set queue.bullmq.connection',
+        ),
       );
     }
     const info = this.registry.add(this, task);
@@ -77,8 +82,13 @@ export class InternalTier implements SchedulerTier {
     if (running > 0) this.logger.log(`Waiting up to ${timeoutMs}ms for ${running} running internal job(s)`);
     const drained = await this.runner.drain('internal', timeoutMs);
     if (!drained) {
-      const names = this.registry.all().filter((r) => r.tier === this && r.info.running > 0).map((r) => r.info.id);
-      this.logger.warn(`Shutdown timeout (${timeoutMs}ms) reached; aborting still running job(s): ${names.join(', ') || 'timed-out runs'}`);
+      const names = this.registry
+        .all()
+        .filter((r) => r.tier === this && r.info.running > 0)
+        .map((r) => r.info.id);
+      this.logger.warn(
+        `Shutdown timeout (${timeoutMs}ms) reached; aborting still running job(s): ${names.join(', ') || 'timed-out runs'}`,
+      );
       this.shutdownController.abort(new Error('application shutdown'));
     }
     await this.tickLock?.close();
@@ -141,11 +151,25 @@ export class InternalTier implements SchedulerTier {
     const { info, task } = timer;
     for (const tick of ticks) {
       if (info.paused) {
-        this.registry.emit({ type: 'missed', jobId: info.id, tier: 'internal', name: task.name, scheduledAt: tick.scheduledAt, reason: 'job is paused' });
+        this.registry.emit({
+          type: 'missed',
+          jobId: info.id,
+          tier: 'internal',
+          name: task.name,
+          scheduledAt: tick.scheduledAt,
+          reason: 'job is paused',
+        });
         if (timer.options.catchUp === 'once') this.pendingCatchUp.add(info.id);
       } else if (tick.missedReason) {
         this.logger.warn(`Job "${info.id}" missed a tick: ${tick.missedReason}`);
-        this.registry.emit({ type: 'missed', jobId: info.id, tier: 'internal', name: task.name, scheduledAt: tick.scheduledAt, reason: tick.missedReason });
+        this.registry.emit({
+          type: 'missed',
+          jobId: info.id,
+          tier: 'internal',
+          name: task.name,
+          scheduledAt: tick.scheduledAt,
+          reason: tick.missedReason,
+        });
       } else {
         await this.runTick(timer, tick.scheduledAt, false);
       }
@@ -161,10 +185,18 @@ export class InternalTier implements SchedulerTier {
     const { info, task, options } = timer;
     if (info.running > 0 && (options.overlap ?? 'skip') === 'skip') {
       const reason = 'previous run is still running (overlap: skip)';
-      this.registry.emit({ type: 'skipped', jobId: info.id, tier: 'internal', name: task.name, scheduledAt, reason });
+      this.registry.emit({
+        type: 'skipped',
+        jobId: info.id,
+        tier: 'internal',
+        name: task.name,
+        scheduledAt,
+        reason,
+      });
       return { status: 'skipped', error: reason };
     }
-    if (!manual && options.jitterMs) await new Promise((r) => setTimeout(r, Math.random() * options.jitterMs!));
+    if (!manual && options.jitterMs)
+      await new Promise((r) => setTimeout(r, Math.random() * options.jitterMs!));
     let release: (() => Promise<void>) | null = null;
     if (options.singleton && this.tickLock && !manual) {
       release = await this.tickLock.acquire(info.id, scheduledAt, options.timeoutMs ?? 60_000);
@@ -192,4 +224,3 @@ export class InternalTier implements SchedulerTier {
     }
   }
 }
-
