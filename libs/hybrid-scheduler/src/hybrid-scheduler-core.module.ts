@@ -14,6 +14,7 @@ import { TaskRunner } from './runner/task.runner.js';
 import { TiersLifecycle } from './lifecycle/tiers.lifecycle.js';
 import { HybridScheduler } from './hybrid-scheduler.service.js';
 import { InternalTier } from './tiers/internal/internal.tier.js';
+import { FallbackWorkflows } from './fallback/fallback-workflows.js';
 import { TICK_LOCK_PROVIDER } from './locks/redis-tick-lock.provider.js';
 
 /**
@@ -42,6 +43,7 @@ import { TICK_LOCK_PROVIDER } from './locks/redis-tick-lock.provider.js';
       inject: [InternalTier, { token: QUEUE_TIER, optional: true }, { token: PREFECT_TIER, optional: true }],
     },
     TiersLifecycle,
+    FallbackWorkflows,
     HybridScheduler,
   ],
   exports: [HybridScheduler, JobRegistry, TaskRunner, TiersLifecycle, HYBRID_SCHEDULER_OPTIONS],

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { filter, type Observable } from 'rxjs';
 import { HYBRID_SCHEDULER_OPTIONS } from './hybrid-scheduler.constants.js';
-import { TierUnavailableError, WorkflowNotFoundError, DeploymentNotFoundError } from './errors/index.js';
+import { DeadLetterNotFoundError, DeploymentNotFoundError, TierUnavailableError, WorkflowNotFoundError } from './errors/index.js';
 import type { ResolvedModuleOptions } from './config/module-options.js';
 import type {
   Classification,
@@ -17,6 +17,7 @@ import type {
   PrefectTierApi,
   QueueTierApi,
   TaskCharacteristics,
+  TaskDefinition,
   TaskHandler,
   TriggerResult,
 } from './interfaces/index.js';
@@ -25,6 +26,7 @@ import { internalTaskDefinition } from './discovery/internal-task.definition.js'
 import { JobRegistry, jobId } from './registry/job.registry.js';
 import { TiersLifecycle } from './lifecycle/tiers.lifecycle.js';
 import { InternalTier } from './tiers/internal/internal.tier.js';
+import { FallbackWorkflows } from './fallback/fallback-workflows.js';
 
 /** Copies a JobInfo so callers cannot change the registry's live state. */
 const snapshot = (info: JobInfo): JobInfo => ({ ...info, details: info.details ? { ...info.details } : undefined });
@@ -40,6 +42,7 @@ export class HybridScheduler {
     private readonly registry: JobRegistry,
     private readonly lifecycle: TiersLifecycle,
     private readonly internal: InternalTier,
+    private readonly fallbackWorkflows: FallbackWorkflows,
   ) {}
 
   /** Outcome events of every job: started, succeeded, failed, skipped, missed, retrying, dead-lettered. */
@@ -109,25 +112,30 @@ export class HybridScheduler {
   async enqueueWorkflow(workflow: string, payload: unknown = {}, options: EnqueueOptions = {}): Promise<EnqueueResult> {
     const queue = this.queueApi();
     if (queue?.workflows().includes(workflow)) return queue.enqueueWorkflow(workflow, payload, options);
-    const fallbackId = jobId('internal', workflow);
-    if (this.registry.has(fallbackId) && this.registry.get(fallbackId).task.declaredTier === 'queue') {
-      return this.runFallbackWorkflow(fallbackId, workflow, payload, options);
-    }
-    throw new WorkflowNotFoundError(workflow, queue?.workflows() ?? []);
+    return this.fallbackWorkflows.enqueue(this.fallbackTask(workflow), payload, options);
   }
 
+  /** Jobs of `workflow` that used up their attempts: payload, error, stack, attempts, timestamps. */
   async deadLetters(workflow: string): Promise<DeadLetter[]> {
-    return this.requireQueue(workflow).deadLetters(workflow);
+    const queue = this.queueApi();
+    if (queue?.workflows().includes(workflow)) return queue.deadLetters(workflow);
+    return this.fallbackWorkflows.deadLetters(this.fallbackTask(workflow).name);
   }
 
-  /** Re-enqueues a dead-lettered job with its attempts reset. */
+  /** Re-enqueues a dead-lettered job (`queue:<workflow>:<job key>`) with its attempts reset. */
   async retryDeadLetter(id: string): Promise<EnqueueResult> {
-    const workflow = id.split(':')[1] ?? id;
-    return this.requireQueue(workflow).retryDeadLetter(id);
+    const [, workflow = id, jobKey = ''] = id.split(':');
+    const queue = this.queueApi();
+    if (queue?.workflows().includes(workflow)) return queue.retryDeadLetter(id);
+    const retried = await this.fallbackWorkflows.retryDeadLetter(this.fallbackTask(workflow), jobKey);
+    if (!retried) throw new DeadLetterNotFoundError(id);
+    return retried;
   }
 
   async purgeDeadLetters(workflow: string): Promise<number> {
-    return this.requireQueue(workflow).purgeDeadLetters(workflow);
+    const queue = this.queueApi();
+    if (queue?.workflows().includes(workflow)) return queue.purgeDeadLetters(workflow);
+    return this.fallbackWorkflows.purgeDeadLetters(this.fallbackTask(workflow).name);
   }
 
   /** Creates a flow run of a deployment (`<flow>/<deployment>`); any worker of the pool may run it. */
@@ -157,20 +165,11 @@ export class HybridScheduler {
     return this.lifecycle.tier('prefect') as unknown as PrefectTierApi | undefined;
   }
 
-  private requireQueue(workflow: string): QueueTierApi {
-    const queue = this.queueApi();
-    if (!queue) throw new TierUnavailableError(`Cannot use dead letters of "${workflow}": ${this.lifecycle.availabilityOf('queue').reason}`);
-    if (!queue.workflows().includes(workflow)) throw new WorkflowNotFoundError(workflow, queue.workflows());
-    return queue;
-  }
-
-  /** The queue tier is down and the workflow fell back in-process: run it there (not durable, said at boot). */
-  private async runFallbackWorkflow(id: string, workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueueResult> {
-    const delay = options.runAt ? options.runAt.getTime() - Date.now() : (options.delayMs ?? 0);
-    const run = () => void this.internal.runWithInput(id, payload);
-    if (delay > 0) setTimeout(run, delay);
-    else run();
-    return { id: `${id}:${Date.now()}`, provider: 'internal', workflow, created: true };
+  /** A queue workflow that runs in-process because the queue tier was unavailable at boot. */
+  private fallbackTask(workflow: string): TaskDefinition {
+    const id = jobId('internal', workflow);
+    if (this.registry.has(id) && this.registry.get(id).task.declaredTier === 'queue') return this.registry.get(id).task;
+    throw new WorkflowNotFoundError(workflow, this.queueApi()?.workflows() ?? []);
   }
 
   private async refresh(ids: string[]): Promise<void> {

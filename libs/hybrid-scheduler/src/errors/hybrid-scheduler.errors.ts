@@ -40,6 +40,12 @@ export class WorkflowNotFoundError extends HybridSchedulerError {
   }
 }
 
+export class DeadLetterNotFoundError extends HybridSchedulerError {
+  constructor(readonly id: string) {
+    super(`No dead letter with id "${id}" (ids look like "queue:<workflow>:<job key>"; list them with deadLetters(workflow))`);
+  }
+}
+
 export class DeploymentNotFoundError extends HybridSchedulerError {
   constructor(
     readonly deployment: string,

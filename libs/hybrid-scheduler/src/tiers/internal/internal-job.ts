@@ -22,6 +22,8 @@ export class InternalJobTimer {
   private anchor = new Date();
   private target: Date | null = null;
   private stopped = true;
+  /** Runs that passed the overlap check but have not started yet (waiting for jitter or the replica lease). */
+  reserved = 0;
 
   constructor(
     readonly task: TaskDefinition,

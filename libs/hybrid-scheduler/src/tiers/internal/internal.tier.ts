@@ -74,6 +74,11 @@ export class InternalTier implements SchedulerTier {
   async stopTriggers(): Promise<void> {
     this.started = false;
     for (const timer of this.timers.values()) timer.stop();
+    for (const entry of this.sleeping) {
+      clearTimeout(entry.timer);
+      entry.resolve(false);
+    }
+    this.sleeping.clear();
   }
 
   async shutdown(): Promise<void> {
@@ -135,6 +140,7 @@ export class InternalTier implements SchedulerTier {
   }
 
   private readonly pendingCatchUp = new Set<string>();
+  private readonly sleeping = new Set<{ timer: NodeJS.Timeout; resolve: (slept: boolean) => void }>();
 
   private startTimer(timer: InternalJobTimer): void {
     timer.start();
@@ -183,27 +189,26 @@ export class InternalTier implements SchedulerTier {
     explicit?: { input: unknown },
   ): Promise<Omit<TriggerResult, 'jobId'>> {
     const { info, task, options } = timer;
-    if (info.running > 0 && (options.overlap ?? 'skip') === 'skip') {
+    // Jobs enqueued into a queue workflow that fell back here run side by side, like queue jobs do.
+    const overlap = options.overlap ?? (explicit ? 'allow' : 'skip');
+    if ((info.running > 0 || timer.reserved > 0) && overlap === 'skip') {
       const reason = 'previous run is still running (overlap: skip)';
-      this.registry.emit({
-        type: 'skipped',
-        jobId: info.id,
-        tier: 'internal',
-        name: task.name,
-        scheduledAt,
-        reason,
-      });
+      this.registry.emit({ type: 'skipped', jobId: info.id, tier: 'internal', name: task.name, scheduledAt, reason });
       return { status: 'skipped', error: reason };
     }
-    if (!manual && options.jitterMs)
-      await new Promise((r) => setTimeout(r, Math.random() * options.jitterMs!));
+    // Reserve the slot before any await (jitter, lease), so that a second tick cannot slip past the overlap check.
+    timer.reserved++;
+    let reserved = true;
     let release: (() => Promise<void>) | null = null;
-    if (options.singleton && this.tickLock && !manual) {
-      release = await this.tickLock.acquire(info.id, scheduledAt, options.timeoutMs ?? 60_000);
-      if (!release) return { status: 'skipped', error: 'another replica runs this tick' };
-    }
     try {
-      const outcome = await this.runner.run({
+      if (!manual && options.jitterMs && !(await this.sleep(Math.random() * options.jitterMs))) {
+        return { status: 'skipped', error: 'application is shutting down' };
+      }
+      if (options.singleton && this.tickLock && !manual) {
+        release = await this.tickLock.acquire(info.id, scheduledAt, options.timeoutMs ?? 60_000);
+        if (!release) return { status: 'skipped', error: 'another replica runs this tick' };
+      }
+      const run = this.runner.run({
         jobId: info.id,
         tier: 'internal',
         name: task.name,
@@ -216,11 +221,22 @@ export class InternalTier implements SchedulerTier {
           return task.handler(input, fallbackContext(task, context, input));
         },
       });
-      return outcome.status === 'succeeded'
-        ? { status: 'completed' }
-        : { status: 'failed', error: outcome.error?.message };
+      // run() has emitted `started` synchronously, so info.running now holds the slot.
+      timer.reserved--;
+      reserved = false;
+      const outcome = await run;
+      return outcome.status === 'succeeded' ? { status: 'completed' } : { status: 'failed', error: outcome.error?.message };
     } finally {
+      if (reserved) timer.reserved--;
       await release?.();
     }
+  }
+
+  /** A jitter delay that stopTriggers() cuts short; resolves false when it was cut. */
+  private sleep(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const entry = { timer: setTimeout(() => { this.sleeping.delete(entry); resolve(true); }, ms), resolve };
+      this.sleeping.add(entry);
+    });
   }
 }

@@ -86,7 +86,8 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
       const availability = await this.probe();
       if (availability.available && !stopped) {
         try {
-          this.recoveredAt = new Date();
+          // The first attempt is when the fallback stopped running these tasks: runs due before it were covered there.
+          this.recoveredAt ??= new Date();
           await onAvailable();
           return;
         } catch (error) {

@@ -73,6 +73,11 @@ export interface QueueProvider {
   stopConsuming(): Promise<void>;
   /** Waits up to `drainMs` for in-flight jobs, then closes connections. */
   close(drainMs: number): Promise<void>;
+  /**
+   * Stops scheduling and consuming one workflow in this process and removes its recurring schedule from the
+   * engine (used when a task moves back to a recovered tier, and by `removeJob`). Jobs already enqueued stay.
+   */
+  removeWorkflow(workflow: string): Promise<void>;
   enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob>;
   deadLetters(workflow: string): Promise<DeadLetter[]>;
   /** Re-enqueues the dead-lettered job `jobKey` with attempts reset, and removes it from the dead letters. */

@@ -138,9 +138,12 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     await entry.provider.resume(entry.task.name);
   }
 
-  /** Forgets the workflow in this process (no more enqueues or listing); engine-side jobs stay until `pause`d. */
+  /** Stops the workflow in this process and removes its engine-side schedule; jobs already enqueued stay. */
   async remove(id: string): Promise<void> {
-    this.entries.delete(this.entryOf(id).task.name);
+    const entry = this.entryOf(id);
+    await entry.provider.removeWorkflow(entry.task.name);
+    this.entries.delete(entry.task.name);
+    this.registry.remove(id);
   }
 
   async refresh(ids: string[]): Promise<void> {

@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
+import { DeadLetterNotFoundError, WorkflowNotFoundError } from '../../../errors/index.js';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BullMqProviderOptions } from '../../../config/module-options.js';
 import type { DeadLetter, EnqueueOptions, TierAvailability, TierHealth } from '../../../interfaces/index.js';
 import type { EnqueuedJob, JobProcessor, ProviderEvents, ProviderWorkflow, QueueProvider } from '../queue-provider.interface.js';
 import { createRedis, probeRedis, redisAddress } from '../redis/redis-connection.js';
-import { syncSchedulers } from './bullmq-schedule.js';
+import { removeScheduler, syncSchedulers } from './bullmq-schedule.js';
 import { BullMqWorkflow } from './bullmq-workflow.js';
 
 const toDeadLetter = (workflow: string, job: Job): DeadLetter => ({
@@ -73,12 +74,23 @@ export class BullMqQueueProvider implements QueueProvider {
     const drained = await Promise.race([Promise.all(workers.map((w) => w.close())).then(() => 'drained' as const), timedOut]);
     clearTimeout(timer);
     if (drained === 'timeout') {
-      this.logger.warn(`Shutdown timeout (${drainMs}ms) reached; aborting running jobs (BullMQ retries them after their lock expires)`);
+      this.logger.warn(`Shutdown timeout (${drainMs}ms) reached; aborting running jobs and handing them back to the queue (no attempt is used)`);
       this.shutdown.abort(new Error('application shutdown'));
+      // Let the aborted handlers hand their jobs back (moveToDelayed) before the connections go.
+      const settling = [...this.workflows.values()].flatMap((w) => [...w.inFlight]);
+      await Promise.race([Promise.allSettled(settling), new Promise((resolve) => setTimeout(resolve, 1000))]);
       await Promise.all(workers.map((w) => w.close(true)));
     }
     await Promise.all([...this.workflows.values()].map((w) => w.queue.close()));
     for (const client of [this.workerConnection, this.producer]) await client?.quit().catch(() => client.disconnect());
+  }
+
+  async removeWorkflow(workflow: string): Promise<void> {
+    const w = this.get(workflow);
+    this.workflows.delete(workflow);
+    if (this.producer) await removeScheduler(this.producer, this.options.prefix ?? 'hybrid', w.queue, workflow);
+    await w.worker?.close();
+    await w.queue.close();
   }
 
   async enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
@@ -92,7 +104,7 @@ export class BullMqQueueProvider implements QueueProvider {
 
   async retryDeadLetter(workflow: string, jobKey: string): Promise<EnqueuedJob> {
     const job = await this.get(workflow).queue.getJob(jobKey);
-    if (!job || !(await job.isFailed())) throw new Error(`No dead letter "${jobKey}" in workflow "${workflow}"`);
+    if (!job || !(await job.isFailed())) throw new DeadLetterNotFoundError(`queue:${workflow}:${jobKey}`);
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     return { jobKey, created: true };
   }
@@ -143,7 +155,7 @@ export class BullMqQueueProvider implements QueueProvider {
 
   private get(workflow: string): BullMqWorkflow {
     const w = this.workflows.get(workflow);
-    if (!w) throw new Error(`Workflow "${workflow}" is not registered with the bullmq provider`);
+    if (!w) throw new WorkflowNotFoundError(workflow, [...this.workflows.keys()]);
     return w;
   }
 }

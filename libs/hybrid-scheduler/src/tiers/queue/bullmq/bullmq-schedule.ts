@@ -42,6 +42,12 @@ export function lateTick(workflow: ProviderWorkflow, scheduledAt: Date, events: 
  * removes those of workflows that lost their schedule or their decorator since the last boot. The names of
  * scheduled workflows are kept in a Redis set so that removed ones can be found.
  */
+/** Removes one workflow's Job Scheduler and forgets it in the registry set. */
+export async function removeScheduler(redis: Redis, prefix: string, queue: Queue, name: string): Promise<void> {
+  await queue.removeJobScheduler(name);
+  await redis.srem(`${prefix}:hybrid-scheduler:scheduled-workflows`, name);
+}
+
 export async function syncSchedulers(redis: Redis, prefix: string, workflows: BullMqWorkflow[]): Promise<void> {
   const registryKey = `${prefix}:hybrid-scheduler:scheduled-workflows`;
   const recurring = workflows.filter((w) => repeatOptions(w.workflow));

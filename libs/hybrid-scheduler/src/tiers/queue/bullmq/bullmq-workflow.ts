@@ -54,7 +54,7 @@ export class BullMqWorkflow {
 
   createWorker(connection: Redis): void {
     const { workflow } = this;
-    this.worker = new (bullmq().Worker)(workflow.name, (job: Job) => this.process(job), {
+    this.worker = new (bullmq().Worker)(workflow.name, (job: Job, token?: string) => this.track(this.process(job, token)), {
       connection,
       prefix: this.prefix,
       autorun: false,
@@ -89,7 +89,16 @@ export class BullMqWorkflow {
     return { jobKey: String(job.id), created: job.id === jobId };
   }
 
-  private async process(job: Job): Promise<void> {
+  /** Handler calls still settling; shutdown waits for them after aborting, before it force-closes the worker. */
+  readonly inFlight = new Set<Promise<void>>();
+
+  private track(run: Promise<void>): Promise<void> {
+    this.inFlight.add(run);
+    void run.catch(() => undefined).finally(() => this.inFlight.delete(run));
+    return run;
+  }
+
+  private async process(job: Job, token?: string): Promise<void> {
     const maxAttempts = job.opts.attempts ?? 1;
     // Due time of a delayed job or scheduler tick: `job.delay` is reset on promotion, `opts.delay` is kept.
     const delay = job.opts.delay ?? 0;
@@ -108,7 +117,13 @@ export class BullMqWorkflow {
       await this.processor(delivered, this.shutdown);
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
-      if (delivered.attempt < maxAttempts && !this.shutdown.aborted) {
+      if (this.shutdown.aborted && token) {
+        // Aborted by our own shutdown, not by the job: put it back for another replica without using an attempt.
+        // If the connection is already gone, the job keeps its lock until it expires and BullMQ's stalled check retries it.
+        await job.moveToDelayed(Date.now(), token).catch(() => undefined);
+        throw new (bullmq().DelayedError)('application shutdown');
+      }
+      if (delivered.attempt < maxAttempts) {
         this.events.retrying(delivered, failure, retryDelayMs(this.workflow.backoff, delivered.attempt));
       } else if (job.opts.removeOnFail !== true) {
         this.events.deadLettered(delivered, failure);

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { DeadLetterNotFoundError } from '../../../errors/index.js';
 import type { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { CloudTasksClient } from '@google-cloud/tasks';
 import type { CloudTasksProviderOptions } from '../../../config/module-options.js';
@@ -114,6 +115,11 @@ export class CloudTasksQueueProvider implements QueueProvider {
     await this.client?.close();
   }
 
+  async removeWorkflow(workflow: string): Promise<void> {
+    this.schedules.get(workflow)?.stop();
+    this.schedules.delete(workflow);
+  }
+
   async enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
     const runAtMs = options.runAt ? options.runAt.getTime() : options.delayMs ? Date.now() + options.delayMs : undefined;
     const { taskId, created } = await this.requireEnqueuer().create({
@@ -131,7 +137,7 @@ export class CloudTasksQueueProvider implements QueueProvider {
   /** A new task (new name, retry count 0) with the same payload; the dead letter is removed once it exists. */
   async retryDeadLetter(workflow: string, jobKey: string): Promise<EnqueuedJob> {
     const letter = (await this.deps.deadLetters.list(workflow)).find((l) => l.jobKey === jobKey);
-    if (!letter) throw new Error(`No dead letter "${jobKey}" for workflow "${workflow}"`);
+    if (!letter) throw new DeadLetterNotFoundError(`queue:${workflow}:${jobKey}`);
     const job = await this.enqueue(workflow, letter.payload, {});
     await this.deps.deadLetters.take(workflow, jobKey);
     return job;

@@ -1,4 +1,5 @@
 import type { DeadLetter, EnqueueOptions, TierAvailability, TierHealth } from '../../../interfaces/index.js';
+import { DeadLetterNotFoundError, WorkflowNotFoundError } from '../../../errors/index.js';
 import type { DeadLetterStore } from '../dead-letter-store.interface.js';
 import type { EnqueuedJob, JobProcessor, ProviderEvents, ProviderWorkflow, QueueProvider } from '../queue-provider.interface.js';
 import { MemoryWorkflowQueue } from './memory-workflow.queue.js';
@@ -34,6 +35,11 @@ export class MemoryQueueProvider implements QueueProvider {
     await Promise.all([...this.queues.values()].map((queue) => queue.close(drainMs)));
   }
 
+  async removeWorkflow(workflow: string): Promise<void> {
+    this.queue(workflow).retire();
+    this.queues.delete(workflow);
+  }
+
   async enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
     return this.queue(workflow).enqueue(JSON.stringify(payload), options);
   }
@@ -44,7 +50,7 @@ export class MemoryQueueProvider implements QueueProvider {
 
   async retryDeadLetter(workflow: string, jobKey: string): Promise<EnqueuedJob> {
     const letter = await this.deadLetterStore.take(workflow, jobKey);
-    if (!letter) throw new Error(`No dead letter "${jobKey}" in workflow "${workflow}"`);
+    if (!letter) throw new DeadLetterNotFoundError(`queue:${workflow}:${jobKey}`);
     return this.queue(workflow).enqueue(JSON.stringify(letter.payload), {}, 1, jobKey);
   }
 
@@ -75,7 +81,7 @@ export class MemoryQueueProvider implements QueueProvider {
 
   private queue(workflow: string): MemoryWorkflowQueue {
     const queue = this.queues.get(workflow);
-    if (!queue) throw new Error(`Workflow "${workflow}" is not registered with the memory provider`);
+    if (!queue) throw new WorkflowNotFoundError(workflow, [...this.queues.keys()]);
     return queue;
   }
 }

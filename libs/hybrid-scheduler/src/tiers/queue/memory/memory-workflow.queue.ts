@@ -49,6 +49,14 @@ export class MemoryWorkflowQueue {
     this.nextTick = null;
   }
 
+  /** Stops the schedule and the consumer and drops delayed jobs; active runs finish on their own. */
+  retire(): void {
+    this.stopConsuming();
+    for (const { timer } of this.delayed.values()) clearTimeout(timer);
+    this.delayed.clear();
+    this.waiting.length = 0;
+  }
+
   /** Waits for active runs up to `drainMs`, then aborts them; waiting and delayed jobs are dropped (not durable). */
   async close(drainMs: number): Promise<void> {
     this.stopConsuming();
