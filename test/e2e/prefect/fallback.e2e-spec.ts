@@ -50,7 +50,11 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
     server = undefined;
   });
 
-  it('degrade: boots on the fallback tier, moves the schedule to Prefect once it answers, and no tick runs twice', async () => {
+  it.each([
+    ['internal', { queue: { enabled: false } }],
+    ['queue', { queue: {} }],
+  ] as const)('degrade to the %s tier: moves the schedule to Prefect once it answers, and no tick runs twice', async (fallbackTier, queueOptions) => {
+    ticks.length = 0;
     // Prefect already knows the deployment (registered by an earlier boot) and keeps scheduling runs during the
     // outage; the app reaches it through a proxy that is down at boot and comes up later.
     server = await startPrefectTestServer({ schedulerIntervalMs: 100 });
@@ -61,13 +65,13 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
       `http://127.0.0.1:${proxy.port}/api`,
       [Sweep],
       {},
-      { fallback: 'degrade' },
+      { fallback: 'degrade', ...queueOptions },
     );
     try {
       expect((await booted.scheduler.listJobs()).map((j) => [j.id, j.declaredTier])).toEqual([
-        ['internal:daily-code-sweep/prod', 'prefect'],
+        [`${fallbackTier}:daily-code-sweep/prod`, 'prefect'],
       ]);
-      await waitFor(() => ticks.filter((t) => t.tier === 'internal').length >= 2, 4_000, 'fallback ticks');
+      await waitFor(() => ticks.filter((t) => t.tier === fallbackTier).length >= 2, 4_000, 'fallback ticks');
       const dueDuringOutage = server
         .flowRuns({ stateType: 'SCHEDULED' })
         .filter((r) => Date.parse(r.expected_start_time!) < Date.now());
@@ -87,7 +91,7 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
         'ticks run by Prefect',
       );
 
-      const internal = ticks.filter((t) => t.tier === 'internal');
+      const internal = ticks.filter((t) => t.tier === fallbackTier);
       const viaPrefect = ticks.filter((t) => t.tier === 'prefect');
       const lastInternal = Math.max(...internal.map((t) => t.scheduledAt));
       expect(lastInternal).toBeLessThan(upAt + 1_500);
