@@ -7,7 +7,12 @@ import { Injectable, Module, type INestApplicationContext } from '@nestjs/common
 import { NestFactory } from '@nestjs/core';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { HybridScheduler, HybridSchedulerModule, QueuedWorkflow, type WorkflowContext } from 'nestjs-hybrid-scheduler';
+import {
+  HybridScheduler,
+  HybridSchedulerModule,
+  QueuedWorkflow,
+  type WorkflowContext,
+} from 'nestjs-hybrid-scheduler';
 import { startRedis } from '../test/support/redis.js';
 import { percentile, printTable } from './stats.js';
 
@@ -45,15 +50,21 @@ class BenchWorkflows {
 /** Adds `count` jobs with at most IN_FLIGHT_ADDS pending adds, as a busy producer would. */
 async function produce(count: number, add: (payload: { t: number }) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: IN_FLIGHT_ADDS }, async () => {
-    while (next < count) {
-      next++;
-      await add({ t: now() });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT_ADDS }, async () => {
+      while (next < count) {
+        next++;
+        await add({ t: now() });
+      }
+    }),
+  );
 }
 
-async function measure(count: number, start: () => Promise<void>, add: (p: { t: number }) => Promise<unknown>) {
+async function measure(
+  count: number,
+  start: () => Promise<void>,
+  add: (p: { t: number }) => Promise<unknown>,
+) {
   sink.latencies = [];
   sink.done = 0;
   await start();
@@ -61,17 +72,35 @@ async function measure(count: number, start: () => Promise<void>, add: (p: { t: 
   await produce(count, add);
   while (sink.done < count) await new Promise((r) => setTimeout(r, 5));
   const seconds = (now() - began) / 1000;
-  return { perSecond: count / seconds, p50: percentile(sink.latencies, 50), p99: percentile(sink.latencies, 99) };
+  return {
+    perSecond: count / seconds,
+    p50: percentile(sink.latencies, 50),
+    p99: percentile(sink.latencies, 99),
+  };
 }
 
 async function raw(connection: Redis, concurrency: number, count: number) {
   const name = `raw-${concurrency}`;
   const queue = new Queue(name, { connection, prefix: 'hybrid' });
-  const worker = new Worker(name, async (job: Job<{ t: number }>) => {
-    sink.latencies.push(now() - job.data.t);
-    sink.done++;
-  }, { connection: connection.duplicate({ maxRetriesPerRequest: null }), prefix: 'hybrid', concurrency, autorun: false, removeOnComplete: { age: 3600, count: 1000 } });
-  const result = await measure(count, async () => void worker.run(), (payload) => queue.add(name, payload, { attempts: 1, removeOnFail: false }));
+  const worker = new Worker(
+    name,
+    async (job: Job<{ t: number }>) => {
+      sink.latencies.push(now() - job.data.t);
+      sink.done++;
+    },
+    {
+      connection: connection.duplicate({ maxRetriesPerRequest: null }),
+      prefix: 'hybrid',
+      concurrency,
+      autorun: false,
+      removeOnComplete: { age: 3600, count: 1000 },
+    },
+  );
+  const result = await measure(
+    count,
+    async () => void worker.run(),
+    (payload) => queue.add(name, payload, { attempts: 1, removeOnFail: false }),
+  );
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
@@ -79,7 +108,10 @@ async function raw(connection: Redis, concurrency: number, count: number) {
 }
 
 async function bootOurs(url: string): Promise<INestApplicationContext> {
-  @Module({ imports: [HybridSchedulerModule.forRoot({ fallback: 'fail', queue: { bullmq: { connection: url } } })], providers: [BenchWorkflows] })
+  @Module({
+    imports: [HybridSchedulerModule.forRoot({ fallback: 'fail', queue: { bullmq: { connection: url } } })],
+    providers: [BenchWorkflows],
+  })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
   await app.init();
@@ -95,11 +127,31 @@ export async function run(): Promise<void> {
     const rows: Array<Array<string | number>> = [];
     for (const concurrency of [1, 10, 50]) {
       const theirs = await raw(connection, concurrency, JOBS);
-      const ours = await measure(JOBS, async () => undefined, (payload) => scheduler.enqueueWorkflow(`bench-${concurrency}`, payload));
-      rows.push([concurrency, JOBS, theirs.perSecond, ours.perSecond, ours.perSecond / theirs.perSecond, theirs.p50, ours.p50, theirs.p99, ours.p99, ours.p99 - theirs.p99]);
+      const ours = await measure(
+        JOBS,
+        async () => undefined,
+        (payload) => scheduler.enqueueWorkflow(`bench-${concurrency}`, payload),
+      );
+      rows.push([
+        concurrency,
+        JOBS,
+        theirs.perSecond,
+        ours.perSecond,
+        ours.perSecond / theirs.perSecond,
+        theirs.p50,
+        ours.p50,
+        theirs.p99,
+        ours.p99,
+        ours.p99 - theirs.p99,
+      ]);
     }
-    console.log(`Throughput (jobs/s) and enqueue→start latency (ms), ${JOBS} trivial jobs per run, same Redis, same process`);
-    printTable(['conc', 'jobs', 'raw/s', 'ours/s', 'ratio', 'raw p50', 'ours p50', 'raw p99', 'ours p99', 'Δp99'], rows);
+    console.log(
+      `Throughput (jobs/s) and enqueue→start latency (ms), ${JOBS} trivial jobs per run, same Redis, same process`,
+    );
+    printTable(
+      ['conc', 'jobs', 'raw/s', 'ours/s', 'ratio', 'raw p50', 'ours p50', 'raw p99', 'ours p99', 'Δp99'],
+      rows,
+    );
 
     const rss: Array<Array<string | number>> = [];
     sink.done = 0;
@@ -112,15 +164,26 @@ export async function run(): Promise<void> {
       while (sink.done < target) await new Promise((r) => setTimeout(r, 5));
       sink.latencies = [];
       global.gc?.();
-      rss.push([target, Math.round(process.memoryUsage().rss / 1e6), Math.round(process.memoryUsage().heapUsed / 1e6)]);
+      rss.push([
+        target,
+        Math.round(process.memoryUsage().rss / 1e6),
+        Math.round(process.memoryUsage().heapUsed / 1e6),
+      ]);
     }
-    console.log(`\nMemory while ${RSS_JOBS} jobs complete (bench-50)${global.gc ? '' : ' (run node with --expose-gc for steadier numbers)'}`);
+    console.log(
+      `\nMemory while ${RSS_JOBS} jobs complete (bench-50)${global.gc ? '' : ' (run node with --expose-gc for steadier numbers)'}`,
+    );
     printTable(['completed', 'RSS MB', 'heap MB'], rss);
 
     sink.ticks = [];
     await new Promise((r) => setTimeout(r, 6500));
-    console.log('\nLateness of a recurring workflow (every 1000ms, BullMQ job scheduler; Redis hz 10 by default)');
-    printTable(['ticks', 'p50 ms', 'p99 ms', 'max ms'], [[sink.ticks.length, percentile(sink.ticks, 50), percentile(sink.ticks, 99), Math.max(...sink.ticks)]]);
+    console.log(
+      '\nLateness of a recurring workflow (every 1000ms, BullMQ job scheduler; Redis hz 10 by default)',
+    );
+    printTable(
+      ['ticks', 'p50 ms', 'p99 ms', 'max ms'],
+      [[sink.ticks.length, percentile(sink.ticks, 50), percentile(sink.ticks, 99), Math.max(...sink.ticks)]],
+    );
   } finally {
     await app.close();
     connection.disconnect();

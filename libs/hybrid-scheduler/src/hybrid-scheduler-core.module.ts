@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { HYBRID_SCHEDULER_OPTIONS, HYBRID_SCHEDULER_TIERS, PREFECT_TIER, QUEUE_TIER } from './hybrid-scheduler.constants.js';
+import {
+  HYBRID_SCHEDULER_OPTIONS,
+  HYBRID_SCHEDULER_TIERS,
+  PREFECT_TIER,
+  QUEUE_TIER,
+} from './hybrid-scheduler.constants.js';
 import { QUEUE_TIER_PROVIDERS } from './tiers/queue/queue-tier.providers.js';
 import { PREFECT_TIER_PROVIDERS } from './tiers/prefect/prefect-tier.providers.js';
 import { RAW_OPTIONS_TOKEN } from './hybrid-scheduler.module-definition.js';
@@ -39,7 +44,8 @@ import { TICK_LOCK_PROVIDER } from './locks/redis-tick-lock.provider.js';
     ...PREFECT_TIER_PROVIDERS,
     {
       provide: HYBRID_SCHEDULER_TIERS,
-      useFactory: (...tiers: Array<SchedulerTier | undefined>) => tiers.filter((t): t is SchedulerTier => !!t),
+      useFactory: (...tiers: Array<SchedulerTier | undefined>) =>
+        tiers.filter((t): t is SchedulerTier => !!t),
       inject: [InternalTier, { token: QUEUE_TIER, optional: true }, { token: PREFECT_TIER, optional: true }],
     },
     TiersLifecycle,

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import {
   ConfigurableHybridSchedulerModule,
   HYBRID_SCHEDULER_ASYNC_OPTIONS_TYPE,
@@ -13,7 +13,18 @@ import { HybridSchedulerCoreModule } from './hybrid-scheduler-core.module.js';
  */
 @Module({})
 export class HybridSchedulerModule extends ConfigurableHybridSchedulerModule {
+  private static firstOptions?: string;
+
   static forRoot(options: typeof HYBRID_SCHEDULER_OPTIONS_TYPE = {}): DynamicModule {
+    // A second import never schedules twice (one static core), but only one set of options can win.
+    const serialized = JSON.stringify(options);
+    HybridSchedulerModule.firstOptions ??= serialized;
+    if (serialized !== HybridSchedulerModule.firstOptions) {
+      new Logger('HybridScheduler').warn(
+        'HybridSchedulerModule.forRoot() is imported more than once with different options; only one set is used. ' +
+          'Import it once, in the root module (it is global).',
+      );
+    }
     return HybridSchedulerModule.withCore(super.forRoot(options));
   }
 

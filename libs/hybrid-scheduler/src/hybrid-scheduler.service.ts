@@ -1,14 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { filter, type Observable } from 'rxjs';
 import { HYBRID_SCHEDULER_OPTIONS } from './hybrid-scheduler.constants.js';
-import { DeadLetterNotFoundError, DeploymentNotFoundError, TierUnavailableError, WorkflowNotFoundError } from './errors/index.js';
+import {
+  DeadLetterNotFoundError,
+  DeploymentNotFoundError,
+  TierUnavailableError,
+  WorkflowNotFoundError,
+} from './errors/index.js';
 import type { ResolvedModuleOptions } from './config/module-options.js';
 import type {
   Classification,
   DeadLetter,
   EnqueueOptions,
   EnqueueResult,
+  FlowRunContext,
   FlowRunRef,
+  InternalTaskContext,
   InternalTaskOptions,
   JobEvent,
   JobEventType,
@@ -29,7 +36,10 @@ import { InternalTier } from './tiers/internal/internal.tier.js';
 import { FallbackWorkflows } from './fallback/fallback-workflows.js';
 
 /** Copies a JobInfo so callers cannot change the registry's live state. */
-const snapshot = (info: JobInfo): JobInfo => ({ ...info, details: info.details ? { ...info.details } : undefined });
+const snapshot = (info: JobInfo): JobInfo => ({
+  ...info,
+  details: info.details ? { ...info.details } : undefined,
+});
 
 /**
  * The one API for application code: list, inspect, trigger, pause and resume jobs of every tier, add dynamic
@@ -88,11 +98,22 @@ export class HybridScheduler {
   }
 
   /** Adds an in-process task at runtime, validated like `@InternalTask`; returns its job id. */
-  scheduleInternalTask(name: string, handler: TaskHandler, options: Omit<InternalTaskOptions, 'name'>): string {
+  scheduleInternalTask(
+    name: string,
+    handler: (ctx: InternalTaskContext) => unknown,
+    options: Omit<InternalTaskOptions, 'name'>,
+  ): string {
     if (!this.lifecycle.tier('internal')) {
-      throw new TierUnavailableError(`Cannot schedule "${name}": ${this.lifecycle.availabilityOf('internal').reason}`);
+      throw new TierUnavailableError(
+        `Cannot schedule "${name}": ${this.lifecycle.availabilityOf('internal').reason}`,
+      );
     }
-    const task = internalTaskDefinition({ ...options, name }, { className: 'dynamic', methodName: name }, handler, this.options.internal.timeZone);
+    const task = internalTaskDefinition(
+      { ...options, name },
+      { className: 'dynamic', methodName: name },
+      handler as TaskHandler,
+      this.options.internal.timeZone,
+    );
     this.internal.register(task);
     return jobId('internal', task.name);
   }
@@ -109,7 +130,11 @@ export class HybridScheduler {
   }
 
   /** Enqueues a job of a `@QueuedWorkflow`. @throws WorkflowNotFoundError, PayloadValidationError */
-  async enqueueWorkflow(workflow: string, payload: unknown = {}, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+  async enqueueWorkflow(
+    workflow: string,
+    payload: unknown = {},
+    options: EnqueueOptions = {},
+  ): Promise<EnqueueResult> {
     const queue = this.queueApi();
     if (queue?.workflows().includes(workflow)) return queue.enqueueWorkflow(workflow, payload, options);
     return this.fallbackWorkflows.enqueue(this.fallbackTask(workflow), payload, options);
@@ -145,16 +170,26 @@ export class HybridScheduler {
     options: { idempotencyKey?: string; scheduledAt?: Date } = {},
   ): Promise<FlowRunRef> {
     const prefect = this.prefectApi();
-    if (!prefect) throw new TierUnavailableError(`Cannot run "${deployment}": ${this.lifecycle.availabilityOf('prefect').reason}`);
-    if (!prefect.deployments().includes(deployment)) throw new DeploymentNotFoundError(deployment, prefect.deployments());
+    if (!prefect)
+      throw new TierUnavailableError(
+        `Cannot run "${deployment}": ${this.lifecycle.availabilityOf('prefect').reason}`,
+      );
+    if (!prefect.deployments().includes(deployment))
+      throw new DeploymentNotFoundError(deployment, prefect.deployments());
     return prefect.runDeployment(deployment, parameters, options);
   }
 
   /** Registers a deployment at runtime, served by this app's worker; returns its job id. */
-  async scheduleDeployment(options: PrefectDeploymentOptions, handler: TaskHandler): Promise<string> {
+  async scheduleDeployment<P extends object = Record<string, unknown>>(
+    options: PrefectDeploymentOptions,
+    handler: (parameters: P, ctx: FlowRunContext) => unknown,
+  ): Promise<string> {
     const prefect = this.prefectApi();
-    if (!prefect) throw new TierUnavailableError(`Cannot schedule a deployment: ${this.lifecycle.availabilityOf('prefect').reason}`);
-    return prefect.scheduleDeployment(options, handler);
+    if (!prefect)
+      throw new TierUnavailableError(
+        `Cannot schedule a deployment: ${this.lifecycle.availabilityOf('prefect').reason}`,
+      );
+    return prefect.scheduleDeployment(options, handler as TaskHandler);
   }
 
   private queueApi(): QueueTierApi | undefined {
@@ -168,7 +203,8 @@ export class HybridScheduler {
   /** A queue workflow that runs in-process because the queue tier was unavailable at boot. */
   private fallbackTask(workflow: string): TaskDefinition {
     const id = jobId('internal', workflow);
-    if (this.registry.has(id) && this.registry.get(id).task.declaredTier === 'queue') return this.registry.get(id).task;
+    if (this.registry.has(id) && this.registry.get(id).task.declaredTier === 'queue')
+      return this.registry.get(id).task;
     throw new WorkflowNotFoundError(workflow, this.queueApi()?.workflows() ?? []);
   }
 

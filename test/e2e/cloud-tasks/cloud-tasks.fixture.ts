@@ -90,7 +90,12 @@ export interface CloudApp {
   close(): Promise<void>;
 }
 
-export function cloudTasksOptions(emulator: CloudTasksEmulator, queue: string, publicUrl: string, extra: Partial<CloudTasksProviderOptions> = {}): CloudTasksProviderOptions {
+export function cloudTasksOptions(
+  emulator: CloudTasksEmulator,
+  queue: string,
+  publicUrl: string,
+  extra: Partial<CloudTasksProviderOptions> = {},
+): CloudTasksProviderOptions {
   return {
     projectId: PROJECT,
     location: LOCATION,
@@ -111,14 +116,22 @@ export function cloudTasksOptions(emulator: CloudTasksEmulator, queue: string, p
 export async function bootCloudApp(
   emulator: CloudTasksEmulator,
   queue: string,
-  setup: { extra?: Partial<CloudTasksProviderOptions>; async?: boolean; providers?: Array<new (...args: never[]) => unknown>; fallback?: 'degrade' | 'fail' } = {},
+  setup: {
+    extra?: Partial<CloudTasksProviderOptions>;
+    async?: boolean;
+    providers?: Array<new (...args: never[]) => unknown>;
+    fallback?: 'degrade' | 'fail';
+  } = {},
 ): Promise<CloudApp> {
   const adapter = new ExpressAdapter();
   const server: Server = createServer(adapter.getInstance());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const options = cloudTasksOptions(emulator, queue, publicUrl, setup.extra);
-  const moduleOptions = { fallback: setup.fallback, queue: { provider: 'cloud-tasks' as const, cloudTasks: options } };
+  const moduleOptions = {
+    fallback: setup.fallback,
+    queue: { provider: 'cloud-tasks' as const, cloudTasks: options },
+  };
   const root: DynamicModule = setup.async
     ? HybridSchedulerModule.forRootAsync({ useFactory: async () => moduleOptions })
     : HybridSchedulerModule.forRoot(moduleOptions);
@@ -127,7 +140,9 @@ export async function bootCloudApp(
   class AppModule {}
 
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestApplication(adapter, { logger: process.env.DEBUG_LOGS ? undefined : false });
+  const app = moduleRef.createNestApplication(adapter, {
+    logger: process.env.DEBUG_LOGS ? undefined : false,
+  });
   const scheduler = app.get(HybridScheduler);
   const events: JobEvent[] = [];
   scheduler.onJobEvent((event) => events.push(event));
@@ -143,7 +158,9 @@ export async function bootCloudApp(
   return {
     app,
     scheduler,
-    workflows: (setup.providers ?? [CloudWorkflows]).includes(CloudWorkflows) ? app.get(CloudWorkflows) : (undefined as never),
+    workflows: (setup.providers ?? [CloudWorkflows]).includes(CloudWorkflows)
+      ? app.get(CloudWorkflows)
+      : (undefined as never),
     events,
     publicUrl,
     options,
@@ -158,7 +175,12 @@ export async function bootCloudApp(
 }
 
 export function emulatorClient(emulator: CloudTasksEmulator): CloudTasksClient {
-  return new CloudTasksClient({ apiEndpoint: emulator.host, port: emulator.port, sslCreds: grpc.credentials.createInsecure(), universeDomain: 'googleapis.com' });
+  return new CloudTasksClient({
+    apiEndpoint: emulator.host,
+    port: emulator.port,
+    sslCreds: grpc.credentials.createInsecure(),
+    universeDomain: 'googleapis.com',
+  });
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

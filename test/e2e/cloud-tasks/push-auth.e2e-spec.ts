@@ -1,4 +1,7 @@
-import { startCloudTasksEmulator, type CloudTasksEmulator } from '../../support/cloud-tasks-emulator/index.js';
+import {
+  startCloudTasksEmulator,
+  type CloudTasksEmulator,
+} from '../../support/cloud-tasks-emulator/index.js';
 import { bootCloudApp, SERVICE_ACCOUNT, type CloudApp } from './cloud-tasks.fixture.js';
 
 // The push endpoint as an attacker or a misconfigured queue would hit it: only a valid OIDC token of the
@@ -7,7 +10,11 @@ describe('Cloud Tasks push endpoint: OIDC verification', () => {
   let emulator: CloudTasksEmulator;
   let app: CloudApp;
   let audience: string;
-  const body = JSON.stringify({ workflow: 'send-email', payload: { to: 'eve@example.com' }, enqueuedAt: new Date().toISOString() });
+  const body = JSON.stringify({
+    workflow: 'send-email',
+    payload: { to: 'eve@example.com' },
+    enqueuedAt: new Date().toISOString(),
+  });
 
   beforeAll(async () => {
     emulator = await startCloudTasksEmulator();
@@ -46,9 +53,18 @@ describe('Cloud Tasks push endpoint: OIDC verification', () => {
   const cases: Array<[string, () => string | undefined]> = [
     ['no token', () => undefined],
     ['a bad signature', () => emulator.signToken(SERVICE_ACCOUNT, audience, {}, { key: 'foreign' })],
-    ['a wrong audience', () => emulator.signToken(SERVICE_ACCOUNT, 'https://someone-else.example/hybrid-scheduler/cloud-tasks')],
-    ['an expired token', () => emulator.signToken(SERVICE_ACCOUNT, audience, { iat: now() - 7200, exp: now() - 3600 })],
-    ['another service account', () => emulator.signToken('intruder@other-project.iam.gserviceaccount.com', audience)],
+    [
+      'a wrong audience',
+      () => emulator.signToken(SERVICE_ACCOUNT, 'https://someone-else.example/hybrid-scheduler/cloud-tasks'),
+    ],
+    [
+      'an expired token',
+      () => emulator.signToken(SERVICE_ACCOUNT, audience, { iat: now() - 7200, exp: now() - 3600 }),
+    ],
+    [
+      'another service account',
+      () => emulator.signToken('intruder@other-project.iam.gserviceaccount.com', audience),
+    ],
     ['an unverified email', () => emulator.signToken(SERVICE_ACCOUNT, audience, { email_verified: false })],
     ['a wrong issuer', () => emulator.signToken(SERVICE_ACCOUNT, audience, { iss: 'https://evil.example' })],
     ['garbage', () => 'not.a.jwt'],

@@ -1,5 +1,16 @@
-import { startCloudTasksEmulator, type CloudTasksEmulator } from '../../support/cloud-tasks-emulator/index.js';
-import { bootCloudApp, emulatorClient, LOCATION, PROJECT, sleep, TickWorkflows, type CloudApp } from './cloud-tasks.fixture.js';
+import {
+  startCloudTasksEmulator,
+  type CloudTasksEmulator,
+} from '../../support/cloud-tasks-emulator/index.js';
+import {
+  bootCloudApp,
+  emulatorClient,
+  LOCATION,
+  PROJECT,
+  sleep,
+  TickWorkflows,
+  type CloudApp,
+} from './cloud-tasks.fixture.js';
 
 describe('Cloud Tasks provider: recurring ticks across replicas', () => {
   let emulator: CloudTasksEmulator;
@@ -51,7 +62,9 @@ describe('Cloud Tasks provider: module setup', () => {
       await emulator.awaitIdle();
       expect(app.workflows.callsOf('send-email').map((c) => c.payload)).toEqual([{ via: 'async' }]);
       expect(emulator.dispatches().at(-1)!.url).toBe(`${app.publicUrl}/hooks/tasks/send-email`);
-      expect((await fetch(`${app.publicUrl}/hybrid-scheduler/cloud-tasks/send-email`, { method: 'POST' })).status).toBe(404);
+      expect(
+        (await fetch(`${app.publicUrl}/hybrid-scheduler/cloud-tasks/send-email`, { method: 'POST' })).status,
+      ).toBe(404);
     } finally {
       await app.close();
     }
@@ -62,9 +75,16 @@ describe('Cloud Tasks provider: module setup', () => {
     const client = emulatorClient(emulator);
     try {
       const [queue] = await client.getQueue({ name: client.queuePath(PROJECT, LOCATION, 'ensured') });
-      expect(queue.retryConfig).toMatchObject({ maxAttempts: -1, minBackoff: { seconds: '1' }, maxDoublings: 16 });
+      expect(queue.retryConfig).toMatchObject({
+        maxAttempts: -1,
+        minBackoff: { seconds: '1' },
+        maxDoublings: 16,
+      });
       const jobs = await app.scheduler.listJobs();
-      expect(jobs.find((j) => j.id === 'queue:send-email')?.details).toMatchObject({ provider: 'cloud-tasks', dead: 0 });
+      expect(jobs.find((j) => j.id === 'queue:send-email')?.details).toMatchObject({
+        provider: 'cloud-tasks',
+        dead: 0,
+      });
     } finally {
       await client.close();
       await app.close();
@@ -73,14 +93,14 @@ describe('Cloud Tasks provider: module setup', () => {
 
   // With fallback 'fail' the reason surfaces at boot (with 'degrade' the workflows would run in-process).
   it('refuses to boot without a service account, naming the option', async () => {
-    await expect(bootCloudApp(emulator, 'no-sa', { fallback: 'fail', extra: { serviceAccountEmail: undefined } })).rejects.toThrow(
-      /queue\.cloudTasks\.serviceAccountEmail is required/,
-    );
+    await expect(
+      bootCloudApp(emulator, 'no-sa', { fallback: 'fail', extra: { serviceAccountEmail: undefined } }),
+    ).rejects.toThrow(/queue\.cloudTasks\.serviceAccountEmail is required/);
   });
 
   it('says which queue is missing when ensureQueue is off', async () => {
-    await expect(bootCloudApp(emulator, 'missing', { fallback: 'fail', extra: { ensureQueue: false } })).rejects.toThrow(
-      /queues\/missing does not exist/,
-    );
+    await expect(
+      bootCloudApp(emulator, 'missing', { fallback: 'fail', extra: { ensureQueue: false } }),
+    ).rejects.toThrow(/queues\/missing does not exist/);
   });
 });

@@ -1,6 +1,16 @@
 import { PayloadValidationError } from 'nestjs-hybrid-scheduler';
-import { startCloudTasksEmulator, type CloudTasksEmulator } from '../../support/cloud-tasks-emulator/index.js';
-import { bootCloudApp, emulatorClient, LOCATION, PROJECT, sleep, type CloudApp } from './cloud-tasks.fixture.js';
+import {
+  startCloudTasksEmulator,
+  type CloudTasksEmulator,
+} from '../../support/cloud-tasks-emulator/index.js';
+import {
+  bootCloudApp,
+  emulatorClient,
+  LOCATION,
+  PROJECT,
+  sleep,
+  type CloudApp,
+} from './cloud-tasks.fixture.js';
 
 // Enqueue with the real client → the emulator pushes over HTTP → the app verifies the OIDC token and runs the method.
 describe('Cloud Tasks provider: workflows end to end', () => {
@@ -30,7 +40,12 @@ describe('Cloud Tasks provider: workflows end to end', () => {
     await emulator.awaitIdle();
     const [call] = app.workflows.callsOf('send-email');
     expect(call.payload).toEqual({ to: 'ada@example.com' });
-    expect(call.ctx).toMatchObject({ attempt: 1, workflow: 'send-email', provider: 'cloud-tasks', maxAttempts: 3 });
+    expect(call.ctx).toMatchObject({
+      attempt: 1,
+      workflow: 'send-email',
+      provider: 'cloud-tasks',
+      maxAttempts: 3,
+    });
     expect(result.id).toBe(`queue:send-email:${call.ctx.jobKey}`);
     const dispatch = emulator.dispatches().find((d) => d.taskId === call.ctx.jobKey)!;
     expect(dispatch.status).toBe(200);
@@ -46,7 +61,9 @@ describe('Cloud Tasks provider: workflows end to end', () => {
     const log = emulator.dispatches().filter((d) => d.body.includes('"flaky"'));
     expect(log.map((d) => d.status)).toEqual([500, 500, 200]);
     expect(log.map((d) => d.nextRetryInMs)).toEqual([10, 20, undefined]); // 1 s, 2 s scaled
-    expect(app.events.filter((e) => e.jobId === 'queue:flaky' && e.type === 'retrying').map((e) => e.attempt)).toEqual([1, 2]);
+    expect(
+      app.events.filter((e) => e.jobId === 'queue:flaky' && e.type === 'retrying').map((e) => e.attempt),
+    ).toEqual([1, 2]);
     expect(await app.scheduler.deadLetters('flaky')).toEqual([]);
   });
 
@@ -55,9 +72,18 @@ describe('Cloud Tasks provider: workflows end to end', () => {
     await emulator.awaitIdle();
     expect(app.workflows.callsOf('doomed')).toHaveLength(2);
     const log = emulator.dispatches().filter((d) => d.body.includes('"doomed"'));
-    expect(log.map((d) => [d.status, d.outcome])).toEqual([[500, 'retry'], [200, 'done']]);
+    expect(log.map((d) => [d.status, d.outcome])).toEqual([
+      [500, 'retry'],
+      [200, 'done'],
+    ]);
     const [letter] = await app.scheduler.deadLetters('doomed');
-    expect(letter).toMatchObject({ id, workflow: 'doomed', payload: { order: 7 }, error: 'always fails', attempts: 2 });
+    expect(letter).toMatchObject({
+      id,
+      workflow: 'doomed',
+      payload: { order: 7 },
+      error: 'always fails',
+      attempts: 2,
+    });
     expect(app.events.some((e) => e.jobId === 'queue:doomed' && e.type === 'dead-lettered')).toBe(true);
 
     // A retried dead letter is a new task with its attempts reset.
@@ -82,7 +108,11 @@ describe('Cloud Tasks provider: workflows end to end', () => {
 
   it('runs the same idempotency key once, even when enqueued again after it ran', async () => {
     const first = await app.scheduler.enqueueWorkflow('send-email', { n: 1 }, { idempotencyKey: 'order-42' });
-    const second = await app.scheduler.enqueueWorkflow('send-email', { n: 2 }, { idempotencyKey: 'order-42' });
+    const second = await app.scheduler.enqueueWorkflow(
+      'send-email',
+      { n: 2 },
+      { idempotencyKey: 'order-42' },
+    );
     expect([first.created, second.created]).toEqual([true, false]);
     expect(second.id).toBe(first.id);
     await emulator.awaitIdle();
@@ -107,7 +137,9 @@ describe('Cloud Tasks provider: workflows end to end', () => {
     const big = { blob: 'x'.repeat(1024 * 1024) };
     const attempt = app.scheduler.enqueueWorkflow('send-email', big);
     await expect(attempt).rejects.toBeInstanceOf(PayloadValidationError);
-    await expect(app.scheduler.enqueueWorkflow('send-email', big)).rejects.toThrow(/"send-email".*\n.*1048576 bytes per task/);
+    await expect(app.scheduler.enqueueWorkflow('send-email', big)).rejects.toThrow(
+      /"send-email".*\n.*1048576 bytes per task/,
+    );
     expect(emulator.createTaskCalls()).toBe(before);
   });
 
@@ -116,7 +148,13 @@ describe('Cloud Tasks provider: workflows end to end', () => {
     const client = emulatorClient(emulator);
     try {
       const parent = client.queuePath(PROJECT, LOCATION, queue);
-      const body = Buffer.from(JSON.stringify({ workflow: 'invoice', payload: { invoiceId: 5 }, enqueuedAt: new Date().toISOString() }));
+      const body = Buffer.from(
+        JSON.stringify({
+          workflow: 'invoice',
+          payload: { invoiceId: 5 },
+          enqueuedAt: new Date().toISOString(),
+        }),
+      );
       await client.createTask({
         parent,
         task: {
@@ -125,7 +163,10 @@ describe('Cloud Tasks provider: workflows end to end', () => {
             url: `${app.publicUrl}/hybrid-scheduler/cloud-tasks/invoice`,
             headers: { 'Content-Type': 'application/json' },
             body,
-            oidcToken: { serviceAccountEmail: app.options.serviceAccountEmail!, audience: `${app.publicUrl}/hybrid-scheduler/cloud-tasks` },
+            oidcToken: {
+              serviceAccountEmail: app.options.serviceAccountEmail!,
+              audience: `${app.publicUrl}/hybrid-scheduler/cloud-tasks`,
+            },
           },
         },
       });
@@ -134,7 +175,12 @@ describe('Cloud Tasks provider: workflows end to end', () => {
       await client.close();
     }
     expect(app.workflows.callsOf('invoice')).toHaveLength(0);
-    expect(emulator.dispatches().filter((d) => d.url.endsWith('/invoice')).map((d) => d.status)).toEqual([200]);
+    expect(
+      emulator
+        .dispatches()
+        .filter((d) => d.url.endsWith('/invoice'))
+        .map((d) => d.status),
+    ).toEqual([200]);
     const [letter] = await app.scheduler.deadLetters('invoice');
     expect(letter.error).toMatch(/invoiceId.*string/);
     expect(letter.attempts).toBe(1);

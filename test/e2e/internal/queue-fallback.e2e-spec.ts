@@ -20,9 +20,18 @@ class ChargeRequest {
 class Billing {
   calls: Array<{ cents: number; attempt: number; provider: string }> = [];
   failFor = new Set<number>();
-  @QueuedWorkflow({ name: 'charge', attempts: 3, backoff: { type: 'fixed', delayMs: 50 }, payload: ChargeRequest })
+  @QueuedWorkflow({
+    name: 'charge',
+    attempts: 3,
+    backoff: { type: 'fixed', delayMs: 50 },
+    payload: ChargeRequest,
+  })
   async charge(payload: ChargeRequest, ctx: WorkflowContext) {
-    this.calls.push({ cents: payload.cents, attempt: this.calls.filter((c) => c.cents === payload.cents).length + 1, provider: ctx.provider });
+    this.calls.push({
+      cents: payload.cents,
+      attempt: this.calls.filter((c) => c.cents === payload.cents).length + 1,
+      provider: ctx.provider,
+    });
     if (this.failFor.has(payload.cents)) throw new Error(`card declined for ${payload.cents}`);
   }
 }
@@ -41,7 +50,9 @@ describe('queued workflow on the in-process fallback', () => {
   afterAll(async () => booted.close());
 
   it('validates the payload before accepting it', async () => {
-    await expect(booted.scheduler.enqueueWorkflow('charge', { cents: 0 })).rejects.toThrow(PayloadValidationError);
+    await expect(booted.scheduler.enqueueWorkflow('charge', { cents: 0 })).rejects.toThrow(
+      PayloadValidationError,
+    );
     await expect(booted.scheduler.enqueueWorkflow('charge', { cents: 1n })).rejects.toThrow(/BigInt/);
     await expect(booted.scheduler.enqueueWorkflow('nope', {})).rejects.toThrow(WorkflowNotFoundError);
     expect(billing.calls).toHaveLength(0);
@@ -57,11 +68,21 @@ describe('queued workflow on the in-process fallback', () => {
   it('retries a failing job, dead-letters it after its attempts, and retries it from the dead letters', async () => {
     billing.failFor.add(999);
     const { id } = await booted.scheduler.enqueueWorkflow('charge', { cents: 999 });
-    await waitFor(async () => (await booted.scheduler.deadLetters('charge')).length === 1, 3_000, 'the dead letter');
+    await waitFor(
+      async () => (await booted.scheduler.deadLetters('charge')).length === 1,
+      3_000,
+      'the dead letter',
+    );
     expect(billing.calls.filter((c) => c.cents === 999)).toHaveLength(3);
     expect(booted.eventsOf('internal:charge', 'retrying')).toHaveLength(2);
     const [letter] = await booted.scheduler.deadLetters('charge');
-    expect(letter).toMatchObject({ id, workflow: 'charge', payload: { cents: 999 }, attempts: 3, error: 'card declined for 999' });
+    expect(letter).toMatchObject({
+      id,
+      workflow: 'charge',
+      payload: { cents: 999 },
+      attempts: 3,
+      error: 'card declined for 999',
+    });
 
     billing.failFor.delete(999);
     await booted.scheduler.retryDeadLetter(id);

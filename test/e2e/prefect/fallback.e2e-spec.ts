@@ -53,62 +53,72 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
   it.each([
     ['internal', { queue: { enabled: false } }],
     ['queue', { queue: {} }],
-  ] as const)('degrade to the %s tier: moves the schedule to Prefect once it answers, and no tick runs twice', async (fallbackTier, queueOptions) => {
-    ticks.length = 0;
-    // Prefect already knows the deployment (registered by an earlier boot) and keeps scheduling runs during the
-    // outage; the app reaches it through a proxy that is down at boot and comes up later.
-    server = await startPrefectTestServer({ schedulerIntervalMs: 100 });
-    const earlier = await bootPrefectApp(server.url, [Sweep], { registerOnly: true });
-    await earlier.close();
-    const proxy = await tcpProxy(server.port);
-    const booted = await bootPrefectApp(
-      `http://127.0.0.1:${proxy.port}/api`,
-      [Sweep],
-      {},
-      { fallback: 'degrade', ...queueOptions },
-    );
-    try {
-      expect((await booted.scheduler.listJobs()).map((j) => [j.id, j.declaredTier])).toEqual([
-        [`${fallbackTier}:daily-code-sweep/prod`, 'prefect'],
-      ]);
-      await waitFor(() => ticks.filter((t) => t.tier === fallbackTier).length >= 2, 4_000, 'fallback ticks');
-      const dueDuringOutage = server
-        .flowRuns({ stateType: 'SCHEDULED' })
-        .filter((r) => Date.parse(r.expected_start_time!) < Date.now());
-      expect(dueDuringOutage.length).toBeGreaterThanOrEqual(1);
-
-      const upAt = Date.now();
-      await proxy.open();
-      await waitFor(
-        async () => (await booted.scheduler.listJobs()).some((j) => j.id === 'prefect:daily-code-sweep/prod'),
-        5_000,
-        'the switch',
+  ] as const)(
+    'degrade to the %s tier: moves the schedule to Prefect once it answers, and no tick runs twice',
+    async (fallbackTier, queueOptions) => {
+      ticks.length = 0;
+      // Prefect already knows the deployment (registered by an earlier boot) and keeps scheduling runs during the
+      // outage; the app reaches it through a proxy that is down at boot and comes up later.
+      server = await startPrefectTestServer({ schedulerIntervalMs: 100 });
+      const earlier = await bootPrefectApp(server.url, [Sweep], { registerOnly: true });
+      await earlier.close();
+      const proxy = await tcpProxy(server.port);
+      const booted = await bootPrefectApp(
+        `http://127.0.0.1:${proxy.port}/api`,
+        [Sweep],
+        {},
+        { fallback: 'degrade', ...queueOptions },
       );
-      expect((await booted.scheduler.listJobs()).map((j) => j.id)).toEqual(['prefect:daily-code-sweep/prod']);
-      await waitFor(
-        () => ticks.filter((t) => t.tier === 'prefect').length >= 2,
-        6_000,
-        'ticks run by Prefect',
-      );
+      try {
+        expect((await booted.scheduler.listJobs()).map((j) => [j.id, j.declaredTier])).toEqual([
+          [`${fallbackTier}:daily-code-sweep/prod`, 'prefect'],
+        ]);
+        await waitFor(
+          () => ticks.filter((t) => t.tier === fallbackTier).length >= 2,
+          4_000,
+          'fallback ticks',
+        );
+        const dueDuringOutage = server
+          .flowRuns({ stateType: 'SCHEDULED' })
+          .filter((r) => Date.parse(r.expected_start_time!) < Date.now());
+        expect(dueDuringOutage.length).toBeGreaterThanOrEqual(1);
 
-      const internal = ticks.filter((t) => t.tier === fallbackTier);
-      const viaPrefect = ticks.filter((t) => t.tier === 'prefect');
-      const lastInternal = Math.max(...internal.map((t) => t.scheduledAt));
-      expect(lastInternal).toBeLessThan(upAt + 1_500);
-      // every run Prefect executed was due after the fallback stopped; the ones due during the outage were skipped
-      expect(Math.min(...viaPrefect.map((t) => t.scheduledAt))).toBeGreaterThan(lastInternal);
-      for (const run of dueDuringOutage) {
-        const state = server.flowRuns().find((r) => r.id === run.id)!.state!;
-        expect(state).toMatchObject({ type: 'CANCELLED' });
-        expect(state.message).toMatch(/ran on the fallback tier/);
-        expect(viaPrefect.some((t) => t.runId === run.id)).toBe(false);
+        const upAt = Date.now();
+        await proxy.open();
+        await waitFor(
+          async () =>
+            (await booted.scheduler.listJobs()).some((j) => j.id === 'prefect:daily-code-sweep/prod'),
+          5_000,
+          'the switch',
+        );
+        expect((await booted.scheduler.listJobs()).map((j) => j.id)).toEqual([
+          'prefect:daily-code-sweep/prod',
+        ]);
+        await waitFor(
+          () => ticks.filter((t) => t.tier === 'prefect').length >= 2,
+          6_000,
+          'ticks run by Prefect',
+        );
+
+        const internal = ticks.filter((t) => t.tier === fallbackTier);
+        const viaPrefect = ticks.filter((t) => t.tier === 'prefect');
+        const lastInternal = Math.max(...internal.map((t) => t.scheduledAt));
+        expect(lastInternal).toBeLessThan(upAt + 1_500);
+        // every run Prefect executed was due after the fallback stopped; the ones due during the outage were skipped
+        expect(Math.min(...viaPrefect.map((t) => t.scheduledAt))).toBeGreaterThan(lastInternal);
+        for (const run of dueDuringOutage) {
+          const state = server.flowRuns().find((r) => r.id === run.id)!.state!;
+          expect(state).toMatchObject({ type: 'CANCELLED' });
+          expect(state.message).toMatch(/ran on the fallback tier/);
+          expect(viaPrefect.some((t) => t.runId === run.id)).toBe(false);
+        }
+        expect(server.deployments()).toHaveLength(1);
+      } finally {
+        await booted.close();
+        await proxy.close();
       }
-      expect(server.deployments()).toHaveLength(1);
-    } finally {
-      await booted.close();
-      await proxy.close();
-    }
-  });
+    },
+  );
 
   it('fail: boot fails naming the URL and why when Prefect is unreachable', async () => {
     const port = await freePort();

@@ -32,21 +32,34 @@ describe('queue tier when the provider is unreachable at boot', () => {
 
   it("fails boot with fallback 'fail', naming the provider and the address, within a few seconds", async () => {
     const started = Date.now();
-    const boot = bootApp(appWith({ fallback: 'fail', queue: { bullmq: { connection: `redis://127.0.0.1:${deadPort}` } } }));
+    const boot = bootApp(
+      appWith({ fallback: 'fail', queue: { bullmq: { connection: `redis://127.0.0.1:${deadPort}` } } }),
+    );
     await expect(boot).rejects.toThrow(TierUnavailableError);
-    await expect(bootApp(appWith({ fallback: 'fail', queue: { bullmq: { connection: { host: '127.0.0.1', port: deadPort } } } }))).rejects.toThrow(
+    await expect(
+      bootApp(
+        appWith({
+          fallback: 'fail',
+          queue: { bullmq: { connection: { host: '127.0.0.1', port: deadPort } } },
+        }),
+      ),
+    ).rejects.toThrow(
       new RegExp(`bullmq: Redis at 127\\.0\\.0\\.1:${deadPort} is unreachable \\(ECONNREFUSED\\)`),
     );
     expect(Date.now() - started).toBeLessThan(8000);
   });
 
   it("boots with fallback 'degrade': the workflow runs in-process and the queue tier reports why it is unavailable", async () => {
-    const booted = await bootApp(appWith({ queue: { bullmq: { connection: `redis://127.0.0.1:${deadPort}` } } }));
+    const booted = await bootApp(
+      appWith({ queue: { bullmq: { connection: `redis://127.0.0.1:${deadPort}` } } }),
+    );
     try {
       const lifecycle = booted.app.get(TiersLifecycle);
       expect(lifecycle.tier('queue')).toBeUndefined();
       expect(lifecycle.isConfigured('queue')).toBe(true);
-      expect(lifecycle.availabilityOf('queue').reason).toContain(`Redis at 127.0.0.1:${deadPort} is unreachable`);
+      expect(lifecycle.availabilityOf('queue').reason).toContain(
+        `Redis at 127.0.0.1:${deadPort} is unreachable`,
+      );
       const result = await booted.scheduler.enqueueWorkflow('report', { day: 1 });
       expect(result.provider).toBe('internal');
       await waitFor(() => booted.app.get(Reports).runs.length === 1, 3000, 'the fallback run');
@@ -67,7 +80,9 @@ describe('queue tier roles and singleton tasks', () => {
     @Module({ imports: [HybridSchedulerModule.forRoot({})], providers: [Lonely] })
     class App {}
     await expect(bootApp(App)).rejects.toThrow(InvalidTaskOptionsError);
-    await expect(bootApp(App)).rejects.toThrow(/Lonely\.run\(\).*"singleton" = true.*set queue\.bullmq\.connection$/);
+    await expect(bootApp(App)).rejects.toThrow(
+      /Lonely\.run\(\).*"singleton" = true.*set queue\.bullmq\.connection$/,
+    );
   });
 
   it('a producer-only replica enqueues without consuming; a worker replica runs the job', async () => {

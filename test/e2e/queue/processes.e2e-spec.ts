@@ -36,9 +36,12 @@ describe('queue tier across processes (BullMQ, private redis-server)', () => {
     const from = Date.now();
     await new Promise((r) => setTimeout(r, 10_000));
     const count = (event: string) => {
-      const ticks = of(event).filter((l) => (l.scheduledAt as number) >= from && (l.scheduledAt as number) < from + 9_000);
+      const ticks = of(event).filter(
+        (l) => (l.scheduledAt as number) >= from && (l.scheduledAt as number) < from + 9_000,
+      );
       const slots = new Map<number, number>();
-      for (const t of ticks) slots.set(t.scheduledAt as number, (slots.get(t.scheduledAt as number) ?? 0) + 1);
+      for (const t of ticks)
+        slots.set(t.scheduledAt as number, (slots.get(t.scheduledAt as number) ?? 0) + 1);
       return { ticks, slots };
     };
     for (const event of ['tick', 'lease']) {
@@ -56,7 +59,11 @@ describe('queue tier across processes (BullMQ, private redis-server)', () => {
     const raw = queue('record');
     await raw.add('from-a-script', { hello: 'raw' });
     await raw.close();
-    await waitFor(() => of('ran').some((l) => (l.payload as { hello?: string }).hello === 'raw'), 5000, 'the raw job');
+    await waitFor(
+      () => of('ran').some((l) => (l.payload as { hello?: string }).hello === 'raw'),
+      5000,
+      'the raw job',
+    );
   });
 
   it('finishes the job of a worker killed with SIGKILL on another replica (stalled-job recovery)', async () => {
@@ -65,11 +72,19 @@ describe('queue tier across processes (BullMQ, private redis-server)', () => {
     await waitFor(() => of('start').some((l) => l.id === 'kill-me'), 5000, 'the slow job to start');
     const victim = apps.find((a) => a.pid === of('start').find((l) => l.id === 'kill-me')!.pid)!;
     await victim.kill();
-    await waitFor(() => of('done').some((l) => l.id === 'kill-me'), 15_000, 'another replica to finish the job');
+    await waitFor(
+      () => of('done').some((l) => l.id === 'kill-me'),
+      15_000,
+      'another replica to finish the job',
+    );
     const done = of('done').filter((l) => l.id === 'kill-me');
     expect(done).toHaveLength(1);
     expect(done[0].pid).not.toBe(victim.pid);
-    await waitFor(async () => (await slow.getJobCounts('completed')).completed === 1, 3000, 'the job to be completed');
+    await waitFor(
+      async () => (await slow.getJobCounts('completed')).completed === 1,
+      3000,
+      'the job to be completed',
+    );
     await slow.close();
     apps = apps.filter((a) => a !== victim);
   }, 30_000);
@@ -95,12 +110,17 @@ describe('queue tier across processes (BullMQ, private redis-server)', () => {
   it('loses no acknowledged job when Redis is killed and restarted (AOF)', async () => {
     const record = queue('record');
     const ids: string[] = [];
-    for (let i = 0; i < 30; i++) ids.push(String((await record.add('durable', { n: i }, { delay: 2500 })).id));
+    for (let i = 0; i < 30; i++)
+      ids.push(String((await record.add('durable', { n: i }, { delay: 2500 })).id));
     await record.close();
     await redis.kill();
     await new Promise((r) => setTimeout(r, 500));
     await redis.restart();
-    await waitFor(() => ids.every((id) => of('ran').some((l) => l.jobKey === id)), 20_000, 'all 30 jobs after the restart');
+    await waitFor(
+      () => ids.every((id) => of('ran').some((l) => l.jobKey === id)),
+      20_000,
+      'all 30 jobs after the restart',
+    );
     expect(of('ran').filter((l) => ids.includes(l.jobKey as string))).toHaveLength(30);
     expect(apps.every((a) => !a.exit)).toBe(true);
   }, 30_000);

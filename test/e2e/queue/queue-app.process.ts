@@ -21,7 +21,8 @@ export class QueueAppProcess {
   private readonly exited: Promise<void>;
 
   constructor(env: Record<string, string>, sink: Line[]) {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run -s build:lib && npm run -s build" first`);
+    if (!existsSync(MAIN))
+      throw new Error(`${MAIN} is missing: run "npm run -s build:lib && npm run -s build" first`);
     this.lines = sink;
     this.child = spawn(NODE, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let buffer = '';
@@ -32,7 +33,12 @@ export class QueueAppProcess {
       for (const part of parts) if (part.startsWith('{')) sink.push(JSON.parse(part) as Line);
     });
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((done) => this.child.once('exit', (code, signal) => { this.exit = { code, signal }; done(); }));
+    this.exited = new Promise((done) =>
+      this.child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        done();
+      }),
+    );
   }
 
   get pid(): number {

@@ -1,6 +1,11 @@
 import { Injectable, Module, type Type } from '@nestjs/common';
 import { IsInt, IsString, Min, MinLength } from 'class-validator';
-import { HybridSchedulerModule, QueuedWorkflow, type HybridSchedulerModuleOptions, type WorkflowContext } from 'nestjs-hybrid-scheduler';
+import {
+  HybridSchedulerModule,
+  QueuedWorkflow,
+  type HybridSchedulerModuleOptions,
+  type WorkflowContext,
+} from 'nestjs-hybrid-scheduler';
 
 export class OrderDto {
   @IsString() @MinLength(3) orderId!: string;
@@ -26,7 +31,17 @@ export class TestWorkflows {
   healed = false;
 
   private record(workflow: string, payload: unknown, ctx: WorkflowContext, extra: Partial<Run> = {}): void {
-    this.runs.push({ workflow, payload, attempt: ctx.attempt, maxAttempts: ctx.maxAttempts, jobKey: ctx.jobKey, runId: ctx.runId, provider: ctx.provider, at: Date.now(), ...extra });
+    this.runs.push({
+      workflow,
+      payload,
+      attempt: ctx.attempt,
+      maxAttempts: ctx.maxAttempts,
+      jobKey: ctx.jobKey,
+      runId: ctx.runId,
+      provider: ctx.provider,
+      at: Date.now(),
+      ...extra,
+    });
   }
 
   runsOf(workflow: string): Run[] {

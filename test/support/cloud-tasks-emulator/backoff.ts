@@ -1,17 +1,26 @@
 import type { Duration, QueueMessage, RetryConfig } from './emulator.types.js';
 
 /** Cloud Tasks' documented defaults for a queue created without a retry config or rate limits. */
-export const DEFAULT_RETRY: Required<Omit<RetryConfig, 'maxRetryDuration'>> & { maxRetryDuration: Duration } = {
-  maxAttempts: 100,
-  minBackoff: { seconds: '0', nanos: 100_000_000 },
-  maxBackoff: { seconds: '3600', nanos: 0 },
-  maxDoublings: 16,
-  maxRetryDuration: { seconds: '0', nanos: 0 },
+export const DEFAULT_RETRY: Required<Omit<RetryConfig, 'maxRetryDuration'>> & { maxRetryDuration: Duration } =
+  {
+    maxAttempts: 100,
+    minBackoff: { seconds: '0', nanos: 100_000_000 },
+    maxBackoff: { seconds: '3600', nanos: 0 },
+    maxDoublings: 16,
+    maxRetryDuration: { seconds: '0', nanos: 0 },
+  };
+export const DEFAULT_RATE_LIMITS = {
+  maxDispatchesPerSecond: 500,
+  maxBurstSize: 100,
+  maxConcurrentDispatches: 1000,
 };
-export const DEFAULT_RATE_LIMITS = { maxDispatchesPerSecond: 500, maxBurstSize: 100, maxConcurrentDispatches: 1000 };
 
-export const durationMs = (d: Duration | undefined): number => (d ? Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6 : 0);
-export const toDuration = (ms: number): Duration => ({ seconds: String(Math.floor(ms / 1000)), nanos: Math.round((ms % 1000) * 1e6) });
+export const durationMs = (d: Duration | undefined): number =>
+  d ? Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6 : 0;
+export const toDuration = (ms: number): Duration => ({
+  seconds: String(Math.floor(ms / 1000)),
+  nanos: Math.round((ms % 1000) * 1e6),
+});
 
 /**
  * Delay before retry `n` (n >= 1): doubles from minBackoff `maxDoublings` times, then grows linearly by
@@ -28,7 +37,12 @@ export function retryDelayMs(queue: QueueMessage, n: number): number {
 }
 
 /** Whether a task that has been attempted `attempts` times since `firstAttemptAt` gets no further try. */
-export function retriesExhausted(queue: QueueMessage, attempts: number, firstAttemptAt: number, now: number): boolean {
+export function retriesExhausted(
+  queue: QueueMessage,
+  attempts: number,
+  firstAttemptAt: number,
+  now: number,
+): boolean {
   const retry = queue.retryConfig ?? {};
   const maxAttempts = retry.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
   const maxDuration = durationMs(retry.maxRetryDuration);

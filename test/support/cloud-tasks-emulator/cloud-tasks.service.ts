@@ -1,7 +1,15 @@
 import { grpc } from 'google-gax';
 import { durationMs } from './backoff.js';
 import type { QueueMessage, TaskMessage } from './emulator.types.js';
-import { MAX_SCHEDULE_AHEAD_MS, MAX_TASK_BYTES, MESSAGES, QUEUE_NAME, RpcError, TASK_ID, TASK_NAME } from './rpc-error.js';
+import {
+  MAX_SCHEDULE_AHEAD_MS,
+  MAX_TASK_BYTES,
+  MESSAGES,
+  QUEUE_NAME,
+  RpcError,
+  TASK_ID,
+  TASK_NAME,
+} from './rpc-error.js';
 import type { TaskEngine } from './task.engine.js';
 
 type Handler = (request: Record<string, unknown>) => unknown;
@@ -15,13 +23,19 @@ const invalid = (message: string) => new RpcError(grpc.status.INVALID_ARGUMENT, 
 
 function checkQueueName(name: unknown): string {
   if (typeof name !== 'string' || !QUEUE_NAME.test(name)) {
-    throw invalid(`Invalid resource field value in the request: queue name "${String(name)}" must look like projects/PROJECT/locations/LOCATION/queues/QUEUE`);
+    throw invalid(
+      `Invalid resource field value in the request: queue name "${String(name)}" must look like projects/PROJECT/locations/LOCATION/queues/QUEUE`,
+    );
   }
   return name;
 }
 
 /** Applies an UpdateQueue field mask (camel- or snake-case paths); no mask replaces every settable field. */
-function applyMask(current: QueueMessage | undefined, update: QueueMessage, paths: string[] | undefined): QueueMessage {
+function applyMask(
+  current: QueueMessage | undefined,
+  update: QueueMessage,
+  paths: string[] | undefined,
+): QueueMessage {
   if (!current || !paths?.length) return { ...current, ...update, state: current?.state };
   const next: QueueMessage = structuredClone(current);
   for (const raw of paths) {
@@ -47,9 +61,14 @@ function validateTask(parent: string, task: TaskMessage): void {
     if (!TASK_ID.test(match[2])) throw invalid(MESSAGES.badTaskId(match[2]));
   }
   if (!task.httpRequest) throw invalid('The emulator supports HTTP targets only: set task.httpRequest');
-  if (!/^https?:\/\//.test(task.httpRequest.url ?? '')) throw invalid(`HttpRequest.url must be an http(s) URL (got "${task.httpRequest.url}")`);
-  const size = (task.httpRequest.body?.length ?? 0) + JSON.stringify(task.httpRequest.headers ?? {}).length + task.httpRequest.url.length;
-  if (size > MAX_TASK_BYTES) throw invalid(`Task size ${size} bytes exceeds the maximum of ${MAX_TASK_BYTES} bytes`);
+  if (!/^https?:\/\//.test(task.httpRequest.url ?? ''))
+    throw invalid(`HttpRequest.url must be an http(s) URL (got "${task.httpRequest.url}")`);
+  const size =
+    (task.httpRequest.body?.length ?? 0) +
+    JSON.stringify(task.httpRequest.headers ?? {}).length +
+    task.httpRequest.url.length;
+  if (size > MAX_TASK_BYTES)
+    throw invalid(`Task size ${size} bytes exceeds the maximum of ${MAX_TASK_BYTES} bytes`);
   if (task.scheduleTime && Number(task.scheduleTime.seconds) * 1000 > Date.now() + MAX_SCHEDULE_AHEAD_MS) {
     throw invalid('Task.scheduleTime is more than 30 days in the future');
   }
@@ -71,13 +90,16 @@ export function cloudTasksHandlers(engine: TaskEngine, hooks: ServiceHooks): Rec
   const queueParent = (parent: unknown) => String(parent);
   return {
     listQueues: ({ parent }) => ({
-      queues: [...engine.queues.keys()].filter((n) => n.startsWith(`${queueParent(parent)}/queues/`)).map((n) => engine.queue(n).message),
+      queues: [...engine.queues.keys()]
+        .filter((n) => n.startsWith(`${queueParent(parent)}/queues/`))
+        .map((n) => engine.queue(n).message),
     }),
     getQueue: ({ name }) => engine.queue(checkQueueName(name)).message,
     createQueue: ({ parent, queue }) => {
       const message = queue as QueueMessage;
       const name = checkQueueName(message?.name);
-      if (!name.startsWith(`${parent}/queues/`)) throw invalid(`Queue name "${name}" is not under parent "${parent}"`);
+      if (!name.startsWith(`${parent}/queues/`))
+        throw invalid(`Queue name "${name}" is not under parent "${parent}"`);
       if (engine.queues.has(name)) throw new RpcError(grpc.status.ALREADY_EXISTS, MESSAGES.alreadyExists);
       return engine.putQueue(message);
     },
@@ -127,12 +149,19 @@ export function cloudTasksHandlers(engine: TaskEngine, hooks: ServiceHooks): Rec
 export function toGrpcImplementation(handlers: Record<string, Handler>): grpc.UntypedServiceImplementation {
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [method, handler] of Object.entries(handlers)) {
-    implementation[method] = (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    implementation[method] = (
+      call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
       try {
         callback(null, handler(call.request));
       } catch (error) {
         if (error instanceof RpcError) callback({ code: error.code, details: error.details });
-        else callback({ code: grpc.status.INTERNAL, details: error instanceof Error ? error.message : String(error) });
+        else
+          callback({
+            code: grpc.status.INTERNAL,
+            details: error instanceof Error ? error.message : String(error),
+          });
       }
     };
   }

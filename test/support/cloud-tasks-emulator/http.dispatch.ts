@@ -28,9 +28,13 @@ const etaHeader = (eta: Timestamp): string =>
 
 /** One HTTP delivery with Cloud Tasks' headers; a response after the dispatch deadline counts as none. */
 export async function dispatchHttp(input: DispatchInput): Promise<DispatchResult> {
-  const method = !input.request.httpMethod || input.request.httpMethod === 'HTTP_METHOD_UNSPECIFIED' ? 'POST' : input.request.httpMethod;
+  const method =
+    !input.request.httpMethod || input.request.httpMethod === 'HTTP_METHOD_UNSPECIFIED'
+      ? 'POST'
+      : input.request.httpMethod;
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(input.request.headers ?? {})) headers[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(input.request.headers ?? {}))
+    headers[name.toLowerCase()] = value;
   Object.assign(headers, {
     'user-agent': 'Google-Cloud-Tasks',
     'x-cloudtasks-queuename': input.queueId,
@@ -40,7 +44,8 @@ export async function dispatchHttp(input: DispatchInput): Promise<DispatchResult
     'x-cloudtasks-tasketa': etaHeader(input.eta),
   });
   if (input.retryCount > 0) {
-    if (input.previousResponse != null) headers['x-cloudtasks-taskpreviousresponse'] = String(input.previousResponse);
+    if (input.previousResponse != null)
+      headers['x-cloudtasks-taskpreviousresponse'] = String(input.previousResponse);
     headers['x-cloudtasks-taskretryreason'] = '';
   }
   // The token overrides any Authorization header the task carried (target.proto).
@@ -59,9 +64,15 @@ export async function dispatchHttp(input: DispatchInput): Promise<DispatchResult
     return { status: response.status, headers, body: body.toString('utf8') };
   } catch (error) {
     // Duck-typed: fetch's errors may come from another realm (Jest's VM), where instanceof fails.
-    const { name, message: text, cause } = error as { name?: string; message?: string; cause?: { message?: string } };
+    const {
+      name,
+      message: text,
+      cause,
+    } = error as { name?: string; message?: string; cause?: { message?: string } };
     const timedOut = name === 'TimeoutError' || name === 'AbortError';
-    const message = timedOut ? `DEADLINE_EXCEEDED after ${input.deadlineMs}ms` : `${text ?? String(error)}${cause?.message ? `: ${cause.message}` : ''}`;
+    const message = timedOut
+      ? `DEADLINE_EXCEEDED after ${input.deadlineMs}ms`
+      : `${text ?? String(error)}${cause?.message ? `: ${cause.message}` : ''}`;
     return { status: null, error: message, headers, body: body.toString('utf8') };
   }
 }

@@ -57,7 +57,12 @@ export interface CloudTasksEmulator {
   /** Fails the next `count` CreateTask calls with `code` (default UNAVAILABLE), before anything is stored. */
   failNextCreates(count: number, code?: grpc.status): void;
   /** A token as Cloud Tasks mints it, with claims overridden or signed by a foreign key. */
-  signToken(email: string, audience: string, overrides?: Partial<IdTokenClaims>, options?: SignOptions): string;
+  signToken(
+    email: string,
+    audience: string,
+    overrides?: Partial<IdTokenClaims>,
+    options?: SignOptions,
+  ): string;
   /** Resolves once nothing is in flight, nothing is due and no task waits for a retry. */
   awaitIdle(timeoutMs?: number): Promise<void>;
   /** Forgets queues, tasks, tombstones, the dispatch log and injected failures. */
@@ -71,7 +76,8 @@ function retryConfig(settings: QueueSettings): RetryConfig {
   if (settings.minBackoffMs !== undefined) config.minBackoff = toDuration(settings.minBackoffMs);
   if (settings.maxBackoffMs !== undefined) config.maxBackoff = toDuration(settings.maxBackoffMs);
   if (settings.maxDoublings !== undefined) config.maxDoublings = settings.maxDoublings;
-  if (settings.maxRetryDurationMs !== undefined) config.maxRetryDuration = toDuration(settings.maxRetryDurationMs);
+  if (settings.maxRetryDurationMs !== undefined)
+    config.maxRetryDuration = toDuration(settings.maxRetryDurationMs);
   return config;
 }
 
@@ -80,7 +86,9 @@ function retryConfig(settings: QueueSettings): RetryConfig {
  * talks gRPC to it, it pushes HTTP tasks to their URL with Cloud Tasks' headers and an OIDC token, and
  * retries non-2xx answers with the queue's backoff.
  */
-export async function startCloudTasksEmulator(options: CloudTasksEmulatorOptions = {}): Promise<CloudTasksEmulator> {
+export async function startCloudTasksEmulator(
+  options: CloudTasksEmulatorOptions = {},
+): Promise<CloudTasksEmulator> {
   const host = options.host ?? '127.0.0.1';
   const issuer = new OidcIssuer(options.issuer);
   await issuer.listen(host, options.oidcPort ?? 0);
@@ -105,8 +113,10 @@ export async function startCloudTasksEmulator(options: CloudTasksEmulatorOptions
   const server = new grpc.Server();
   server.addService(loadCloudTasksService(), toGrpcImplementation(handlers));
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
+    server.bindAsync(
+      `${host}:${options.port ?? 0}`,
+      grpc.ServerCredentials.createInsecure(),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
     ),
   );
 
@@ -116,19 +126,31 @@ export async function startCloudTasksEmulator(options: CloudTasksEmulatorOptions
     issuer: issuer.issuer,
     certsUrl: issuer.certsUrl,
     dispatches: () => [...engine.log],
-    taskIds: (queue) => [...engine.tasks.values()].filter((t) => !queue || t.queueName === queue).map((t) => t.name.split('/').pop()!),
+    taskIds: (queue) =>
+      [...engine.tasks.values()]
+        .filter((t) => !queue || t.queueName === queue)
+        .map((t) => t.name.split('/').pop()!),
     createTaskCalls: () => createCalls,
     queuePath: (project, location, queue) => `projects/${project}/locations/${location}/queues/${queue}`,
     createQueue: (name, settings = {}) =>
-      engine.putQueue({ name, retryConfig: retryConfig(settings), rateLimits: settings.rateLimits, state: settings.paused ? 'PAUSED' : 'RUNNING' }),
+      engine.putQueue({
+        name,
+        retryConfig: retryConfig(settings),
+        rateLimits: settings.rateLimits,
+        state: settings.paused ? 'PAUSED' : 'RUNNING',
+      }),
     failNextCreates: (count, code = grpc.status.UNAVAILABLE) => {
       failures = { count, code };
     },
-    signToken: (email, audience, overrides, signOptions) => issuer.token(email, audience, overrides, signOptions),
+    signToken: (email, audience, overrides, signOptions) =>
+      issuer.token(email, audience, overrides, signOptions),
     awaitIdle: async (timeoutMs = 10_000) => {
       const deadline = Date.now() + timeoutMs;
       while (!engine.isIdle()) {
-        if (Date.now() > deadline) throw new Error(`Cloud Tasks emulator not idle after ${timeoutMs}ms; tasks: ${engine.busyTasks().join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `Cloud Tasks emulator not idle after ${timeoutMs}ms; tasks: ${engine.busyTasks().join(', ')}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },
@@ -140,7 +162,10 @@ export async function startCloudTasksEmulator(options: CloudTasksEmulatorOptions
     stop: async () => {
       engine.stop();
       // Graceful first; a client that was never closed would otherwise hold the shutdown open.
-      await Promise.race([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), new Promise((resolve) => setTimeout(resolve, 500))]);
+      await Promise.race([
+        new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+        new Promise((resolve) => setTimeout(resolve, 500)),
+      ]);
       server.forceShutdown();
       await issuer.close();
     },

@@ -16,7 +16,8 @@ const { values } = parseArgs({
 
 const number = (name: string, value: string | undefined): number => {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`--${name} must be a non-negative number (got "${value}")`);
+  if (!Number.isFinite(parsed) || parsed < 0)
+    throw new Error(`--${name} must be a non-negative number (got "${value}")`);
   return parsed;
 };
 
@@ -27,7 +28,9 @@ const emulator = await startCloudTasksEmulator({
   issuer: values.issuer,
   timeScale: number('time-scale', values['time-scale']),
   onDispatch: (d) =>
-    console.log(`${d.dispatchedAt.toISOString()} ${d.taskId} attempt ${d.attempt} -> ${d.status ?? d.error} (${d.outcome}${d.nextRetryInMs !== undefined ? `, next in ${d.nextRetryInMs}ms` : ''})`),
+    console.log(
+      `${d.dispatchedAt.toISOString()} ${d.taskId} attempt ${d.attempt} -> ${d.status ?? d.error} (${d.outcome}${d.nextRetryInMs !== undefined ? `, next in ${d.nextRetryInMs}ms` : ''})`,
+    ),
 });
 for (const queue of values.queue ?? []) emulator.createQueue(queue);
 

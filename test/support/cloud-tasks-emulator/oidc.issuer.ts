@@ -23,7 +23,8 @@ export interface SignOptions {
 }
 
 const base64url = (value: Buffer | string): string => Buffer.from(value).toString('base64url');
-const numericId = (email: string): string => BigInt('0x' + Buffer.from(email).toString('hex').slice(0, 20)).toString();
+const numericId = (email: string): string =>
+  BigInt('0x' + Buffer.from(email).toString('hex').slice(0, 20)).toString();
 
 /**
  * Signs RS256 ID tokens with a key generated at start and serves the public half the way Google does
@@ -54,10 +55,18 @@ export class OidcIssuer {
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=3600' });
         res.end(JSON.stringify(body));
       };
-      if (path === '/certs') return send({ [this.kid]: this.publicKey.export({ type: 'spki', format: 'pem' }) });
-      if (path === '/jwks') return send({ keys: [{ ...this.publicKey.export({ format: 'jwk' }), kid: this.kid, alg: 'RS256', use: 'sig' }] });
+      if (path === '/certs')
+        return send({ [this.kid]: this.publicKey.export({ type: 'spki', format: 'pem' }) });
+      if (path === '/jwks')
+        return send({
+          keys: [{ ...this.publicKey.export({ format: 'jwk' }), kid: this.kid, alg: 'RS256', use: 'sig' }],
+        });
       if (path === '/.well-known/openid-configuration') {
-        return send({ issuer: this.issuer, jwks_uri: `${this.base}/jwks`, id_token_signing_alg_values_supported: ['RS256'] });
+        return send({
+          issuer: this.issuer,
+          jwks_uri: `${this.base}/jwks`,
+          id_token_signing_alg_values_supported: ['RS256'],
+        });
       }
       res.writeHead(404).end();
     });
@@ -77,10 +86,25 @@ export class OidcIssuer {
   }
 
   /** A token as Cloud Tasks would mint it for `email` and `audience`, with any claim overridden. */
-  token(email: string, audience: string, overrides: Partial<IdTokenClaims> = {}, options: SignOptions = {}): string {
+  token(
+    email: string,
+    audience: string,
+    overrides: Partial<IdTokenClaims> = {},
+    options: SignOptions = {},
+  ): string {
     const now = Math.floor(Date.now() / 1000);
     const id = numericId(email);
-    const claims: IdTokenClaims = { iss: this.issuer, aud: audience, sub: id, azp: id, email, email_verified: true, iat: now, exp: now + 3600, ...overrides };
+    const claims: IdTokenClaims = {
+      iss: this.issuer,
+      aud: audience,
+      sub: id,
+      azp: id,
+      email,
+      email_verified: true,
+      iat: now,
+      exp: now + 3600,
+      ...overrides,
+    };
     return this.sign(claims, options);
   }
 

@@ -12,9 +12,18 @@ import { grpc } from 'google-gax';
 export function loadCloudTasksService(): grpc.ServiceDefinition {
   const require = createRequire(import.meta.url);
   const packageRoot = resolve(dirname(require.resolve('@google-cloud/tasks')), '../../..');
-  const json = JSON.parse(readFileSync(resolve(packageRoot, 'build/protos/protos.json'), 'utf8')) as Record<string, unknown>;
+  const json = JSON.parse(readFileSync(resolve(packageRoot, 'build/protos/protos.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   // Absent fields stay undefined (defaults: false) so "not set" can be told from zero.
-  const definition = fromJSON(json, { keepCase: false, longs: String, enums: String, defaults: false, oneofs: true });
+  const definition = fromJSON(json, {
+    keepCase: false,
+    longs: String,
+    enums: String,
+    defaults: false,
+    oneofs: true,
+  });
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
     google: { cloud: { tasks: { v2: { CloudTasks: { service: grpc.ServiceDefinition } } } } };
   };

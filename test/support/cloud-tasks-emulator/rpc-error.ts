@@ -11,7 +11,8 @@ export class RpcError extends Error {
 }
 
 export const MESSAGES = {
-  queueNotFound: 'Queue does not exist. If you just created the queue, wait at least a minute for the queue to initialize.',
+  queueNotFound:
+    'Queue does not exist. If you just created the queue, wait at least a minute for the queue to initialize.',
   alreadyExists: 'Requested entity already exists',
   taskTombstoned:
     'The task cannot be created because a task with this name existed too recently. For more information about task de-duplication see https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues.tasks/create#body.request_body.FIELDS.task.',

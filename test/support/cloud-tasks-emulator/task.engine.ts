@@ -36,7 +36,10 @@ interface QueueRecord {
   pumpTimer?: NodeJS.Timeout;
 }
 
-export const toTimestamp = (ms: number): Timestamp => ({ seconds: String(Math.floor(ms / 1000)), nanos: Math.round((ms % 1000) * 1e6) });
+export const toTimestamp = (ms: number): Timestamp => ({
+  seconds: String(Math.floor(ms / 1000)),
+  nanos: Math.round((ms % 1000) * 1e6),
+});
 const tsMs = (ts: Timestamp): number => Number(ts.seconds) * 1000 + (ts.nanos ?? 0) / 1e6;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const DEFAULT_DEADLINE_MS = 10 * 60 * 1000;
@@ -65,13 +68,21 @@ export class TaskEngine {
       state: message.state && message.state !== 'STATE_UNSPECIFIED' ? message.state : 'RUNNING',
       rateLimits: {
         maxDispatchesPerSecond: rate,
-        maxConcurrentDispatches: message.rateLimits?.maxConcurrentDispatches ?? DEFAULT_RATE_LIMITS.maxConcurrentDispatches,
+        maxConcurrentDispatches:
+          message.rateLimits?.maxConcurrentDispatches ?? DEFAULT_RATE_LIMITS.maxConcurrentDispatches,
         maxBurstSize: Math.min(DEFAULT_RATE_LIMITS.maxBurstSize, Math.max(1, Math.ceil(rate))),
       },
     };
     const existing = this.queues.get(message.name!);
     if (existing) existing.message = stored;
-    else this.queues.set(message.name!, { message: stored, inFlight: 0, ready: [], tokens: stored.rateLimits!.maxBurstSize!, refilledAt: Date.now() });
+    else
+      this.queues.set(message.name!, {
+        message: stored,
+        inFlight: 0,
+        ready: [],
+        tokens: stored.rateLimits!.maxBurstSize!,
+        refilledAt: Date.now(),
+      });
     this.setState(message.name!, stored.state!);
     return stored;
   }
@@ -112,7 +123,8 @@ export class TaskEngine {
     if (this.tasks.has(name)) throw new RpcError(grpc.status.ALREADY_EXISTS, MESSAGES.alreadyExists);
     if (this.isTombstoned(name)) throw new RpcError(grpc.status.ALREADY_EXISTS, MESSAGES.taskTombstoned);
     const now = Date.now();
-    const scheduleMs = message.scheduleTime && tsMs(message.scheduleTime) > now ? tsMs(message.scheduleTime) : now;
+    const scheduleMs =
+      message.scheduleTime && tsMs(message.scheduleTime) > now ? tsMs(message.scheduleTime) : now;
     const stored: TaskMessage = {
       ...message,
       name,
@@ -131,7 +143,10 @@ export class TaskEngine {
   task(name: string): TaskRecord {
     const task = this.tasks.get(name);
     if (task) return task;
-    throw new RpcError(grpc.status.NOT_FOUND, this.isTombstoned(name) ? MESSAGES.taskGone : MESSAGES.taskNotFound);
+    throw new RpcError(
+      grpc.status.NOT_FOUND,
+      this.isTombstoned(name) ? MESSAGES.taskGone : MESSAGES.taskNotFound,
+    );
   }
 
   deleteTask(name: string): void {
@@ -153,13 +168,19 @@ export class TaskEngine {
     const now = Date.now();
     for (const task of this.tasks.values()) {
       const running = this.queues.get(task.queueName)?.message.state === 'RUNNING';
-      if (task.state !== 'waiting' || (running && (task.dueAt <= now || (task.message.dispatchCount ?? 0) > 0))) return false;
+      if (
+        task.state !== 'waiting' ||
+        (running && (task.dueAt <= now || (task.message.dispatchCount ?? 0) > 0))
+      )
+        return false;
     }
     return true;
   }
 
   busyTasks(): string[] {
-    return [...this.tasks.values()].map((t) => `${t.name.split('/').pop()} (${t.state}, ${t.message.dispatchCount} attempts)`);
+    return [...this.tasks.values()].map(
+      (t) => `${t.name.split('/').pop()} (${t.state}, ${t.message.dispatchCount} attempts)`,
+    );
   }
 
   reset(): void {
@@ -201,7 +222,12 @@ export class TaskEngine {
   /** Starts ready tasks while the queue's concurrency and token bucket (rate, burst) allow. */
   private pump(queue: QueueRecord): void {
     const limits = queue.message.rateLimits!;
-    while (queue.ready.length && queue.inFlight < limits.maxConcurrentDispatches! && queue.message.state === 'RUNNING' && !this.stopped) {
+    while (
+      queue.ready.length &&
+      queue.inFlight < limits.maxConcurrentDispatches! &&
+      queue.message.state === 'RUNNING' &&
+      !this.stopped
+    ) {
       const now = Date.now();
       const rate = limits.maxDispatchesPerSecond!;
       queue.tokens = Math.min(limits.maxBurstSize!, queue.tokens + ((now - queue.refilledAt) / 1000) * rate);
@@ -234,7 +260,9 @@ export class TaskEngine {
       retryCount: message.dispatchCount!,
       executionCount: message.responseCount!,
       previousResponse: task.previousResponse,
-      idToken: oidc?.serviceAccountEmail ? this.options.mintToken(oidc.serviceAccountEmail, oidc.audience || request.url) : undefined,
+      idToken: oidc?.serviceAccountEmail
+        ? this.options.mintToken(oidc.serviceAccountEmail, oidc.audience || request.url)
+        : undefined,
       deadlineMs: durationMs(message.dispatchDeadline) * this.options.deadlineScale,
     });
     queue.inFlight--;
@@ -243,9 +271,13 @@ export class TaskEngine {
       scheduleTime: toTimestamp(task.dueAt),
       dispatchTime: toTimestamp(started),
       responseTime: toTimestamp(now),
-      responseStatus: result.status === null
-        ? { code: grpc.status.DEADLINE_EXCEEDED, message: result.error ?? 'no response' }
-        : { code: result.status < 300 ? grpc.status.OK : grpc.status.UNKNOWN, message: `HTTP status code ${result.status}` },
+      responseStatus:
+        result.status === null
+          ? { code: grpc.status.DEADLINE_EXCEEDED, message: result.error ?? 'no response' }
+          : {
+              code: result.status < 300 ? grpc.status.OK : grpc.status.UNKNOWN,
+              message: `HTTP status code ${result.status}`,
+            },
     };
     message.dispatchCount! += 1;
     if (result.status !== null && result.status < 500) message.responseCount! += 1;

@@ -42,7 +42,9 @@ export class WorkflowNotFoundError extends HybridSchedulerError {
 
 export class DeadLetterNotFoundError extends HybridSchedulerError {
   constructor(readonly id: string) {
-    super(`No dead letter with id "${id}" (ids look like "queue:<workflow>:<job key>"; list them with deadLetters(workflow))`);
+    super(
+      `No dead letter with id "${id}" (ids look like "queue:<workflow>:<job key>"; list them with deadLetters(workflow))`,
+    );
   }
 }
 

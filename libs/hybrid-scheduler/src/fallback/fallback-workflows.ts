@@ -55,7 +55,10 @@ export class FallbackWorkflows implements BeforeApplicationShutdown {
 
   beforeApplicationShutdown(): void {
     this.stopped = true;
-    if (this.timers.size) this.logger.warn(`Dropping ${this.timers.size} in-process fallback job(s) not started yet (not durable)`);
+    if (this.timers.size)
+      this.logger.warn(
+        `Dropping ${this.timers.size} in-process fallback job(s) not started yet (not durable)`,
+      );
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
@@ -69,7 +72,13 @@ export class FallbackWorkflows implements BeforeApplicationShutdown {
     this.timers.add(timer);
   }
 
-  private async attempt(task: TaskDefinition, payload: unknown, jobKey: string, attempt: number, enqueuedAt: Date): Promise<void> {
+  private async attempt(
+    task: TaskDefinition,
+    payload: unknown,
+    jobKey: string,
+    attempt: number,
+    enqueuedAt: Date,
+  ): Promise<void> {
     const jobId = `internal:${task.name}`;
     const result = await this.internal.runWithInput(jobId, payloadForHandler(payload, task.queue?.payload));
     if (result.status === 'completed') return;
@@ -77,15 +86,31 @@ export class FallbackWorkflows implements BeforeApplicationShutdown {
     const attempts = task.queue?.attempts ?? 3;
     if (attempt < attempts) {
       const delayMs = retryDelayMs(task.queue?.backoff ?? DEFAULT_BACKOFF, attempt);
-      this.registry.emit({ type: 'retrying', jobId, tier: 'internal', name: task.name, attempt, error, reason: `retry in ${delayMs}ms` });
+      this.registry.emit({
+        type: 'retrying',
+        jobId,
+        tier: 'internal',
+        name: task.name,
+        attempt,
+        error,
+        reason: `retry in ${delayMs}ms`,
+      });
       this.later(delayMs, () => this.attempt(task, payload, jobKey, attempt + 1, enqueuedAt));
       return;
     }
     await this.deadLetterStore.add({
-      id: `queue:${task.name}:${jobKey}`, jobKey, workflow: task.name, payload, error: error.message,
-      attempts: attempt, enqueuedAt, failedAt: new Date(),
+      id: `queue:${task.name}:${jobKey}`,
+      jobKey,
+      workflow: task.name,
+      payload,
+      error: error.message,
+      attempts: attempt,
+      enqueuedAt,
+      failedAt: new Date(),
     });
-    this.logger.error(`Workflow "${task.name}" job ${jobKey} failed ${attempt} time(s); dead-lettered in memory: ${error.message}`);
+    this.logger.error(
+      `Workflow "${task.name}" job ${jobKey} failed ${attempt} time(s); dead-lettered in memory: ${error.message}`,
+    );
     this.registry.emit({ type: 'dead-lettered', jobId, tier: 'internal', name: task.name, attempt, error });
   }
 }

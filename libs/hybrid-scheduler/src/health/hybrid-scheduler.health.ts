@@ -7,7 +7,7 @@ import { TiersLifecycle } from '../lifecycle/tiers.lifecycle.js';
  * A @nestjs/terminus indicator per tier: `up`, `degraded` (serving on a fallback, reconnecting) or `down`.
  * It never throws, so a broken tier gives a 503 with details, not a 500.
  *
- * @example this.health.check([() => this.scheduler.isHealthy('internal'), () => this.scheduler.isHealthy('queue')])
+ * @example this.health.check([() => this.tiers.isHealthy('internal'), () => this.tiers.isHealthy('queue')])
  */
 @Injectable()
 export class HybridSchedulerHealthIndicator {

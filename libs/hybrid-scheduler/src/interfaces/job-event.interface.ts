@@ -1,14 +1,7 @@
 import type { TierName } from './characteristics.interface.js';
 
 export type JobEventType =
-  | 'started'
-  | 'succeeded'
-  | 'failed'
-  | 'skipped'
-  | 'missed'
-  | 'retrying'
-  | 'dead-lettered'
-  | 'cancelled';
+  'started' | 'succeeded' | 'failed' | 'skipped' | 'missed' | 'retrying' | 'dead-lettered' | 'cancelled';
 
 /** One outcome of one job, as observed through `HybridScheduler.events$` or `onJobEvent()`. */
 export interface JobEvent {

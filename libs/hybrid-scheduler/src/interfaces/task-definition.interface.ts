@@ -10,9 +10,8 @@ export interface TaskLocation {
   methodName: string;
 }
 
-// Handlers are user methods of any signature; the tier decides what it passes in.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TaskHandler = (...args: any[]) => unknown;
+/** A decorated method bound to its instance; the tier decides what it passes in (context, payload, parameters). */
+export type TaskHandler = (...args: unknown[]) => unknown;
 
 /** Everything the router and a tier need to know about one decorated method (or dynamic task). */
 export interface TaskDefinition {

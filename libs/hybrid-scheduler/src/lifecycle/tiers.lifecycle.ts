@@ -23,7 +23,9 @@ const SHUTDOWN_ORDER: TierName[] = ['prefect', 'queue', 'internal'];
  * started ones if one fails); triggers stop in beforeApplicationShutdown; work drains in onApplicationShutdown.
  */
 @Injectable()
-export class TiersLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class TiersLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger('HybridScheduler');
   private availability: Partial<Record<TierName, TierAvailability>> = {};
   private started: SchedulerTier[] = [];
@@ -56,10 +58,13 @@ export class TiersLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
 
   async onModuleInit(): Promise<void> {
     const tasks = this.explorer.explore();
-    const probes = await Promise.all(this.tiers.map(async (tier) => [tier.name, await tier.probe()] as const));
+    const probes = await Promise.all(
+      this.tiers.map(async (tier) => [tier.name, await tier.probe()] as const),
+    );
     this.availability = Object.fromEntries(probes);
     for (const [name, availability] of probes) {
-      if (!availability.available && name !== 'internal') this.logger.warn(`The ${name} tier is not available: ${availability.reason}`);
+      if (!availability.available && name !== 'internal')
+        this.logger.warn(`The ${name} tier is not available: ${availability.reason}`);
     }
     for (const task of tasks) {
       const routed = this.router.route(task, this.availability, this.options.fallback);
@@ -71,7 +76,9 @@ export class TiersLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
   async onApplicationBootstrap(): Promise<void> {
     const usable = this.tiers.filter((tier) => this.availability[tier.name]?.available);
     const results = await Promise.allSettled(usable.map((tier) => tier.start()));
-    const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [[usable[i], result.reason] as const] : []));
+    const failed = results.flatMap((result, i) =>
+      result.status === 'rejected' ? [[usable[i], result.reason] as const] : [],
+    );
     this.started = usable.filter((_, i) => results[i].status === 'fulfilled');
     if (failed.length) {
       await this.stopTiers(this.started);
@@ -79,18 +86,26 @@ export class TiersLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
       const [tier, reason] = failed[0];
       throw new TierUnavailableError(
         `The ${tier.name} tier failed to start: ${reason instanceof Error ? reason.message : String(reason)}` +
-          (failed.length > 1 ? ` (and ${failed.slice(1).map(([t]) => t.name).join(', ')})` : ''),
+          (failed.length > 1
+            ? ` (and ${failed
+                .slice(1)
+                .map(([t]) => t.name)
+                .join(', ')})`
+            : ''),
         { cause: reason },
       );
     }
-    this.logger.log(`Tiers running: ${this.started.map((t) => t.name).join(', ') || 'none'}; ${this.registry.ids().length} job(s)`);
+    this.logger.log(
+      `Tiers running: ${this.started.map((t) => t.name).join(', ') || 'none'}; ${this.registry.ids().length} job(s)`,
+    );
     this.watchUnavailableTiers();
   }
 
   /** Configured tiers that were down at boot keep being probed; when one answers, its tasks move back to it. */
   private watchUnavailableTiers(): void {
     for (const tier of this.tiers) {
-      if (this.availability[tier.name]?.available || !this.isConfigured(tier.name) || !tier.watchAvailability) continue;
+      if (this.availability[tier.name]?.available || !this.isConfigured(tier.name) || !tier.watchAvailability)
+        continue;
       this.logger.warn(`The ${tier.name} tier is configured but unavailable; retrying in the background`);
       this.watchers.push(tier.watchAvailability(() => this.recover(tier)));
     }
@@ -102,9 +117,12 @@ export class TiersLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
    */
   private async recover(tier: SchedulerTier): Promise<void> {
     if (this.shutDown) return;
-    for (const routed of this.routed.filter((r) => r.task.declaredTier === tier.name && r.tier !== tier.name)) {
+    for (const routed of this.routed.filter(
+      (r) => r.task.declaredTier === tier.name && r.tier !== tier.name,
+    )) {
       const fallbackId = jobId(routed.tier, routed.task.name);
-      if (this.registry.has(fallbackId)) await this.tiers.find((t) => t.name === routed.tier)!.remove(fallbackId);
+      if (this.registry.has(fallbackId))
+        await this.tiers.find((t) => t.name === routed.tier)!.remove(fallbackId);
       tier.register(routed.task);
       routed.tier = tier.name;
       routed.fallbackReason = undefined;
@@ -112,13 +130,17 @@ export class TiersLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
     await tier.start();
     this.availability[tier.name] = { available: true };
     this.started.push(tier);
-    this.logger.log(`The ${tier.name} tier is available again; its tasks moved back from their fallback tier`);
+    this.logger.log(
+      `The ${tier.name} tier is available again; its tasks moved back from their fallback tier`,
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     for (const stop of this.watchers.splice(0)) stop();
     for (const tier of this.ordered(this.started)) {
-      await tier.stopTriggers().catch((error) => this.logger.error(`Stopping the ${tier.name} tier's triggers failed: ${error}`));
+      await tier
+        .stopTriggers()
+        .catch((error) => this.logger.error(`Stopping the ${tier.name} tier's triggers failed: ${error}`));
     }
   }
 
@@ -140,7 +162,9 @@ export class TiersLifecycle implements OnModuleInit, OnApplicationBootstrap, Bef
         await tier.stopTriggers();
         await tier.shutdown();
       } catch (error) {
-        this.logger.error(`Shutting down the ${tier.name} tier failed: ${error instanceof Error ? error.message : error}`);
+        this.logger.error(
+          `Shutting down the ${tier.name} tier failed: ${error instanceof Error ? error.message : error}`,
+        );
       }
     }
   }

@@ -11,7 +11,10 @@ export const TICK_LOCK_PROVIDER: Provider = {
   useFactory: (options: ResolvedModuleOptions) => {
     const bullmq = options.queue?.bullmq;
     if (!bullmq?.connection) return undefined;
-    return new RedisTickLock(createRedis(bullmq.connection, 'tick lock', { lazyConnect: true }), bullmq.prefix ?? 'hybrid');
+    return new RedisTickLock(
+      createRedis(bullmq.connection, 'tick lock', { lazyConnect: true }),
+      bullmq.prefix ?? 'hybrid',
+    );
   },
   inject: [HYBRID_SCHEDULER_OPTIONS],
 };

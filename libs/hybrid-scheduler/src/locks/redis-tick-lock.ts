@@ -34,19 +34,34 @@ export class RedisTickLock implements TickLock {
     const key = `${this.prefix}:tick-lock:${jobId}:${scheduledAt.getTime()}`;
     let token: number;
     try {
-      token = (await this.redis.eval(ACQUIRE, 2, key, `${this.prefix}:tick-lock:${jobId}:fence`, String(ttlMs))) as number;
+      token = (await this.redis.eval(
+        ACQUIRE,
+        2,
+        key,
+        `${this.prefix}:tick-lock:${jobId}:fence`,
+        String(ttlMs),
+      )) as number;
     } catch (error) {
       // Without Redis nobody can be elected; skipping the tick is safer than running it on every replica.
-      this.logger.warn(`Cannot elect a replica for "${jobId}" (tick ${scheduledAt.toISOString()}): ${(error as Error).message}; tick skipped`);
+      this.logger.warn(
+        `Cannot elect a replica for "${jobId}" (tick ${scheduledAt.toISOString()}): ${(error as Error).message}; tick skipped`,
+      );
       return null;
     }
     if (!token) return null;
-    const renew = setInterval(() => {
-      this.redis.eval(SET_TTL, 1, key, String(token), String(ttlMs)).then(
-        (ok) => ok || this.logger.warn(`Lost the lease of "${jobId}" (fencing token ${token}); another replica may run the next tick`),
-        (error: Error) => this.logger.warn(`Renewing the lease of "${jobId}" failed: ${error.message}`),
-      );
-    }, Math.max(100, Math.floor(ttlMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.redis.eval(SET_TTL, 1, key, String(token), String(ttlMs)).then(
+          (ok) =>
+            ok ||
+            this.logger.warn(
+              `Lost the lease of "${jobId}" (fencing token ${token}); another replica may run the next tick`,
+            ),
+          (error: Error) => this.logger.warn(`Renewing the lease of "${jobId}" failed: ${error.message}`),
+        );
+      },
+      Math.max(100, Math.floor(ttlMs / 3)),
+    );
     renew.unref();
     return async () => {
       clearInterval(renew);

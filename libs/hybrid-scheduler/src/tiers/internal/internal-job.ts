@@ -48,7 +48,9 @@ export class InternalJobTimer {
       // The first tick is one period (or initialDelayMs) after start; later ticks stay on that grid.
       const anchor = now.getTime() + (initialDelay ?? schedule.everyMs) - schedule.everyMs;
       // Replicas of a singleton task must agree on tick instants to share one lease per tick: use the epoch grid.
-      this.anchor = new Date(this.options.singleton ? Math.ceil(anchor / schedule.everyMs) * schedule.everyMs : anchor);
+      this.anchor = new Date(
+        this.options.singleton ? Math.ceil(anchor / schedule.everyMs) * schedule.everyMs : anchor,
+      );
       this.target = new Date(this.anchor.getTime() + schedule.everyMs);
     } else if (schedule.kind === 'at') {
       this.target = schedule.at;

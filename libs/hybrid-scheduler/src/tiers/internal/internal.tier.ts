@@ -193,7 +193,14 @@ export class InternalTier implements SchedulerTier {
     const overlap = options.overlap ?? (explicit ? 'allow' : 'skip');
     if ((info.running > 0 || timer.reserved > 0) && overlap === 'skip') {
       const reason = 'previous run is still running (overlap: skip)';
-      this.registry.emit({ type: 'skipped', jobId: info.id, tier: 'internal', name: task.name, scheduledAt, reason });
+      this.registry.emit({
+        type: 'skipped',
+        jobId: info.id,
+        tier: 'internal',
+        name: task.name,
+        scheduledAt,
+        reason,
+      });
       return { status: 'skipped', error: reason };
     }
     // Reserve the slot before any await (jitter, lease), so that a second tick cannot slip past the overlap check.
@@ -225,7 +232,9 @@ export class InternalTier implements SchedulerTier {
       timer.reserved--;
       reserved = false;
       const outcome = await run;
-      return outcome.status === 'succeeded' ? { status: 'completed' } : { status: 'failed', error: outcome.error?.message };
+      return outcome.status === 'succeeded'
+        ? { status: 'completed' }
+        : { status: 'failed', error: outcome.error?.message };
     } finally {
       if (reserved) timer.reserved--;
       await release?.();
@@ -235,7 +244,13 @@ export class InternalTier implements SchedulerTier {
   /** A jitter delay that stopTriggers() cuts short; resolves false when it was cut. */
   private sleep(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const entry = { timer: setTimeout(() => { this.sleeping.delete(entry); resolve(true); }, ms), resolve };
+      const entry = {
+        timer: setTimeout(() => {
+          this.sleeping.delete(entry);
+          resolve(true);
+        }, ms),
+        resolve,
+      };
       this.sleeping.add(entry);
     });
   }

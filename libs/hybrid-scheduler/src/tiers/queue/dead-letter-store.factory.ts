@@ -8,5 +8,8 @@ import { RedisDeadLetterStore } from './redis/redis-dead-letter.store.js';
 export function createDeadLetterStore(options: ResolvedQueueOptions): DeadLetterStore {
   if (!options.bullmq?.connection) return new MemoryDeadLetterStore();
   // lazyConnect: no connection is opened unless a provider without its own store dead-letters something.
-  return new RedisDeadLetterStore(createRedis(options.bullmq.connection, 'dead letters', { lazyConnect: true }), options.bullmq.prefix ?? 'hybrid');
+  return new RedisDeadLetterStore(
+    createRedis(options.bullmq.connection, 'dead letters', { lazyConnect: true }),
+    options.bullmq.prefix ?? 'hybrid',
+  );
 }

@@ -9,15 +9,26 @@ const KNOWN = ['delayMs', 'runAt', 'idempotencyKey', 'priority'];
 /** Rejects options that an engine would silently ignore or misread, naming the workflow, option and value. */
 export function checkEnqueueOptions(workflow: string, options: EnqueueOptions): void {
   const fail = (option: string, value: unknown, expected: string): never => {
-    throw new InvalidEnqueueOptionsError(`enqueueWorkflow("${workflow}"): option "${option}" = ${String(value)} is invalid: ${expected}; nothing was enqueued`);
+    throw new InvalidEnqueueOptionsError(
+      `enqueueWorkflow("${workflow}"): option "${option}" = ${String(value)} is invalid: ${expected}; nothing was enqueued`,
+    );
   };
-  for (const key of Object.keys(options)) if (!KNOWN.includes(key)) fail(key, (options as Record<string, unknown>)[key], `unknown option; known: ${KNOWN.join(', ')}`);
+  for (const key of Object.keys(options))
+    if (!KNOWN.includes(key))
+      fail(key, (options as Record<string, unknown>)[key], `unknown option; known: ${KNOWN.join(', ')}`);
   const { delayMs, runAt, idempotencyKey, priority } = options;
-  if (delayMs !== undefined && (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0)) fail('delayMs', delayMs, 'expected a number of ms ≥ 0');
-  if (runAt !== undefined && (!(runAt instanceof Date) || Number.isNaN(runAt.getTime()))) fail('runAt', runAt, 'expected a valid Date');
-  if (runAt !== undefined && delayMs !== undefined) fail('runAt', runAt?.toISOString(), 'give either delayMs or runAt, not both');
-  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 256)) {
+  if (delayMs !== undefined && (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0))
+    fail('delayMs', delayMs, 'expected a number of ms ≥ 0');
+  if (runAt !== undefined && (!(runAt instanceof Date) || Number.isNaN(runAt.getTime())))
+    fail('runAt', runAt, 'expected a valid Date');
+  if (runAt !== undefined && delayMs !== undefined)
+    fail('runAt', runAt?.toISOString(), 'give either delayMs or runAt, not both');
+  if (
+    idempotencyKey !== undefined &&
+    (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 256)
+  ) {
     fail('idempotencyKey', idempotencyKey, 'expected a non-empty string of at most 256 characters');
   }
-  if (priority !== undefined && (!Number.isInteger(priority) || priority < 1 || priority > 2_097_152)) fail('priority', priority, 'expected a whole number from 1 (highest) to 2097152');
+  if (priority !== undefined && (!Number.isInteger(priority) || priority < 1 || priority > 2_097_152))
+    fail('priority', priority, 'expected a whole number from 1 (highest) to 2097152');
 }

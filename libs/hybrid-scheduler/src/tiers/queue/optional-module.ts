@@ -12,8 +12,13 @@ export function requireOptional<T>(name: string, purpose: string): T {
   try {
     return requireFromHere(name) as T;
   } catch (error) {
-    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${name}'`)) {
-      throw new HybridSchedulerError(`${purpose} needs the "${name}" package, which is not installed: npm install ${name}`);
+    if (
+      (error as { code?: string }).code === 'MODULE_NOT_FOUND' &&
+      String((error as Error).message).includes(`'${name}'`)
+    ) {
+      throw new HybridSchedulerError(
+        `${purpose} needs the "${name}" package, which is not installed: npm install ${name}`,
+      );
     }
     throw error;
   }

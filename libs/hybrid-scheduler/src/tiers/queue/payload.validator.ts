@@ -26,12 +26,19 @@ export function jsonProblem(value: unknown, path = 'payload', seen = new Set<obj
   }
   if (value === null || value instanceof Date) return undefined;
   const object = value as object;
-  if (seen.has(object)) return `${path} refers back to one of its parents (a cycle), which JSON cannot represent`;
-  if (object instanceof Map || object instanceof Set || object instanceof WeakMap || ArrayBuffer.isView(object)) {
+  if (seen.has(object))
+    return `${path} refers back to one of its parents (a cycle), which JSON cannot represent`;
+  if (
+    object instanceof Map ||
+    object instanceof Set ||
+    object instanceof WeakMap ||
+    ArrayBuffer.isView(object)
+  ) {
     return `${path} is a ${object.constructor.name}, which JSON turns into {}; send a plain object or array`;
   }
   seen.add(object);
-  const entries = Array.isArray(object) ? object.map((v, i) => [`${path}[${i}]`, v] as const)
+  const entries = Array.isArray(object)
+    ? object.map((v, i) => [`${path}[${i}]`, v] as const)
     : Object.entries(object).map(([k, v]) => [`${path}.${k}`, v] as const);
   for (const [at, child] of entries) {
     const problem = jsonProblem(child, at, seen);
@@ -54,13 +61,20 @@ export async function validatePayload(workflow: string, payload: unknown, dto?: 
   if (problem) throw new PayloadValidationError(workflow, [problem]);
   if (!dto) return;
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new PayloadValidationError(workflow, [`payload: expected an object matching ${dto.name}, got ${Array.isArray(payload) ? 'an array' : typeof payload}`]);
+    throw new PayloadValidationError(workflow, [
+      `payload: expected an object matching ${dto.name}, got ${Array.isArray(payload) ? 'an array' : typeof payload}`,
+    ]);
   }
-  const errors = await validate(plainToInstance(dto as unknown as ClassConstructor<object>, payload as object), { forbidUnknownValues: false });
+  const errors = await validate(
+    plainToInstance(dto as unknown as ClassConstructor<object>, payload as object),
+    { forbidUnknownValues: false },
+  );
   if (errors.length) throw new PayloadValidationError(workflow, describe(errors));
 }
 
 /** What the handler receives: the DTO instance when the workflow has one (so `@Type` conversions apply). */
 export function payloadForHandler(payload: unknown, dto?: PayloadClass): unknown {
-  return dto && typeof payload === 'object' && payload !== null ? plainToInstance(dto as unknown as ClassConstructor<object>, payload) : payload;
+  return dto && typeof payload === 'object' && payload !== null
+    ? plainToInstance(dto as unknown as ClassConstructor<object>, payload)
+    : payload;
 }

@@ -33,7 +33,14 @@ export function workflowGlue(
       timeoutMs: workflow.timeoutMs,
       signal,
       reportFailure: job.attempt >= maxAttempts,
-      extendContext: (context) => ({ ...context, workflow: workflow.name, jobKey: job.jobKey, maxAttempts, enqueuedAt: job.enqueuedAt, provider }),
+      extendContext: (context) => ({
+        ...context,
+        workflow: workflow.name,
+        jobKey: job.jobKey,
+        maxAttempts,
+        enqueuedAt: job.enqueuedAt,
+        provider,
+      }),
       invoke: (context) => task.handler(payloadForHandler(job.payload, dto), context),
     });
     if (outcome.status !== 'succeeded') throw outcome.error ?? new Error('failed');
@@ -41,10 +48,25 @@ export function workflowGlue(
 
   const events: ProviderEvents = {
     retrying: (job, error, delayMs) =>
-      registry.emit({ ...base, type: 'retrying', runId: queueJobId(workflow.name, job.jobKey), attempt: job.attempt, error, reason: `attempt ${job.attempt} failed (${error.message}); retrying in ${delayMs}ms` }),
+      registry.emit({
+        ...base,
+        type: 'retrying',
+        runId: queueJobId(workflow.name, job.jobKey),
+        attempt: job.attempt,
+        error,
+        reason: `attempt ${job.attempt} failed (${error.message}); retrying in ${delayMs}ms`,
+      }),
     deadLettered: (job, error) => {
-      logger.error(`Job "${queueJobId(workflow.name, job.jobKey)}" failed its last attempt (${job.attempt}) and was dead-lettered: ${error.message}`);
-      registry.emit({ ...base, type: 'dead-lettered', runId: queueJobId(workflow.name, job.jobKey), attempt: job.attempt, error });
+      logger.error(
+        `Job "${queueJobId(workflow.name, job.jobKey)}" failed its last attempt (${job.attempt}) and was dead-lettered: ${error.message}`,
+      );
+      registry.emit({
+        ...base,
+        type: 'dead-lettered',
+        runId: queueJobId(workflow.name, job.jobKey),
+        attempt: job.attempt,
+        error,
+      });
     },
     missed: (name, scheduledAt, reason) => {
       logger.warn(`Workflow "${name}" missed its tick of ${scheduledAt.toISOString()}: ${reason}`);

@@ -19,13 +19,17 @@ export interface QueueProviderDeps {
   httpAdapterHost?: HttpAdapterHost;
 }
 
-export type QueueProviderFactory = (queueOptions: ResolvedQueueOptions, deps: QueueProviderDeps) => QueueProvider;
+export type QueueProviderFactory = (
+  queueOptions: ResolvedQueueOptions,
+  deps: QueueProviderDeps,
+) => QueueProvider;
 
 /** Provider name → factory. A provider is created once, when it is configured (memory always is). */
 export const QUEUE_PROVIDER_FACTORIES: Partial<Record<QueueProviderName, QueueProviderFactory>> = {
   memory: (_options, deps) => new MemoryQueueProvider(deps.deadLetters),
   bullmq: (options) => new BullMqQueueProvider(options.bullmq!),
-  'cloud-tasks': (options, deps) => new CloudTasksQueueProvider(options.cloudTasks!, { ...deps, worker: options.roles.includes('worker') }),
+  'cloud-tasks': (options, deps) =>
+    new CloudTasksQueueProvider(options.cloudTasks!, { ...deps, worker: options.roles.includes('worker') }),
 };
 
 /** Whether the module options configure `provider` (memory needs nothing). */

@@ -1,12 +1,26 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { HYBRID_SCHEDULER_OPTIONS } from '../../hybrid-scheduler.constants.js';
-import { InvalidTaskOptionsError, JobNotFoundError, TierUnavailableError, WorkflowNotFoundError } from '../../errors/index.js';
+import {
+  InvalidTaskOptionsError,
+  JobNotFoundError,
+  TierUnavailableError,
+  WorkflowNotFoundError,
+} from '../../errors/index.js';
 import { INVALID_OPTION } from '../../errors/messages.js';
 import type { ResolvedModuleOptions } from '../../config/module-options.js';
 import type {
-  DeadLetter, EnqueueOptions, EnqueueResult, JobInfo, QueueProviderName, QueueTierApi, SchedulerTier, TaskDefinition,
-  TierAvailability, TierHealth, TriggerResult,
+  DeadLetter,
+  EnqueueOptions,
+  EnqueueResult,
+  JobInfo,
+  QueueProviderName,
+  QueueTierApi,
+  SchedulerTier,
+  TaskDefinition,
+  TierAvailability,
+  TierHealth,
+  TriggerResult,
 } from '../../interfaces/index.js';
 import { JobRegistry } from '../../registry/job.registry.js';
 import { TaskRunner } from '../../runner/task.runner.js';
@@ -14,7 +28,11 @@ import type { DeadLetterStore } from './dead-letter-store.interface.js';
 import { checkEnqueueOptions } from './enqueue-options.check.js';
 import { createDeadLetterStore } from './dead-letter-store.factory.js';
 import { validatePayload } from './payload.validator.js';
-import { isProviderConfigured, QUEUE_PROVIDER_FACTORIES, type ResolvedQueueOptions } from './queue-provider.registry.js';
+import {
+  isProviderConfigured,
+  QUEUE_PROVIDER_FACTORIES,
+  type ResolvedQueueOptions,
+} from './queue-provider.registry.js';
 import type { ProviderWorkflow, QueueProvider } from './queue-provider.interface.js';
 import { workflowGlue } from './queue-job.processor.js';
 import { parseQueueJobId, providerOf, queueJobId, toProviderWorkflow } from './workflow.mapper.js';
@@ -47,7 +65,8 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
   ) {}
 
   private get queueOptions(): ResolvedQueueOptions {
-    if (!this.options.queue) throw new TierUnavailableError('The queue tier is disabled (queue.enabled is false)');
+    if (!this.options.queue)
+      throw new TierUnavailableError('The queue tier is disabled (queue.enabled is false)');
     return this.options.queue;
   }
 
@@ -56,7 +75,9 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     if (!this.options.queue) return { available: false, reason: 'queue.enabled is false' };
     const options = this.queueOptions;
     this.deadLetterStore ??= createDeadLetterStore(options);
-    const names = (['memory', 'bullmq', 'cloud-tasks'] as const).filter((n) => isProviderConfigured(n, options));
+    const names = (['memory', 'bullmq', 'cloud-tasks'] as const).filter((n) =>
+      isProviderConfigured(n, options),
+    );
     const problems: string[] = [];
     for (const name of names) {
       const factory = QUEUE_PROVIDER_FACTORIES[name];
@@ -64,7 +85,13 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
         problems.push(`${name}: this build has no ${name} provider`);
         continue;
       }
-      const provider = this.providers.get(name) ?? factory(options, { deadLetters: this.deadLetterStore, moduleRef: this.moduleRef, httpAdapterHost: this.httpAdapterHost });
+      const provider =
+        this.providers.get(name) ??
+        factory(options, {
+          deadLetters: this.deadLetterStore,
+          moduleRef: this.moduleRef,
+          httpAdapterHost: this.httpAdapterHost,
+        });
       this.providers.set(name, provider);
       const availability = await provider.probe();
       if (!availability.available) problems.push(availability.reason ?? `${name} is unavailable`);
@@ -75,13 +102,22 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
   register(task: TaskDefinition): void {
     const decorator = task.declaredTier === 'prefect' ? 'PrefectDeployment' : 'QueuedWorkflow';
     if (task.schedule.kind === 'rrule' || task.schedule.kind === 'at') {
-      throw new TierUnavailableError(`Task "${task.name}": the queue tier cannot run ${task.schedule.kind} schedules.`);
+      throw new TierUnavailableError(
+        `Task "${task.name}": the queue tier cannot run ${task.schedule.kind} schedules.`,
+      );
     }
     const providerName = providerOf(task, this.queueOptions.provider);
     const provider = this.providers.get(providerName);
     if (!provider) {
-      throw new InvalidTaskOptionsError(INVALID_OPTION(decorator, task.location, 'provider', providerName,
-        `the ${providerName} provider is not configured (set queue.${providerName === 'cloud-tasks' ? 'cloudTasks' : providerName} in the module options)`));
+      throw new InvalidTaskOptionsError(
+        INVALID_OPTION(
+          decorator,
+          task.location,
+          'provider',
+          providerName,
+          `the ${providerName} provider is not configured (set queue.${providerName === 'cloud-tasks' ? 'cloudTasks' : providerName} in the module options)`,
+        ),
+      );
     }
     const info = this.registry.add(this, task);
     info.details = { provider: providerName };
@@ -101,7 +137,9 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
       await this.deadLetterStore?.close();
       throw failure.reason;
     }
-    this.logger.log(`Started ${this.entries.size} queued workflow(s)${consume ? '' : ' (producer only: no workers)'}`);
+    this.logger.log(
+      `Started ${this.entries.size} queued workflow(s)${consume ? '' : ' (producer only: no workers)'}`,
+    );
   }
 
   async stopTriggers(): Promise<void> {
@@ -117,9 +155,21 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
   }
 
   async health(): Promise<TierHealth> {
-    const results = await Promise.all([...this.providers.values()].map(async (p) => [p.name, await p.health()] as const));
-    const worst = results.some(([, h]) => h.status === 'down') ? 'down' : results.some(([, h]) => h.status === 'degraded') ? 'degraded' : 'up';
-    return { status: worst, details: { workflows: this.entries.size, ...Object.fromEntries(results.map(([n, h]) => [n, h.details])) } };
+    const results = await Promise.all(
+      [...this.providers.values()].map(async (p) => [p.name, await p.health()] as const),
+    );
+    const worst = results.some(([, h]) => h.status === 'down')
+      ? 'down'
+      : results.some(([, h]) => h.status === 'degraded')
+        ? 'degraded'
+        : 'up';
+    return {
+      status: worst,
+      details: {
+        workflows: this.entries.size,
+        ...Object.fromEntries(results.map(([n, h]) => [n, h.details])),
+      },
+    };
   }
 
   async trigger(id: string): Promise<TriggerResult> {
@@ -147,24 +197,41 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
   }
 
   async refresh(ids: string[]): Promise<void> {
-    await Promise.all(ids.map(async (id) => {
-      const entry = this.entryOf(id);
-      try {
-        const [counts, next] = await Promise.all([entry.provider.counts(entry.task.name), entry.provider.nextRunAt(entry.task.name)]);
-        entry.info.details = { provider: entry.provider.name, ...counts };
-        entry.info.nextRunAt = next;
-      } catch (error) {
-        entry.info.details = { provider: entry.provider.name, error: error instanceof Error ? error.message : String(error) };
-      }
-    }));
+    await Promise.all(
+      ids.map(async (id) => {
+        const entry = this.entryOf(id);
+        try {
+          const [counts, next] = await Promise.all([
+            entry.provider.counts(entry.task.name),
+            entry.provider.nextRunAt(entry.task.name),
+          ]);
+          entry.info.details = { provider: entry.provider.name, ...counts };
+          entry.info.nextRunAt = next;
+        } catch (error) {
+          entry.info.details = {
+            provider: entry.provider.name,
+            error: error instanceof Error ? error.message : String(error),
+          };
+        }
+      }),
+    );
   }
 
-  async enqueueWorkflow(workflow: string, payload: unknown = {}, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+  async enqueueWorkflow(
+    workflow: string,
+    payload: unknown = {},
+    options: EnqueueOptions = {},
+  ): Promise<EnqueueResult> {
     const entry = this.workflowEntry(workflow);
     checkEnqueueOptions(workflow, options);
     await validatePayload(workflow, payload, entry.task.queue?.payload);
     const job = await entry.provider.enqueue(workflow, payload, options);
-    return { id: queueJobId(workflow, job.jobKey), provider: entry.provider.name, workflow, created: job.created };
+    return {
+      id: queueJobId(workflow, job.jobKey),
+      provider: entry.provider.name,
+      workflow,
+      created: job.created,
+    };
   }
 
   async deadLetters(workflow: string): Promise<DeadLetter[]> {
@@ -176,7 +243,12 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     if (!parsed) throw new JobNotFoundError(id, []);
     const entry = this.workflowEntry(parsed.workflow);
     const job = await entry.provider.retryDeadLetter(parsed.workflow, parsed.jobKey);
-    return { id: queueJobId(parsed.workflow, job.jobKey), provider: entry.provider.name, workflow: parsed.workflow, created: job.created };
+    return {
+      id: queueJobId(parsed.workflow, job.jobKey),
+      provider: entry.provider.name,
+      workflow: parsed.workflow,
+      created: job.created,
+    };
   }
 
   async purgeDeadLetters(workflow: string): Promise<number> {

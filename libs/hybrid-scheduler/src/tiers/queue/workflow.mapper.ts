@@ -17,7 +17,11 @@ export function toProviderWorkflow(task: TaskDefinition): ProviderWorkflow {
   return {
     name: task.name,
     attempts: options.attempts ?? (prefect ? (prefect.retries ?? 0) + 1 : DEFAULT_ATTEMPTS),
-    backoff: options.backoff ?? (prefect ? { type: 'fixed', delayMs: (prefect.retryDelaySeconds ?? 0) * 1000 } : { ...DEFAULT_BACKOFF }),
+    backoff:
+      options.backoff ??
+      (prefect
+        ? { type: 'fixed', delayMs: (prefect.retryDelaySeconds ?? 0) * 1000 }
+        : { ...DEFAULT_BACKOFF }),
     concurrency: options.concurrency ?? 1,
     rateLimit: options.rateLimit,
     timeoutMs: options.timeoutMs ?? prefect?.timeoutMs,

@@ -4,7 +4,13 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BullMqProviderOptions } from '../../../config/module-options.js';
 import type { DeadLetter, EnqueueOptions, TierAvailability, TierHealth } from '../../../interfaces/index.js';
-import type { EnqueuedJob, JobProcessor, ProviderEvents, ProviderWorkflow, QueueProvider } from '../queue-provider.interface.js';
+import type {
+  EnqueuedJob,
+  JobProcessor,
+  ProviderEvents,
+  ProviderWorkflow,
+  QueueProvider,
+} from '../queue-provider.interface.js';
 import { createRedis, probeRedis, redisAddress } from '../redis/redis-connection.js';
 import { removeScheduler, syncSchedulers } from './bullmq-schedule.js';
 import { BullMqWorkflow } from './bullmq-workflow.js';
@@ -47,7 +53,10 @@ export class BullMqQueueProvider implements QueueProvider {
 
   addWorkflow(workflow: ProviderWorkflow, processor: JobProcessor, events: ProviderEvents): void {
     this.producer ??= createRedis(this.options.connection, 'bullmq producer');
-    this.workflows.set(workflow.name, new BullMqWorkflow(workflow, processor, events, this.producer, this.options, this.shutdown.signal));
+    this.workflows.set(
+      workflow.name,
+      new BullMqWorkflow(workflow, processor, events, this.producer, this.options, this.shutdown.signal),
+    );
   }
 
   async start(consume: boolean): Promise<void> {
@@ -55,11 +64,15 @@ export class BullMqQueueProvider implements QueueProvider {
     const all = [...this.workflows.values()];
     await syncSchedulers(this.producer, this.options.prefix ?? 'hybrid', all);
     if (!consume) return;
-    this.workerConnection = createRedis(this.options.connection, 'bullmq worker', { maxRetriesPerRequest: null });
+    this.workerConnection = createRedis(this.options.connection, 'bullmq worker', {
+      maxRetriesPerRequest: null,
+    });
     for (const w of all) w.createWorker(this.workerConnection);
     for (const w of all) w.start();
     this.consuming = true;
-    this.logger.log(`Consuming ${all.length} workflow(s) from Redis at ${this.address} (prefix "${this.options.prefix ?? 'hybrid'}")`);
+    this.logger.log(
+      `Consuming ${all.length} workflow(s) from Redis at ${this.address} (prefix "${this.options.prefix ?? 'hybrid'}")`,
+    );
   }
 
   async stopConsuming(): Promise<void> {
@@ -70,11 +83,18 @@ export class BullMqQueueProvider implements QueueProvider {
   async close(drainMs: number): Promise<void> {
     const workers = [...this.workflows.values()].flatMap((w) => (w.worker ? [w.worker] : []));
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), drainMs)));
-    const drained = await Promise.race([Promise.all(workers.map((w) => w.close())).then(() => 'drained' as const), timedOut]);
+    const timedOut = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), drainMs)),
+    );
+    const drained = await Promise.race([
+      Promise.all(workers.map((w) => w.close())).then(() => 'drained' as const),
+      timedOut,
+    ]);
     clearTimeout(timer);
     if (drained === 'timeout') {
-      this.logger.warn(`Shutdown timeout (${drainMs}ms) reached; aborting running jobs and handing them back to the queue (no attempt is used)`);
+      this.logger.warn(
+        `Shutdown timeout (${drainMs}ms) reached; aborting running jobs and handing them back to the queue (no attempt is used)`,
+      );
       this.shutdown.abort(new Error('application shutdown'));
       // Let the aborted handlers hand their jobs back (moveToDelayed) before the connections go.
       const settling = [...this.workflows.values()].flatMap((w) => [...w.inFlight]);
@@ -82,13 +102,15 @@ export class BullMqQueueProvider implements QueueProvider {
       await Promise.all(workers.map((w) => w.close(true)));
     }
     await Promise.all([...this.workflows.values()].map((w) => w.queue.close()));
-    for (const client of [this.workerConnection, this.producer]) await client?.quit().catch(() => client.disconnect());
+    for (const client of [this.workerConnection, this.producer])
+      await client?.quit().catch(() => client.disconnect());
   }
 
   async removeWorkflow(workflow: string): Promise<void> {
     const w = this.get(workflow);
     this.workflows.delete(workflow);
-    if (this.producer) await removeScheduler(this.producer, this.options.prefix ?? 'hybrid', w.queue, workflow);
+    if (this.producer)
+      await removeScheduler(this.producer, this.options.prefix ?? 'hybrid', w.queue, workflow);
     await w.worker?.close();
     await w.queue.close();
   }
@@ -115,7 +137,14 @@ export class BullMqQueueProvider implements QueueProvider {
   }
 
   async counts(workflow: string): Promise<Record<string, number>> {
-    const c = await this.get(workflow).queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed', 'completed');
+    const c = await this.get(workflow).queue.getJobCounts(
+      'wait',
+      'prioritized',
+      'active',
+      'delayed',
+      'failed',
+      'completed',
+    );
     return {
       waiting: (c.wait ?? 0) + (c.prioritized ?? 0),
       active: c.active ?? 0,
@@ -146,8 +175,12 @@ export class BullMqQueueProvider implements QueueProvider {
     return {
       status: ok ? 'up' : 'degraded',
       details: {
-        provider: 'bullmq', address: this.address, redis: status, ...(workerStatus ? { workerRedis: workerStatus } : {}),
-        consuming: this.consuming, workflows: this.workflows.size,
+        provider: 'bullmq',
+        address: this.address,
+        redis: status,
+        ...(workerStatus ? { workerRedis: workerStatus } : {}),
+        consuming: this.consuming,
+        workflows: this.workflows.size,
         ...(ok ? {} : { reason: `Redis at ${this.address} is ${status}; reconnecting` }),
       },
     };

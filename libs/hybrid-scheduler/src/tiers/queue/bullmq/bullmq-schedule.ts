@@ -8,7 +8,9 @@ import type { BullMqWorkflow } from './bullmq-workflow.js';
 const MAX_REPORTED_MISSES = 100;
 
 /** The BullMQ repeat options of a recurring workflow. */
-export function repeatOptions(workflow: ProviderWorkflow): { every: number } | { pattern: string; tz?: string } | undefined {
+export function repeatOptions(
+  workflow: ProviderWorkflow,
+): { every: number } | { pattern: string; tz?: string } | undefined {
   const { schedule } = workflow;
   if (schedule.kind === 'every') return { every: schedule.everyMs };
   if (schedule.kind === 'cron') return { pattern: schedule.cron, tz: schedule.timeZone };
@@ -28,7 +30,11 @@ export function lateTick(workflow: ProviderWorkflow, scheduledAt: Date, events: 
   if (now - scheduledAt.getTime() <= grace) return true;
   const reason = `no worker ran when the tick was due (started ${now - scheduledAt.getTime()}ms late; catchUp: ${workflow.catchUp})`;
   let reported = 0;
-  for (let t = nextDue(workflow.schedule, scheduledAt, scheduledAt); t && t.getTime() <= now - grace && reported < MAX_REPORTED_MISSES; t = nextDue(workflow.schedule, t, scheduledAt)) {
+  for (
+    let t = nextDue(workflow.schedule, scheduledAt, scheduledAt);
+    t && t.getTime() <= now - grace && reported < MAX_REPORTED_MISSES;
+    t = nextDue(workflow.schedule, t, scheduledAt)
+  ) {
     events.missed(workflow.name, t, reason);
     reported++;
   }
@@ -43,12 +49,21 @@ export function lateTick(workflow: ProviderWorkflow, scheduledAt: Date, events: 
  * scheduled workflows are kept in a Redis set so that removed ones can be found.
  */
 /** Removes one workflow's Job Scheduler and forgets it in the registry set. */
-export async function removeScheduler(redis: Redis, prefix: string, queue: Queue, name: string): Promise<void> {
+export async function removeScheduler(
+  redis: Redis,
+  prefix: string,
+  queue: Queue,
+  name: string,
+): Promise<void> {
   await queue.removeJobScheduler(name);
   await redis.srem(`${prefix}:hybrid-scheduler:scheduled-workflows`, name);
 }
 
-export async function syncSchedulers(redis: Redis, prefix: string, workflows: BullMqWorkflow[]): Promise<void> {
+export async function syncSchedulers(
+  redis: Redis,
+  prefix: string,
+  workflows: BullMqWorkflow[],
+): Promise<void> {
   const registryKey = `${prefix}:hybrid-scheduler:scheduled-workflows`;
   const recurring = workflows.filter((w) => repeatOptions(w.workflow));
   for (const w of recurring) {

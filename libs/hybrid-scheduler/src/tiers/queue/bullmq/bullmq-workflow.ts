@@ -6,7 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { EnqueueOptions } from '../../../interfaces/index.js';
 import type { BullMqProviderOptions } from '../../../config/module-options.js';
 import { retryDelayMs } from '../backoff.delay.js';
-import type { DeliveredJob, EnqueuedJob, JobProcessor, ProviderEvents, ProviderWorkflow } from '../queue-provider.interface.js';
+import type {
+  DeliveredJob,
+  EnqueuedJob,
+  JobProcessor,
+  ProviderEvents,
+  ProviderWorkflow,
+} from '../queue-provider.interface.js';
 import { lateTick } from './bullmq-schedule.js';
 
 /** Completed jobs kept for inspection; older ones are trimmed so Redis memory stays flat. */
@@ -37,10 +43,17 @@ export class BullMqWorkflow {
     const { backoff } = workflow;
     this.jobDefaults = {
       attempts: workflow.attempts,
-      backoff: backoff.maxDelayMs !== undefined ? { type: CAPPED, delay: backoff.delayMs } : { type: backoff.type, delay: backoff.delayMs },
+      backoff:
+        backoff.maxDelayMs !== undefined
+          ? { type: CAPPED, delay: backoff.delayMs }
+          : { type: backoff.type, delay: backoff.delayMs },
       removeOnFail: workflow.deadLetter ? false : true,
     };
-    this.queue = new (bullmq().Queue)(workflow.name, { connection: producer, prefix: this.prefix, defaultJobOptions: this.jobDefaults });
+    this.queue = new (bullmq().Queue)(workflow.name, {
+      connection: producer,
+      prefix: this.prefix,
+      defaultJobOptions: this.jobDefaults,
+    });
     this.queue.on('error', (error) => this.logger.warn(`Queue error: ${error.message}`));
   }
 
@@ -54,25 +67,33 @@ export class BullMqWorkflow {
 
   createWorker(connection: Redis): void {
     const { workflow } = this;
-    this.worker = new (bullmq().Worker)(workflow.name, (job: Job, token?: string) => this.track(this.process(job, token)), {
-      connection,
-      prefix: this.prefix,
-      autorun: false,
-      concurrency: workflow.concurrency,
-      limiter: workflow.rateLimit ? { max: workflow.rateLimit.max, duration: workflow.rateLimit.durationMs } : undefined,
-      removeOnComplete: KEEP_COMPLETED,
-      // Only when set: an explicit undefined would override BullMQ's defaults.
-      ...(this.options.lockDurationMs ? { lockDuration: this.options.lockDurationMs } : {}),
-      ...(this.options.stalledIntervalMs ? { stalledInterval: this.options.stalledIntervalMs } : {}),
-      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(workflow.backoff, attemptsMade) },
-    });
+    this.worker = new (bullmq().Worker)(
+      workflow.name,
+      (job: Job, token?: string) => this.track(this.process(job, token)),
+      {
+        connection,
+        prefix: this.prefix,
+        autorun: false,
+        concurrency: workflow.concurrency,
+        limiter: workflow.rateLimit
+          ? { max: workflow.rateLimit.max, duration: workflow.rateLimit.durationMs }
+          : undefined,
+        removeOnComplete: KEEP_COMPLETED,
+        // Only when set: an explicit undefined would override BullMQ's defaults.
+        ...(this.options.lockDurationMs ? { lockDuration: this.options.lockDurationMs } : {}),
+        ...(this.options.stalledIntervalMs ? { stalledInterval: this.options.stalledIntervalMs } : {}),
+        settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(workflow.backoff, attemptsMade) },
+      },
+    );
     // Without a listener an `error` event would throw; BullMQ retries its connection on its own.
     this.worker.on('error', (error) => this.logger.warn(`Worker error: ${error.message}`));
   }
 
   start(): void {
     if (!this.worker) return;
-    this.worker.run().catch((error: Error) => this.logger.error(`Worker stopped: ${error.message}`, error.stack));
+    this.worker
+      .run()
+      .catch((error: Error) => this.logger.error(`Worker stopped: ${error.message}`, error.stack));
   }
 
   async enqueue(payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
@@ -84,7 +105,10 @@ export class BullMqWorkflow {
     // Deduplication returns the id of the job that holds the key, so a different id means nothing was created.
     const jobId = randomUUID();
     const job = await this.queue.add(this.workflow.name, payload, {
-      delay, priority: options.priority, jobId, deduplication: { id: options.idempotencyKey },
+      delay,
+      priority: options.priority,
+      jobId,
+      deduplication: { id: options.idempotencyKey },
     });
     return { jobKey: String(job.id), created: job.id === jobId };
   }

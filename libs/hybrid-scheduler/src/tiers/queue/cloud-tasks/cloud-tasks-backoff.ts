@@ -7,17 +7,28 @@ export interface QueueRetry {
   maxDoublings: number;
 }
 
-type Duration = { seconds?: number | string | null | { toString(): string }; nanos?: number | null } | null | undefined;
+type Duration =
+  { seconds?: number | string | null | { toString(): string }; nanos?: number | null } | null | undefined;
 export const durationToMs = (d: Duration): number | undefined =>
   d ? Number(d.seconds?.toString() ?? 0) * 1000 + (d.nanos ?? 0) / 1e6 : undefined;
-export const msToDuration = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: Math.round((ms % 1000) * 1e6) });
+export const msToDuration = (ms: number) => ({
+  seconds: Math.floor(ms / 1000),
+  nanos: Math.round((ms % 1000) * 1e6),
+});
 
 /** Cloud Tasks' documented defaults (0.1 s, 1 h, 16 doublings). */
-export const DEFAULT_QUEUE_RETRY: QueueRetry = { minBackoffMs: 100, maxBackoffMs: 3_600_000, maxDoublings: 16 };
+export const DEFAULT_QUEUE_RETRY: QueueRetry = {
+  minBackoffMs: 100,
+  maxBackoffMs: 3_600_000,
+  maxDoublings: 16,
+};
 
 /** Delay Cloud Tasks waits before retry `n` (n >= 1): doubling `maxDoublings` times, then linear, capped. */
 export function cloudTasksRetryDelayMs(retry: QueueRetry, n: number): number {
-  const d = n - 1 <= retry.maxDoublings ? retry.minBackoffMs * 2 ** (n - 1) : retry.minBackoffMs * 2 ** retry.maxDoublings * (n - retry.maxDoublings);
+  const d =
+    n - 1 <= retry.maxDoublings
+      ? retry.minBackoffMs * 2 ** (n - 1)
+      : retry.minBackoffMs * 2 ** retry.maxDoublings * (n - retry.maxDoublings);
   return Math.min(d, retry.maxBackoffMs);
 }
 
@@ -30,11 +41,23 @@ export function cloudTasksRetryDelayMs(retry: QueueRetry, n: number): number {
  */
 export function queueConfigFor(workflows: ProviderWorkflow[]) {
   const min = Math.max(100, Math.min(...workflows.map((w) => w.backoff.delayMs), 1000));
-  const max = Math.max(min, ...workflows.map((w) => w.backoff.maxDelayMs ?? (w.backoff.type === 'fixed' ? w.backoff.delayMs : 3_600_000)));
+  const max = Math.max(
+    min,
+    ...workflows.map(
+      (w) => w.backoff.maxDelayMs ?? (w.backoff.type === 'fixed' ? w.backoff.delayMs : 3_600_000),
+    ),
+  );
   const doublings = workflows.some((w) => w.backoff.type === 'exponential') ? 16 : 0;
-  const rates = workflows.filter((w) => w.rateLimit).map((w) => (w.rateLimit!.max * 1000) / w.rateLimit!.durationMs);
+  const rates = workflows
+    .filter((w) => w.rateLimit)
+    .map((w) => (w.rateLimit!.max * 1000) / w.rateLimit!.durationMs);
   return {
-    retryConfig: { maxAttempts: -1, minBackoff: msToDuration(min), maxBackoff: msToDuration(max), maxDoublings: doublings },
+    retryConfig: {
+      maxAttempts: -1,
+      minBackoff: msToDuration(min),
+      maxBackoff: msToDuration(max),
+      maxDoublings: doublings,
+    },
     rateLimits: rates.length ? { maxDispatchesPerSecond: Math.min(500, ...rates) } : undefined,
     retry: { minBackoffMs: min, maxBackoffMs: max, maxDoublings: doublings } satisfies QueueRetry,
   };

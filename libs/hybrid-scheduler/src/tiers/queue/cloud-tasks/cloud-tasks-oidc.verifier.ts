@@ -17,18 +17,28 @@ export class CloudTasksOidcVerifier {
   async verify(authorization: string | string[] | undefined): Promise<VerifyResult> {
     const header = Array.isArray(authorization) ? authorization[0] : authorization;
     const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-    if (!match) return { ok: false, reason: header ? 'Authorization header is not "Bearer <token>"' : 'no Authorization header' };
+    if (!match)
+      return {
+        ok: false,
+        reason: header ? 'Authorization header is not "Bearer <token>"' : 'no Authorization header',
+      };
     let payload;
     try {
-      payload = (await this.client.verifyIdToken({ idToken: match[1], audience: this.audience })).getPayload();
+      payload = (
+        await this.client.verifyIdToken({ idToken: match[1], audience: this.audience })
+      ).getPayload();
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };
     }
     if (!payload?.email) return { ok: false, reason: 'the token has no email claim' };
     if (payload.email !== this.serviceAccountEmail) {
-      return { ok: false, reason: `the token was minted for ${payload.email}, not ${this.serviceAccountEmail}` };
+      return {
+        ok: false,
+        reason: `the token was minted for ${payload.email}, not ${this.serviceAccountEmail}`,
+      };
     }
-    if (payload.email_verified !== true) return { ok: false, reason: `the token's email ${payload.email} is not verified` };
+    if (payload.email_verified !== true)
+      return { ok: false, reason: `the token's email ${payload.email} is not verified` };
     return { ok: true, email: payload.email };
   }
 }

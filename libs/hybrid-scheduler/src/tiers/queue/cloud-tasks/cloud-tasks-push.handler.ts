@@ -2,7 +2,12 @@ import { Logger } from '@nestjs/common';
 import { PayloadValidationError } from '../../../errors/index.js';
 import type { PayloadClass } from '../../../interfaces/index.js';
 import type { DeadLetterStore } from '../dead-letter-store.interface.js';
-import type { DeliveredJob, JobProcessor, ProviderEvents, ProviderWorkflow } from '../queue-provider.interface.js';
+import type {
+  DeliveredJob,
+  JobProcessor,
+  ProviderEvents,
+  ProviderWorkflow,
+} from '../queue-provider.interface.js';
 import { validatePayload } from '../payload.validator.js';
 import { queueJobId } from '../workflow.mapper.js';
 import { cloudTasksRetryDelayMs, type QueueRetry } from './cloud-tasks-backoff.js';
@@ -56,7 +61,12 @@ function parseEnvelope(body: unknown): CloudTasksEnvelope | undefined {
     }
   }
   const envelope = value as Partial<CloudTasksEnvelope> | undefined;
-  return envelope && typeof envelope === 'object' && typeof envelope.workflow === 'string' && 'payload' in envelope ? (envelope as CloudTasksEnvelope) : undefined;
+  return envelope &&
+    typeof envelope === 'object' &&
+    typeof envelope.workflow === 'string' &&
+    'payload' in envelope
+    ? (envelope as CloudTasksEnvelope)
+    : undefined;
 }
 
 /**
@@ -78,8 +88,10 @@ export class CloudTasksPushHandler {
     }
     const target = context.target(request.workflow);
     if (!target) {
-      this.logger.error(`Cloud Tasks pushed a task for unknown workflow "${request.workflow}" (404; Cloud Tasks will retry it). ` +
-        `Known workflows: ${context.known().join(', ') || 'none'}. Was it renamed or removed while tasks were queued?`);
+      this.logger.error(
+        `Cloud Tasks pushed a task for unknown workflow "${request.workflow}" (404; Cloud Tasks will retry it). ` +
+          `Known workflows: ${context.known().join(', ') || 'none'}. Was it renamed or removed while tasks were queued?`,
+      );
       return { status: 404, body: `Unknown workflow "${request.workflow}"` };
     }
     if (!context.accepting()) return { status: 503, body: 'Shutting down' };
@@ -93,12 +105,22 @@ export class CloudTasksPushHandler {
       payload: envelope?.payload ?? request.body,
       attempt: (Number.isFinite(retryCount) ? retryCount : 0) + 1,
       enqueuedAt: envelope?.enqueuedAt ? new Date(envelope.enqueuedAt) : new Date(),
-      scheduledAt: envelope?.tick ? new Date(envelope.tick) : Number.isFinite(eta) ? new Date(eta * 1000) : undefined,
+      scheduledAt: envelope?.tick
+        ? new Date(envelope.tick)
+        : Number.isFinite(eta)
+          ? new Date(eta * 1000)
+          : undefined,
     };
 
     if (!envelope || envelope.workflow !== request.workflow) {
-      const why = envelope ? `the body names workflow "${envelope.workflow}"` : 'the body is not a hybrid-scheduler task envelope';
-      return this.deadLetter(target, job, new PayloadValidationError(request.workflow, [`${why}; it cannot run, retrying would not help`]));
+      const why = envelope
+        ? `the body names workflow "${envelope.workflow}"`
+        : 'the body is not a hybrid-scheduler task envelope';
+      return this.deadLetter(
+        target,
+        job,
+        new PayloadValidationError(request.workflow, [`${why}; it cannot run, retrying would not help`]),
+      );
     }
     try {
       await validatePayload(request.workflow, envelope.payload, context.dto(request.workflow));
@@ -114,7 +136,10 @@ export class CloudTasksPushHandler {
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
       if (job.attempt >= target.workflow.attempts) return this.deadLetter(target, job, error);
       target.events.retrying(job, error, cloudTasksRetryDelayMs(context.queueRetry(), job.attempt));
-      return { status: 500, body: `Attempt ${job.attempt} of ${target.workflow.attempts} failed: ${error.message}` };
+      return {
+        status: 500,
+        body: `Attempt ${job.attempt} of ${target.workflow.attempts} failed: ${error.message}`,
+      };
     }
   }
 
@@ -134,6 +159,9 @@ export class CloudTasksPushHandler {
       });
     }
     target.events.deadLettered(job, error);
-    return { status: 200, body: target.workflow.deadLetter ? 'Dead-lettered' : 'Dropped after the last attempt' };
+    return {
+      status: 200,
+      body: target.workflow.deadLetter ? 'Dead-lettered' : 'Dropped after the last attempt',
+    };
   }
 }

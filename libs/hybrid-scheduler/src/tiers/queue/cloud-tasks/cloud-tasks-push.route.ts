@@ -3,7 +3,12 @@ import type { HttpAdapterHost } from '@nestjs/core';
 import type { Readable } from 'node:stream';
 import type { CloudTasksPushHandler } from './cloud-tasks-push.handler.js';
 
-type RawRequest = { params?: Record<string, string>; headers: Record<string, string | string[] | undefined>; body?: unknown; raw?: Readable } & Partial<Readable>;
+type RawRequest = {
+  params?: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  body?: unknown;
+  raw?: Readable;
+} & Partial<Readable>;
 
 /** The body as the platform parsed it; read from the stream when no body parser ran (bodyParser: false). */
 async function bodyOf(req: RawRequest): Promise<unknown> {
@@ -31,7 +36,10 @@ export function mountPushRoute(host: HttpAdapterHost, route: string, handler: Cl
       adapter.reply(res, response.body, response.status);
     } catch (error) {
       // Unexpected (e.g. the dead-letter store is down): 500, so Cloud Tasks keeps the task.
-      logger.error(`Push handling failed: ${error instanceof Error ? error.message : String(error)}`, error instanceof Error ? error.stack : undefined);
+      logger.error(
+        `Push handling failed: ${error instanceof Error ? error.message : String(error)}`,
+        error instanceof Error ? error.stack : undefined,
+      );
       adapter.reply(res, 'Internal error', 500);
     }
   });

@@ -3,10 +3,22 @@ import { DeadLetterNotFoundError } from '../../../errors/index.js';
 import type { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { CloudTasksClient } from '@google-cloud/tasks';
 import type { CloudTasksProviderOptions } from '../../../config/module-options.js';
-import type { DeadLetter, EnqueueOptions, PayloadClass, TierAvailability, TierHealth } from '../../../interfaces/index.js';
+import type {
+  DeadLetter,
+  EnqueueOptions,
+  PayloadClass,
+  TierAvailability,
+  TierHealth,
+} from '../../../interfaces/index.js';
 import { JobRegistry } from '../../../registry/job.registry.js';
 import type { DeadLetterStore } from '../dead-letter-store.interface.js';
-import type { EnqueuedJob, JobProcessor, ProviderEvents, ProviderWorkflow, QueueProvider } from '../queue-provider.interface.js';
+import type {
+  EnqueuedJob,
+  JobProcessor,
+  ProviderEvents,
+  ProviderWorkflow,
+  QueueProvider,
+} from '../queue-provider.interface.js';
 import { DEFAULT_QUEUE_RETRY, durationToMs, queueConfigFor, type QueueRetry } from './cloud-tasks-backoff.js';
 import { createCloudTasksClient, createOidcClient, GRPC, grpcCode } from './cloud-tasks.client.js';
 import { CloudTasksEnqueuer, hashedTaskId } from './cloud-tasks.enqueuer.js';
@@ -44,7 +56,10 @@ export class CloudTasksQueueProvider implements QueueProvider {
   private accepting = false;
   private mounted = false;
 
-  constructor(options: CloudTasksProviderOptions, private readonly deps: CloudTasksProviderDeps) {
+  constructor(
+    options: CloudTasksProviderOptions,
+    private readonly deps: CloudTasksProviderDeps,
+  ) {
     this.settings = cloudTasksSettings(options);
   }
 
@@ -52,36 +67,62 @@ export class CloudTasksQueueProvider implements QueueProvider {
   async probe(): Promise<TierAvailability> {
     const { options, queuePath } = this.settings;
     if (this.deps.worker && !options.serviceAccountEmail) {
-      return { available: false, reason: 'queue.cloudTasks.serviceAccountEmail is required: the push endpoint only runs tasks whose OIDC token was minted for that account' };
+      return {
+        available: false,
+        reason:
+          'queue.cloudTasks.serviceAccountEmail is required: the push endpoint only runs tasks whose OIDC token was minted for that account',
+      };
     }
     if (this.deps.worker && !this.deps.httpAdapterHost?.httpAdapter) {
-      return { available: false, reason: 'Cloud Tasks pushes need an HTTP server: create the app with NestFactory.create(), not createApplicationContext(), or use roles: [\'producer\']' };
+      return {
+        available: false,
+        reason:
+          "Cloud Tasks pushes need an HTTP server: create the app with NestFactory.create(), not createApplicationContext(), or use roles: ['producer']",
+      };
     }
     try {
       this.client ??= await createCloudTasksClient(options);
       this.enqueuer ??= new CloudTasksEnqueuer(this.client, this.settings);
-      const [queue] = await this.client.getQueue({ name: queuePath }, { timeout: this.deps.healthTimeoutMs ?? 5000 });
+      const [queue] = await this.client.getQueue(
+        { name: queuePath },
+        { timeout: this.deps.healthTimeoutMs ?? 5000 },
+      );
       this.readRetry(queue.retryConfig);
     } catch (error) {
       const missing = grpcCode(error) === GRPC.NOT_FOUND;
       if (!(missing && options.ensureQueue)) {
-        const where = options.emulator ? `the emulator at ${options.emulator.host}:${options.emulator.port}` : 'cloudtasks.googleapis.com';
-        return { available: false, reason: missing ? `Cloud Tasks queue ${queuePath} does not exist (create it, or set queue.cloudTasks.ensureQueue)` : `GetQueue ${queuePath} on ${where} failed: ${(error as Error).message}` };
+        const where = options.emulator
+          ? `the emulator at ${options.emulator.host}:${options.emulator.port}`
+          : 'cloudtasks.googleapis.com';
+        return {
+          available: false,
+          reason: missing
+            ? `Cloud Tasks queue ${queuePath} does not exist (create it, or set queue.cloudTasks.ensureQueue)`
+            : `GetQueue ${queuePath} on ${where} failed: ${(error as Error).message}`,
+        };
       }
     }
     if (this.deps.worker && !this.mounted) {
-      const verifier = new CloudTasksOidcVerifier(await createOidcClient(options), this.settings.audience, options.serviceAccountEmail!);
-      mountPushRoute(this.deps.httpAdapterHost!, this.settings.route, new CloudTasksPushHandler({
-        verifier,
-        target: (name) => this.targets.get(name),
-        known: () => [...this.targets.keys()],
-        dto: (name) => this.dtoOf(name),
-        deadLetters: this.deps.deadLetters,
-        queueRetry: () => this.retry,
-        accepting: () => this.accepting,
-        signal: this.abort.signal,
-        track: (work) => this.track(work),
-      }));
+      const verifier = new CloudTasksOidcVerifier(
+        await createOidcClient(options),
+        this.settings.audience,
+        options.serviceAccountEmail!,
+      );
+      mountPushRoute(
+        this.deps.httpAdapterHost!,
+        this.settings.route,
+        new CloudTasksPushHandler({
+          verifier,
+          target: (name) => this.targets.get(name),
+          known: () => [...this.targets.keys()],
+          dto: (name) => this.dtoOf(name),
+          deadLetters: this.deps.deadLetters,
+          queueRetry: () => this.retry,
+          accepting: () => this.accepting,
+          signal: this.abort.signal,
+          track: (work) => this.track(work),
+        }),
+      );
       this.mounted = true;
     }
     return { available: true };
@@ -109,7 +150,10 @@ export class CloudTasksQueueProvider implements QueueProvider {
     await this.stopConsuming();
     let timer: NodeJS.Timeout | undefined;
     const drained = Promise.allSettled([...this.inFlight]).then(() => true);
-    const done = await Promise.race([drained, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), drainMs)))]);
+    const done = await Promise.race([
+      drained,
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), drainMs))),
+    ]);
     clearTimeout(timer);
     if (!done) this.abort.abort(new Error(`shutdown: still running after ${drainMs}ms`));
     await this.client?.close();
@@ -121,9 +165,18 @@ export class CloudTasksQueueProvider implements QueueProvider {
   }
 
   async enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
-    const runAtMs = options.runAt ? options.runAt.getTime() : options.delayMs ? Date.now() + options.delayMs : undefined;
+    const runAtMs = options.runAt
+      ? options.runAt.getTime()
+      : options.delayMs
+        ? Date.now() + options.delayMs
+        : undefined;
     const { taskId, created } = await this.requireEnqueuer().create({
-      envelope: { workflow, payload, enqueuedAt: new Date().toISOString(), ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}) },
+      envelope: {
+        workflow,
+        payload,
+        enqueuedAt: new Date().toISOString(),
+        ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+      },
       taskId: options.idempotencyKey ? hashedTaskId('key', workflow, options.idempotencyKey) : undefined,
       runAtMs,
     });
@@ -173,9 +226,15 @@ export class CloudTasksQueueProvider implements QueueProvider {
     const { queuePath } = this.settings;
     try {
       if (!this.client) throw new Error('client not created (probe failed)');
-      const [queue] = await this.client.getQueue({ name: queuePath }, { timeout: this.deps.healthTimeoutMs ?? 5000 });
+      const [queue] = await this.client.getQueue(
+        { name: queuePath },
+        { timeout: this.deps.healthTimeoutMs ?? 5000 },
+      );
       const state = String(queue.state ?? 'UNKNOWN');
-      return { status: state === 'RUNNING' ? 'up' : 'degraded', details: { queue: queuePath, state, inFlight: this.inFlight.size } };
+      return {
+        status: state === 'RUNNING' ? 'up' : 'degraded',
+        details: { queue: queuePath, state, inFlight: this.inFlight.size },
+      };
     } catch (error) {
       return { status: 'down', details: { queue: queuePath, error: (error as Error).message } };
     }
@@ -186,15 +245,23 @@ export class CloudTasksQueueProvider implements QueueProvider {
     const paths = ['retry_config', ...(config.rateLimits ? ['rate_limits.max_dispatches_per_second'] : [])];
     // UpdateQueue creates the queue when it is missing, so one call covers both cases.
     await this.client!.updateQueue({
-      queue: { name: this.settings.queuePath, retryConfig: config.retryConfig, ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}) },
+      queue: {
+        name: this.settings.queuePath,
+        retryConfig: config.retryConfig,
+        ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}),
+      },
       updateMask: { paths },
     });
     this.retry = config.retry;
-    this.logger.log(`Queue ${this.settings.queuePath} ensured: backoff ${config.retry.minBackoffMs}ms..${config.retry.maxBackoffMs}ms` +
-      (config.rateLimits ? `, ${config.rateLimits.maxDispatchesPerSecond}/s` : ''));
+    this.logger.log(
+      `Queue ${this.settings.queuePath} ensured: backoff ${config.retry.minBackoffMs}ms..${config.retry.maxBackoffMs}ms` +
+        (config.rateLimits ? `, ${config.rateLimits.maxDispatchesPerSecond}/s` : ''),
+    );
   }
 
-  private readRetry(retry: { minBackoff?: unknown; maxBackoff?: unknown; maxDoublings?: number | null } | null | undefined): void {
+  private readRetry(
+    retry: { minBackoff?: unknown; maxBackoff?: unknown; maxDoublings?: number | null } | null | undefined,
+  ): void {
     this.retry = {
       minBackoffMs: durationToMs(retry?.minBackoff as never) ?? DEFAULT_QUEUE_RETRY.minBackoffMs,
       maxBackoffMs: durationToMs(retry?.maxBackoff as never) ?? DEFAULT_QUEUE_RETRY.maxBackoffMs,
@@ -210,7 +277,10 @@ export class CloudTasksQueueProvider implements QueueProvider {
   }
 
   private requireEnqueuer(): CloudTasksEnqueuer {
-    if (!this.enqueuer) throw new Error(`Cloud Tasks provider used before probe() created its client (queue ${this.settings.queuePath})`);
+    if (!this.enqueuer)
+      throw new Error(
+        `Cloud Tasks provider used before probe() created its client (queue ${this.settings.queuePath})`,
+      );
     return this.enqueuer;
   }
 

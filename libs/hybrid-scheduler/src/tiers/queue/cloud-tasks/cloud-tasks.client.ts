@@ -38,7 +38,9 @@ export async function createCloudTasksClient(options: CloudTasksProviderOptions)
 export async function createOidcClient(options: CloudTasksProviderOptions): Promise<OAuth2Client> {
   const { OAuth2Client } = await load('google-auth-library', () => import('google-auth-library'));
   return new OAuth2Client({
-    ...(options.oidc?.certsUrl ? { endpoints: { oauth2FederatedSignonPemCertsUrl: options.oidc.certsUrl } } : {}),
+    ...(options.oidc?.certsUrl
+      ? { endpoints: { oauth2FederatedSignonPemCertsUrl: options.oidc.certsUrl } }
+      : {}),
     ...(options.oidc?.issuers ? { issuers: options.oidc.issuers } : {}),
   });
 }
@@ -47,4 +49,12 @@ export async function createOidcClient(options: CloudTasksProviderOptions): Prom
 export const grpcCode = (error: unknown): number | undefined =>
   typeof (error as { code?: unknown })?.code === 'number' ? (error as { code: number }).code : undefined;
 
-export const GRPC = { DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, RESOURCE_EXHAUSTED: 8, ABORTED: 10, INTERNAL: 13, UNAVAILABLE: 14 } as const;
+export const GRPC = {
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  RESOURCE_EXHAUSTED: 8,
+  ABORTED: 10,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+} as const;

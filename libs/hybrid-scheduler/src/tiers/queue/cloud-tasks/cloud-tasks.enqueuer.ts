@@ -3,7 +3,12 @@ import type { CloudTasksClient } from '@google-cloud/tasks';
 import { createHash, randomBytes } from 'node:crypto';
 import { PayloadValidationError } from '../../../errors/index.js';
 import { GRPC, grpcCode } from './cloud-tasks.client.js';
-import { MAX_SCHEDULE_AHEAD_MS, MAX_TASK_BODY_BYTES, toTimestamp, type CloudTasksSettings } from './cloud-tasks.settings.js';
+import {
+  MAX_SCHEDULE_AHEAD_MS,
+  MAX_TASK_BODY_BYTES,
+  toTimestamp,
+  type CloudTasksSettings,
+} from './cloud-tasks.settings.js';
 
 /** The JSON body of every task; what the push endpoint reads back. */
 export interface CloudTasksEnvelope {
@@ -23,7 +28,13 @@ export interface CreateRequest {
   runAtMs?: number;
 }
 
-const TRANSIENT: number[] = [GRPC.UNAVAILABLE, GRPC.DEADLINE_EXCEEDED, GRPC.RESOURCE_EXHAUSTED, GRPC.ABORTED, GRPC.INTERNAL];
+const TRANSIENT: number[] = [
+  GRPC.UNAVAILABLE,
+  GRPC.DEADLINE_EXCEEDED,
+  GRPC.RESOURCE_EXHAUSTED,
+  GRPC.ABORTED,
+  GRPC.INTERNAL,
+];
 const RETRIES = 5;
 
 /**
@@ -67,7 +78,14 @@ export class CloudTasksEnqueuer {
         url: this.settings.urlOf(envelope.workflow),
         headers: { 'Content-Type': 'application/json' },
         body,
-        ...(options.serviceAccountEmail ? { oidcToken: { serviceAccountEmail: options.serviceAccountEmail, audience: this.settings.audience } } : {}),
+        ...(options.serviceAccountEmail
+          ? {
+              oidcToken: {
+                serviceAccountEmail: options.serviceAccountEmail,
+                audience: this.settings.audience,
+              },
+            }
+          : {}),
       },
       ...(request.runAtMs !== undefined ? { scheduleTime: toTimestamp(request.runAtMs) } : {}),
       ...(options.dispatchDeadlineMs ? { dispatchDeadline: toTimestamp(options.dispatchDeadlineMs) } : {}),
@@ -82,12 +100,20 @@ export class CloudTasksEnqueuer {
         // Someone else's task (same key or tick), unless an earlier ambiguous failure of ours did commit.
         if (code === GRPC.ALREADY_EXISTS) return { taskId, created: ambiguous };
         if (!TRANSIENT.includes(code ?? -1) || attempt > RETRIES) {
-          throw Object.assign(new Error(`Cloud Tasks CreateTask in ${this.settings.queuePath} failed for workflow "${envelope.workflow}" ` +
-            `after ${attempt} attempt(s): ${(error as Error).message}`, { cause: error }), { code });
+          throw Object.assign(
+            new Error(
+              `Cloud Tasks CreateTask in ${this.settings.queuePath} failed for workflow "${envelope.workflow}" ` +
+                `after ${attempt} attempt(s): ${(error as Error).message}`,
+              { cause: error },
+            ),
+            { code },
+          );
         }
         ambiguous ||= code === GRPC.DEADLINE_EXCEEDED || code === GRPC.UNAVAILABLE || code === GRPC.INTERNAL;
         const delay = Math.min(this.retryBaseMs * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random() / 2);
-        this.logger.warn(`CreateTask for "${envelope.workflow}" failed (${(error as Error).message}); retry ${attempt}/${RETRIES} in ${delay.toFixed(0)}ms`);
+        this.logger.warn(
+          `CreateTask for "${envelope.workflow}" failed (${(error as Error).message}); retry ${attempt}/${RETRIES} in ${delay.toFixed(0)}ms`,
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

@@ -43,7 +43,12 @@ export class CloudTasksSchedule {
     if (!this.paused) {
       const tick = due.toISOString();
       await this.enqueuer.create({
-        envelope: { workflow: this.workflow.name, payload: this.workflow.schedulePayload, enqueuedAt: new Date().toISOString(), tick },
+        envelope: {
+          workflow: this.workflow.name,
+          payload: this.workflow.schedulePayload,
+          enqueuedAt: new Date().toISOString(),
+          tick,
+        },
         taskId: hashedTaskId('tick', this.workflow.name, tick),
         runAtMs: due.getTime(),
       });
@@ -52,12 +57,17 @@ export class CloudTasksSchedule {
   }
 
   private arm(due: Date): void {
-    this.timer = setTimeout(() => {
-      if (Date.now() < due.getTime()) return this.arm(due); // a timer longer than ~24.8 days fires early
-      this.enqueueAfter(due).catch((error: Error) =>
-        this.logger.error(`Enqueueing the tick after ${due.toISOString()} of "${this.workflow.name}" failed: ${error.message}`),
-      );
-    }, Math.min(Math.max(0, due.getTime() - Date.now()), MAX_TIMER_MS));
+    this.timer = setTimeout(
+      () => {
+        if (Date.now() < due.getTime()) return this.arm(due); // a timer longer than ~24.8 days fires early
+        this.enqueueAfter(due).catch((error: Error) =>
+          this.logger.error(
+            `Enqueueing the tick after ${due.toISOString()} of "${this.workflow.name}" failed: ${error.message}`,
+          ),
+        );
+      },
+      Math.min(Math.max(0, due.getTime() - Date.now()), MAX_TIMER_MS),
+    );
     this.timer.unref();
   }
 }

@@ -32,4 +32,7 @@ export function cloudTasksSettings(options: CloudTasksProviderOptions): CloudTas
 }
 
 /** `{ seconds, nanos }`: a JS Date would be sent as epoch 0 by the client (NOTES 1.4). */
-export const toTimestamp = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: Math.round((ms % 1000) * 1e6) });
+export const toTimestamp = (ms: number) => ({
+  seconds: Math.floor(ms / 1000),
+  nanos: Math.round((ms % 1000) * 1e6),
+});

@@ -1,7 +1,13 @@
 import type { DeadLetter, EnqueueOptions, TierAvailability, TierHealth } from '../../../interfaces/index.js';
 import { DeadLetterNotFoundError, WorkflowNotFoundError } from '../../../errors/index.js';
 import type { DeadLetterStore } from '../dead-letter-store.interface.js';
-import type { EnqueuedJob, JobProcessor, ProviderEvents, ProviderWorkflow, QueueProvider } from '../queue-provider.interface.js';
+import type {
+  EnqueuedJob,
+  JobProcessor,
+  ProviderEvents,
+  ProviderWorkflow,
+  QueueProvider,
+} from '../queue-provider.interface.js';
 import { MemoryWorkflowQueue } from './memory-workflow.queue.js';
 
 /**
@@ -20,7 +26,10 @@ export class MemoryQueueProvider implements QueueProvider {
   }
 
   addWorkflow(workflow: ProviderWorkflow, processor: JobProcessor, events: ProviderEvents): void {
-    this.queues.set(workflow.name, new MemoryWorkflowQueue(workflow, processor, events, this.deadLetterStore));
+    this.queues.set(
+      workflow.name,
+      new MemoryWorkflowQueue(workflow, processor, events, this.deadLetterStore),
+    );
   }
 
   async start(consume: boolean): Promise<void> {

@@ -3,7 +3,13 @@ import type { EnqueueOptions } from '../../../interfaces/index.js';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
 import { retryDelayMs } from '../backoff.delay.js';
 import type { DeadLetterStore } from '../dead-letter-store.interface.js';
-import type { DeliveredJob, EnqueuedJob, JobProcessor, ProviderEvents, ProviderWorkflow } from '../queue-provider.interface.js';
+import type {
+  DeliveredJob,
+  EnqueuedJob,
+  JobProcessor,
+  ProviderEvents,
+  ProviderWorkflow,
+} from '../queue-provider.interface.js';
 
 interface MemoryJob extends DeliveredJob {
   /** The payload as JSON, so handlers see what a durable provider would deliver (Dates become strings). */
@@ -38,7 +44,8 @@ export class MemoryWorkflowQueue {
 
   start(consume: boolean): void {
     this.consuming = consume;
-    if (this.workflow.schedule.kind === 'every' || this.workflow.schedule.kind === 'cron') this.armSchedule(new Date(), new Date());
+    if (this.workflow.schedule.kind === 'every' || this.workflow.schedule.kind === 'cron')
+      this.armSchedule(new Date(), new Date());
     this.pump();
   }
 
@@ -68,7 +75,13 @@ export class MemoryWorkflowQueue {
     if (this.active.size) this.controller.abort(new Error('application shutdown'));
   }
 
-  enqueue(payloadJson: string, options: EnqueueOptions, attempt = 1, jobKey: string = randomUUID(), tick?: Date): EnqueuedJob {
+  enqueue(
+    payloadJson: string,
+    options: EnqueueOptions,
+    attempt = 1,
+    jobKey: string = randomUUID(),
+    tick?: Date,
+  ): EnqueuedJob {
     if (options.idempotencyKey) {
       const existing = this.idempotency.get(options.idempotencyKey);
       if (existing) return { jobKey: existing, created: false };
@@ -77,9 +90,16 @@ export class MemoryWorkflowQueue {
     const delay = options.runAt ? options.runAt.getTime() - Date.now() : (options.delayMs ?? 0);
     const now = new Date();
     const job: MemoryJob = {
-      jobKey, workflow: this.workflow.name, payload: undefined, json: payloadJson, attempt, enqueuedAt: now,
+      jobKey,
+      workflow: this.workflow.name,
+      payload: undefined,
+      json: payloadJson,
+      attempt,
+      enqueuedAt: now,
       scheduledAt: tick ?? (delay > 0 ? new Date(now.getTime() + delay) : undefined),
-      priority: options.priority ?? 0, idempotencyKey: options.idempotencyKey, seq: seq++,
+      priority: options.priority ?? 0,
+      idempotencyKey: options.idempotencyKey,
+      seq: seq++,
     };
     this.place(job, delay);
     return { jobKey, created: true };
@@ -119,7 +139,12 @@ export class MemoryWorkflowQueue {
   }
 
   private pump(): void {
-    while (this.consuming && !this.paused && this.active.size < this.workflow.concurrency && this.waiting.length) {
+    while (
+      this.consuming &&
+      !this.paused &&
+      this.active.size < this.workflow.concurrency &&
+      this.waiting.length
+    ) {
       if (!this.rateAllows()) return;
       this.run(this.waiting.shift()!);
     }
@@ -135,23 +160,28 @@ export class MemoryWorkflowQueue {
       return true;
     }
     if (!this.rateTimer) {
-      this.rateTimer = setTimeout(() => {
-        this.rateTimer = undefined;
-        this.pump();
-      }, this.starts[0] + rate.durationMs - now);
+      this.rateTimer = setTimeout(
+        () => {
+          this.rateTimer = undefined;
+          this.pump();
+        },
+        this.starts[0] + rate.durationMs - now,
+      );
     }
     return false;
   }
 
   private run(job: MemoryJob): void {
     const delivered: DeliveredJob = { ...job, payload: JSON.parse(job.json) };
-    const done = this.processor(delivered, this.controller.signal).then(
-      () => this.release(job),
-      (error: unknown) => this.failed(job, error instanceof Error ? error : new Error(String(error))),
-    ).finally(() => {
-      this.active.delete(job.jobKey);
-      this.pump();
-    });
+    const done = this.processor(delivered, this.controller.signal)
+      .then(
+        () => this.release(job),
+        (error: unknown) => this.failed(job, error instanceof Error ? error : new Error(String(error))),
+      )
+      .finally(() => {
+        this.active.delete(job.jobKey);
+        this.pump();
+      });
     this.active.set(job.jobKey, done);
   }
 
@@ -165,14 +195,22 @@ export class MemoryWorkflowQueue {
     this.release(job);
     if (!this.workflow.deadLetter) return;
     await this.deadLetters.add({
-      id: `queue:${job.workflow}:${job.jobKey}`, jobKey: job.jobKey, workflow: job.workflow, payload: JSON.parse(job.json),
-      error: error.message, stack: error.stack, attempts: job.attempt, enqueuedAt: job.enqueuedAt, failedAt: new Date(),
+      id: `queue:${job.workflow}:${job.jobKey}`,
+      jobKey: job.jobKey,
+      workflow: job.workflow,
+      payload: JSON.parse(job.json),
+      error: error.message,
+      stack: error.stack,
+      attempts: job.attempt,
+      enqueuedAt: job.enqueuedAt,
+      failedAt: new Date(),
     });
     this.events.deadLettered(job, error);
   }
 
   private release(job: MemoryJob): void {
-    if (job.idempotencyKey && this.idempotency.get(job.idempotencyKey) === job.jobKey) this.idempotency.delete(job.idempotencyKey);
+    if (job.idempotencyKey && this.idempotency.get(job.idempotencyKey) === job.jobKey)
+      this.idempotency.delete(job.idempotencyKey);
   }
 
   /** Ticks on absolute targets (never drifting); ticks missed while the loop was blocked are reported as missed. */
@@ -180,16 +218,25 @@ export class MemoryWorkflowQueue {
     this.nextTick = nextDue(this.workflow.schedule, after, anchor);
     if (!this.nextTick || !this.consuming) return;
     const target = this.nextTick;
-    this.scheduleTimer = setTimeout(() => {
-      const now = Date.now();
-      const due: Date[] = [];
-      for (let t: Date | null = target; t && t.getTime() <= now; t = nextDue(this.workflow.schedule, t, anchor)) due.push(t);
-      if (!due.length) return this.armSchedule(after, anchor);
-      for (const missed of due.slice(0, -1)) this.events.missed(this.workflow.name, missed, 'the event loop was blocked past this tick');
-      const newest = due[due.length - 1];
-      if (this.paused) this.events.missed(this.workflow.name, newest, 'workflow is paused');
-      else this.enqueue(JSON.stringify(this.workflow.schedulePayload), {}, 1, randomUUID(), newest);
-      this.armSchedule(newest, anchor);
-    }, Math.min(Math.max(0, target.getTime() - Date.now()), 2_147_483_647));
+    this.scheduleTimer = setTimeout(
+      () => {
+        const now = Date.now();
+        const due: Date[] = [];
+        for (
+          let t: Date | null = target;
+          t && t.getTime() <= now;
+          t = nextDue(this.workflow.schedule, t, anchor)
+        )
+          due.push(t);
+        if (!due.length) return this.armSchedule(after, anchor);
+        for (const missed of due.slice(0, -1))
+          this.events.missed(this.workflow.name, missed, 'the event loop was blocked past this tick');
+        const newest = due[due.length - 1];
+        if (this.paused) this.events.missed(this.workflow.name, newest, 'workflow is paused');
+        else this.enqueue(JSON.stringify(this.workflow.schedulePayload), {}, 1, randomUUID(), newest);
+        this.armSchedule(newest, anchor);
+      },
+      Math.min(Math.max(0, target.getTime() - Date.now()), 2_147_483_647),
+    );
   }
 }

@@ -24,9 +24,16 @@ export function redisAddress(connection: RedisConnection): string {
  * An ioredis client whose `error` events are logged (at most once per distinct message in a row) instead of
  * crashing the process; ioredis keeps reconnecting on its own.
  */
-export function createRedis(connection: RedisConnection, purpose: string, extra: RedisOptions = {}): RedisClient {
+export function createRedis(
+  connection: RedisConnection,
+  purpose: string,
+  extra: RedisOptions = {},
+): RedisClient {
   const Redis = loadRedis();
-  const client = typeof connection === 'string' ? new Redis(connection, extra) : new Redis({ ...(connection as RedisOptions), ...extra });
+  const client =
+    typeof connection === 'string'
+      ? new Redis(connection, extra)
+      : new Redis({ ...(connection as RedisOptions), ...extra });
   const logger = new Logger(`HybridScheduler:Redis`);
   let last = '';
   client.on('error', (error: Error & { code?: string }) => {
@@ -44,14 +51,31 @@ export function createRedis(connection: RedisConnection, purpose: string, extra:
 /** Connects once and PINGs, failing within `timeoutMs` with a reason that names the address. */
 export async function probeRedis(connection: RedisConnection, timeoutMs = 3000): Promise<string | undefined> {
   const Redis = loadRedis();
-  const client = typeof connection === 'string'
-    ? new Redis(connection, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false })
-    : new Redis({ ...(connection as RedisOptions), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  const client =
+    typeof connection === 'string'
+      ? new Redis(connection, {
+          lazyConnect: true,
+          retryStrategy: () => null,
+          maxRetriesPerRequest: 0,
+          connectTimeout: timeoutMs,
+          enableOfflineQueue: false,
+        })
+      : new Redis({
+          ...(connection as RedisOptions),
+          lazyConnect: true,
+          retryStrategy: () => null,
+          maxRetriesPerRequest: 0,
+          connectTimeout: timeoutMs,
+          enableOfflineQueue: false,
+        });
   let lastError: (Error & { code?: string }) | undefined;
   client.on('error', (error: Error) => (lastError = error));
   let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs)));
+    const timeout = new Promise<never>(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs)),
+    );
     await Promise.race([client.connect().then(() => client.ping()), timeout]);
     return undefined;
   } catch (error) {

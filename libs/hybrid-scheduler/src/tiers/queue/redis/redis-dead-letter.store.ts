@@ -34,7 +34,11 @@ export class RedisDeadLetterStore implements DeadLetterStore {
 
   async take(workflow: string, jobKey: string): Promise<StoredDeadLetter | undefined> {
     // HGET + HDEL in one MULTI: two replicas retrying the same letter re-enqueue it once.
-    const result = await this.redis.multi().hget(this.key(workflow), jobKey).hdel(this.key(workflow), jobKey).exec();
+    const result = await this.redis
+      .multi()
+      .hget(this.key(workflow), jobKey)
+      .hdel(this.key(workflow), jobKey)
+      .exec();
     const [[, text], [, deleted]] = result as [[Error | null, string | null], [Error | null, number]];
     return text && deleted ? this.parse(text) : undefined;
   }
