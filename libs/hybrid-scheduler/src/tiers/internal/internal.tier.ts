@@ -4,7 +4,6 @@ import { InvalidTaskOptionsError, TierUnavailableError } from '../../errors/inde
 import { INVALID_OPTION } from '../../errors/messages.js';
 import type {
   SchedulerTier,
-  TaskContext,
   TaskDefinition,
   TierAvailability,
   TierHealth,
@@ -15,7 +14,7 @@ import { JobRegistry } from '../../registry/job.registry.js';
 import { TaskRunner } from '../../runner/task.runner.js';
 import { InternalJobTimer, type DueTick } from './internal-job.js';
 import { INTERNAL_TICK_LOCK, type TickLock } from './tick-lock.interface.js';
-import { fallbackContext } from './fallback-context.js';
+import { InternalTickRunner } from './internal-tick.runner.js';
 
 /**
  * In-process tier: cron (on the `cron` package that @nestjs/schedule uses), fixed intervals and one-shot
@@ -30,13 +29,16 @@ export class InternalTier implements SchedulerTier {
   /** Aborts the signal of runs still going when the shutdown timeout is over. */
   private readonly shutdownController = new AbortController();
   private started = false;
+  private readonly ticks: InternalTickRunner;
 
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
     private readonly registry: JobRegistry,
     private readonly runner: TaskRunner,
     @Optional() @Inject(INTERNAL_TICK_LOCK) private readonly tickLock?: TickLock,
-  ) {}
+  ) {
+    this.ticks = new InternalTickRunner(registry, runner, this.shutdownController.signal, tickLock);
+  }
 
   async probe(): Promise<TierAvailability> {
     return this.options.internal.enabled
@@ -74,11 +76,7 @@ export class InternalTier implements SchedulerTier {
   async stopTriggers(): Promise<void> {
     this.started = false;
     for (const timer of this.timers.values()) timer.stop();
-    for (const entry of this.sleeping) {
-      clearTimeout(entry.timer);
-      entry.resolve(false);
-    }
-    this.sleeping.clear();
+    this.ticks.cutWaits();
   }
 
   async shutdown(): Promise<void> {
@@ -113,7 +111,7 @@ export class InternalTier implements SchedulerTier {
 
   async trigger(id: string): Promise<TriggerResult> {
     const timer = this.timerOf(id);
-    const outcome = await this.runTick(timer, new Date(), true);
+    const outcome = await this.ticks.run(timer, new Date(), true);
     return { jobId: id, ...outcome };
   }
 
@@ -124,7 +122,7 @@ export class InternalTier implements SchedulerTier {
   async resume(id: string): Promise<void> {
     const timer = this.timerOf(id);
     timer.info.paused = false;
-    if (this.pendingCatchUp.delete(id)) void this.runTick(timer, new Date(), false);
+    if (this.pendingCatchUp.delete(id)) void this.ticks.run(timer, new Date(), false);
   }
 
   async remove(id: string): Promise<void> {
@@ -135,16 +133,15 @@ export class InternalTier implements SchedulerTier {
 
   /** Runs a task of this tier once with an explicit first argument (used for queue fallbacks). */
   async runWithInput(id: string, input: unknown): Promise<TriggerResult> {
-    const outcome = await this.runTick(this.timerOf(id), new Date(), true, { input });
+    const outcome = await this.ticks.run(this.timerOf(id), new Date(), true, { input });
     return { jobId: id, ...outcome };
   }
 
   private readonly pendingCatchUp = new Set<string>();
-  private readonly sleeping = new Set<{ timer: NodeJS.Timeout; resolve: (slept: boolean) => void }>();
 
   private startTimer(timer: InternalJobTimer): void {
     timer.start();
-    if (timer.options.runOnStart) void this.runTick(timer, new Date(), false);
+    if (timer.options.runOnStart) void this.ticks.run(timer, new Date(), false);
   }
 
   private timerOf(id: string): InternalJobTimer {
@@ -177,81 +174,8 @@ export class InternalTier implements SchedulerTier {
           reason: tick.missedReason,
         });
       } else {
-        await this.runTick(timer, tick.scheduledAt, false);
+        await this.ticks.run(timer, tick.scheduledAt, false);
       }
     }
-  }
-
-  private async runTick(
-    timer: InternalJobTimer,
-    scheduledAt: Date,
-    manual: boolean,
-    explicit?: { input: unknown },
-  ): Promise<Omit<TriggerResult, 'jobId'>> {
-    const { info, task, options } = timer;
-    // Jobs enqueued into a queue workflow that fell back here run side by side, like queue jobs do.
-    const overlap = options.overlap ?? (explicit ? 'allow' : 'skip');
-    if ((info.running > 0 || timer.reserved > 0) && overlap === 'skip') {
-      const reason = 'previous run is still running (overlap: skip)';
-      this.registry.emit({
-        type: 'skipped',
-        jobId: info.id,
-        tier: 'internal',
-        name: task.name,
-        scheduledAt,
-        reason,
-      });
-      return { status: 'skipped', error: reason };
-    }
-    // Reserve the slot before any await (jitter, lease), so that a second tick cannot slip past the overlap check.
-    timer.reserved++;
-    let reserved = true;
-    let release: (() => Promise<void>) | null = null;
-    try {
-      if (!manual && options.jitterMs && !(await this.sleep(Math.random() * options.jitterMs))) {
-        return { status: 'skipped', error: 'application is shutting down' };
-      }
-      if (options.singleton && this.tickLock && !manual) {
-        release = await this.tickLock.acquire(info.id, scheduledAt, options.timeoutMs ?? 60_000);
-        if (!release) return { status: 'skipped', error: 'another replica runs this tick' };
-      }
-      const run = this.runner.run({
-        jobId: info.id,
-        tier: 'internal',
-        name: task.name,
-        scheduledAt,
-        timeoutMs: options.timeoutMs ?? task.queue?.timeoutMs ?? task.prefect?.timeoutMs,
-        signal: this.shutdownController.signal,
-        invoke: (context: TaskContext) => {
-          if (task.declaredTier === 'internal') return task.handler(context);
-          const input = explicit ? explicit.input : task.fallbackInput;
-          return task.handler(input, fallbackContext(task, context, input));
-        },
-      });
-      // run() has emitted `started` synchronously, so info.running now holds the slot.
-      timer.reserved--;
-      reserved = false;
-      const outcome = await run;
-      return outcome.status === 'succeeded'
-        ? { status: 'completed' }
-        : { status: 'failed', error: outcome.error?.message };
-    } finally {
-      if (reserved) timer.reserved--;
-      await release?.();
-    }
-  }
-
-  /** A jitter delay that stopTriggers() cuts short; resolves false when it was cut. */
-  private sleep(ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          this.sleeping.delete(entry);
-          resolve(true);
-        }, ms),
-        resolve,
-      };
-      this.sleeping.add(entry);
-    });
   }
 }

@@ -1,0 +1,103 @@
+import type { TaskContext, TriggerResult } from '../../interfaces/index.js';
+import { JobRegistry } from '../../registry/job.registry.js';
+import { TaskRunner } from '../../runner/task.runner.js';
+import { fallbackContext } from './fallback-context.js';
+import type { InternalJobTimer } from './internal-job.js';
+import type { TickLock } from './tick-lock.interface.js';
+
+/**
+ * Runs one tick of an internal job: the overlap rule, jitter, the replica lease of singleton tasks, then the
+ * TaskRunner. Split from the tier so that the tier file is about registration and control.
+ */
+export class InternalTickRunner {
+  private readonly waits = new Set<{ timer: NodeJS.Timeout; resolve: (slept: boolean) => void }>();
+
+  constructor(
+    private readonly registry: JobRegistry,
+    private readonly runner: TaskRunner,
+    private readonly shutdownSignal: AbortSignal,
+    private readonly tickLock?: TickLock,
+  ) {}
+
+  async run(
+    timer: InternalJobTimer,
+    scheduledAt: Date,
+    manual: boolean,
+    explicit?: { input: unknown },
+  ): Promise<Omit<TriggerResult, 'jobId'>> {
+    const { info, task, options } = timer;
+    // Jobs enqueued into a queue workflow that fell back here run side by side, like queue jobs do.
+    const overlap = options.overlap ?? (explicit ? 'allow' : 'skip');
+    if ((info.running > 0 || timer.reserved > 0) && overlap === 'skip') {
+      const reason = 'previous run is still running (overlap: skip)';
+      this.registry.emit({
+        type: 'skipped',
+        jobId: info.id,
+        tier: 'internal',
+        name: task.name,
+        scheduledAt,
+        reason,
+      });
+      return { status: 'skipped', error: reason };
+    }
+    // Reserve the slot before any await (jitter, lease), so that a second tick cannot slip past the overlap check.
+    timer.reserved++;
+    let reserved = true;
+    let release: (() => Promise<void>) | null = null;
+    try {
+      if (!manual && options.jitterMs && !(await this.sleep(Math.random() * options.jitterMs))) {
+        return { status: 'skipped', error: 'application is shutting down' };
+      }
+      if (options.singleton && this.tickLock && !manual) {
+        release = await this.tickLock.acquire(info.id, scheduledAt, options.timeoutMs ?? 60_000);
+        if (!release) return { status: 'skipped', error: 'another replica runs this tick' };
+      }
+      const run = this.runner.run({
+        jobId: info.id,
+        tier: 'internal',
+        name: task.name,
+        scheduledAt,
+        timeoutMs: options.timeoutMs ?? task.queue?.timeoutMs ?? task.prefect?.timeoutMs,
+        signal: this.shutdownSignal,
+        invoke: (context: TaskContext) => {
+          if (task.declaredTier === 'internal') return task.handler(context);
+          const input = explicit ? explicit.input : task.fallbackInput;
+          return task.handler(input, fallbackContext(task, context, input));
+        },
+      });
+      // run() has emitted `started` synchronously, so info.running now holds the slot.
+      timer.reserved--;
+      reserved = false;
+      const outcome = await run;
+      return outcome.status === 'succeeded'
+        ? { status: 'completed' }
+        : { status: 'failed', error: outcome.error?.message };
+    } finally {
+      if (reserved) timer.reserved--;
+      await release?.();
+    }
+  }
+
+  /** A jitter delay that cutWaits() cuts short; resolves false when it was cut. */
+  private sleep(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.waits.delete(entry);
+          resolve(true);
+        }, ms),
+        resolve,
+      };
+      this.waits.add(entry);
+    });
+  }
+
+  /** Ends every jitter wait at once (shutdown): those ticks do not run. */
+  cutWaits(): void {
+    for (const entry of this.waits) {
+      clearTimeout(entry.timer);
+      entry.resolve(false);
+    }
+    this.waits.clear();
+  }
+}
