@@ -41,9 +41,10 @@ export class TaskRouter {
       throw new TierUnavailableError(TIER_UNAVAILABLE_FAIL(task.name, task.declaredTier, reason));
     const next = FALLBACK_CHAIN[task.declaredTier].find((tier) => availability[tier]?.available);
     if (!next) throw new TierUnavailableError(TIER_UNAVAILABLE_FAIL(task.name, task.declaredTier, reason));
-    if (task.schedule.kind === 'rrule' && next === 'internal') {
+    if (task.schedule.kind === 'rrule') {
+      // Only Prefect understands RRULEs; the queue and internal tiers have cron and intervals.
       throw new TierUnavailableError(
-        `${TIER_UNAVAILABLE_FAIL(task.name, task.declaredTier, reason)} Its rrule schedule cannot fall back to the internal tier.`,
+        `${TIER_UNAVAILABLE_FAIL(task.name, task.declaredTier, reason)} Its rrule schedule cannot fall back to the ${next} tier.`,
       );
     }
     this.logger.warn(TIER_FALLBACK(task.name, task.declaredTier, next, reason));

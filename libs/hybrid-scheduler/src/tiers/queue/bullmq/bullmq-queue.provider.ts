@@ -28,8 +28,8 @@ const toDeadLetter = (workflow: string, job: Job): DeadLetter => ({
 
 /**
  * Queues on BullMQ 6 + ioredis. Queue name = workflow name, key prefix `queue.bullmq.prefix` (default
- * `hybrid`), job data = the payload. One producer connection for all queues, one for all workers (BullMQ
- * duplicates it for its blocking reads).
+ * `hybrid`), job data = the payload. One producer connection for all queues, one command connection per
+ * worker (BullMQ duplicates it for its blocking reads).
  */
 export class BullMqQueueProvider implements QueueProvider {
   readonly name = 'bullmq' as const;
@@ -37,7 +37,8 @@ export class BullMqQueueProvider implements QueueProvider {
   private readonly workflows = new Map<string, BullMqWorkflow>();
   private readonly shutdown = new AbortController();
   private producer?: Redis;
-  private workerConnection?: Redis;
+  /** One command connection per worker, as BullMQ workers under load want (BullMQ adds a blocking one each). */
+  private readonly workerConnections = new Map<string, Redis>();
   private consuming = false;
 
   constructor(private readonly options: BullMqProviderOptions) {}
@@ -64,10 +65,13 @@ export class BullMqQueueProvider implements QueueProvider {
     const all = [...this.workflows.values()];
     await syncSchedulers(this.producer, this.options.prefix ?? 'hybrid', all);
     if (!consume) return;
-    this.workerConnection = createRedis(this.options.connection, 'bullmq worker', {
-      maxRetriesPerRequest: null,
-    });
-    for (const w of all) w.createWorker(this.workerConnection);
+    for (const w of all) {
+      const connection = createRedis(this.options.connection, `bullmq worker ${w.workflow.name}`, {
+        maxRetriesPerRequest: null,
+      });
+      this.workerConnections.set(w.workflow.name, connection);
+      w.createWorker(connection);
+    }
     for (const w of all) w.start();
     this.consuming = true;
     this.logger.log(
@@ -102,8 +106,9 @@ export class BullMqQueueProvider implements QueueProvider {
       await Promise.all(workers.map((w) => w.close(true)));
     }
     await Promise.all([...this.workflows.values()].map((w) => w.queue.close()));
-    for (const client of [this.workerConnection, this.producer])
+    for (const client of [...this.workerConnections.values(), this.producer])
       await client?.quit().catch(() => client.disconnect());
+    this.workerConnections.clear();
   }
 
   async removeWorkflow(workflow: string): Promise<void> {
@@ -113,6 +118,9 @@ export class BullMqQueueProvider implements QueueProvider {
       await removeScheduler(this.producer, this.options.prefix ?? 'hybrid', w.queue, workflow);
     await w.worker?.close();
     await w.queue.close();
+    const connection = this.workerConnections.get(workflow);
+    this.workerConnections.delete(workflow);
+    await connection?.quit().catch(() => connection.disconnect());
   }
 
   async enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
@@ -170,7 +178,8 @@ export class BullMqQueueProvider implements QueueProvider {
 
   async health(): Promise<TierHealth> {
     const status = this.producer?.status ?? 'not connected';
-    const workerStatus = this.workerConnection?.status;
+    const workerStatuses = [...this.workerConnections.values()].map((c) => c.status);
+    const workerStatus = workerStatuses.find((s) => s !== 'ready') ?? workerStatuses[0];
     const ok = status === 'ready' && (!workerStatus || workerStatus === 'ready');
     return {
       status: ok ? 'up' : 'degraded',
