@@ -136,14 +136,14 @@ export class HybridScheduler {
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
     const queue = this.queueApi();
-    if (queue?.workflows().includes(workflow)) return queue.enqueueWorkflow(workflow, payload, options);
+    if (queue?.hasWorkflow(workflow)) return queue.enqueueWorkflow(workflow, payload, options);
     return this.fallbackWorkflows.enqueue(this.fallbackTask(workflow), payload, options);
   }
 
   /** Jobs of `workflow` that used up their attempts: payload, error, stack, attempts, timestamps. */
   async deadLetters(workflow: string): Promise<DeadLetter[]> {
     const queue = this.queueApi();
-    if (queue?.workflows().includes(workflow)) return queue.deadLetters(workflow);
+    if (queue?.hasWorkflow(workflow)) return queue.deadLetters(workflow);
     return this.fallbackWorkflows.deadLetters(this.fallbackTask(workflow).name);
   }
 
@@ -151,7 +151,7 @@ export class HybridScheduler {
   async retryDeadLetter(id: string): Promise<EnqueueResult> {
     const [, workflow = id, jobKey = ''] = id.split(':');
     const queue = this.queueApi();
-    if (queue?.workflows().includes(workflow)) return queue.retryDeadLetter(id);
+    if (queue?.hasWorkflow(workflow)) return queue.retryDeadLetter(id);
     const retried = await this.fallbackWorkflows.retryDeadLetter(this.fallbackTask(workflow), jobKey);
     if (!retried) throw new DeadLetterNotFoundError(id);
     return retried;
@@ -159,7 +159,7 @@ export class HybridScheduler {
 
   async purgeDeadLetters(workflow: string): Promise<number> {
     const queue = this.queueApi();
-    if (queue?.workflows().includes(workflow)) return queue.purgeDeadLetters(workflow);
+    if (queue?.hasWorkflow(workflow)) return queue.purgeDeadLetters(workflow);
     return this.fallbackWorkflows.purgeDeadLetters(this.fallbackTask(workflow).name);
   }
 

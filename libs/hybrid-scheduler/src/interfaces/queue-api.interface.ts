@@ -52,4 +52,5 @@ export interface QueueTierApi {
   retryDeadLetter(id: string): Promise<EnqueueResult>;
   purgeDeadLetters(workflow: string): Promise<number>;
   workflows(): string[];
+  hasWorkflow(workflow: string): boolean;
 }

@@ -96,7 +96,10 @@ export class JobRegistry {
         info.lastStatus = event.type;
       }
     }
-    this.eventSubject.next({ ...event, at: new Date() });
+    // Callers pass a fresh object each time, so stamping it avoids a copy per event on the hot path.
+    const stamped = event as JobEvent;
+    stamped.at = new Date();
+    this.eventSubject.next(stamped);
   }
 
   complete(): void {

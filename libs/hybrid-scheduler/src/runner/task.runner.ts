@@ -42,6 +42,8 @@ const asError = (value: unknown): Error => (value instanceof Error ? value : new
 export class TaskRunner {
   private readonly logger = new Logger('HybridScheduler:Runner');
   private readonly inFlight = new Map<TierName, Set<Promise<unknown>>>();
+  /** One logger per job id, reused by every run of it (runs are hot in the queue tier). */
+  private readonly loggers = new Map<string, Logger>();
 
   constructor(private readonly registry: JobRegistry) {}
 
@@ -62,7 +64,7 @@ export class TaskRunner {
       attempt: request.attempt ?? 1,
       scheduledAt: request.scheduledAt ?? new Date(),
       signal: controller.signal,
-      logger: request.logger ?? new Logger(request.jobId),
+      logger: request.logger ?? this.loggerFor(request.jobId),
     };
     const context = request.extendContext ? request.extendContext(base) : (base as C);
     this.registry.emit({
@@ -130,6 +132,12 @@ export class TaskRunner {
       if (timer) clearTimeout(timer);
       request.signal?.removeEventListener('abort', abortFromOutside);
     }
+  }
+
+  private loggerFor(jobId: string): Logger {
+    let logger = this.loggers.get(jobId);
+    if (!logger) this.loggers.set(jobId, (logger = new Logger(jobId)));
+    return logger;
   }
 
   /** Runs of `tier` whose handler has not settled yet (including ones that timed out but still run). */

@@ -255,6 +255,10 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     return this.workflowEntry(workflow).provider.purgeDeadLetters(workflow);
   }
 
+  hasWorkflow(workflow: string): boolean {
+    return this.entries.has(workflow);
+  }
+
   workflows(): string[] {
     return [...this.entries.keys()];
   }
