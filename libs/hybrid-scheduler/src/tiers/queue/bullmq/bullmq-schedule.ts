@@ -43,11 +43,6 @@ export function lateTick(workflow: ProviderWorkflow, scheduledAt: Date, events: 
   return false;
 }
 
-/**
- * Installs the Job Schedulers of recurring workflows (one firing per tick however many replicas run) and
- * removes those of workflows that lost their schedule or their decorator since the last boot. The names of
- * scheduled workflows are kept in a Redis set so that removed ones can be found.
- */
 /** Removes one workflow's Job Scheduler and forgets it in the registry set. */
 export async function removeScheduler(
   redis: Redis,
@@ -59,6 +54,38 @@ export async function removeScheduler(
   await redis.srem(`${prefix}:hybrid-scheduler:scheduled-workflows`, name);
 }
 
+/**
+ * A scheduler whose next slot is already past at boot fell due while no worker served it. Upserting it (below)
+ * moves it on to the next future slot, so the gap is accounted for here: every missed slot is reported, and
+ * with `catchUp: 'once'` one job runs now (its id derived from the slot, so replicas booting together add one).
+ */
+async function catchUpGap(w: BullMqWorkflow): Promise<void> {
+  const { workflow } = w;
+  const next = (await w.queue.getJobScheduler(workflow.name))?.next;
+  if (!next) return;
+  const grace = Math.min(typicalPeriodMs(workflow.schedule) ?? 60_000, 60_000);
+  const now = Date.now();
+  if (now - next <= grace) return;
+  const reason = `no worker ran when the tick was due (the schedule was ${now - next}ms behind at boot; catchUp: ${workflow.catchUp})`;
+  let reported = 0;
+  for (
+    let t: Date | null = new Date(next);
+    t && t.getTime() <= now - grace && reported < MAX_REPORTED_MISSES;
+    t = nextDue(workflow.schedule, t, new Date(next))
+  ) {
+    w.events.missed(workflow.name, t, reason);
+    reported++;
+  }
+  if (workflow.catchUp === 'once') {
+    await w.queue.add(workflow.name, workflow.schedulePayload, { ...w.jobOptions, jobId: `catch-up-${next}` });
+  }
+}
+
+/**
+ * Installs the Job Schedulers of recurring workflows (one firing per tick however many replicas run) and
+ * removes those of workflows that lost their schedule or their decorator since the last boot. The names of
+ * scheduled workflows are kept in a Redis set so that removed ones can be found.
+ */
 export async function syncSchedulers(
   redis: Redis,
   prefix: string,
@@ -67,6 +94,7 @@ export async function syncSchedulers(
   const registryKey = `${prefix}:hybrid-scheduler:scheduled-workflows`;
   const recurring = workflows.filter((w) => repeatOptions(w.workflow));
   for (const w of recurring) {
+    await catchUpGap(w);
     await w.queue.upsertJobScheduler(w.workflow.name, repeatOptions(w.workflow)!, {
       name: w.workflow.name,
       data: w.workflow.schedulePayload,

@@ -34,7 +34,7 @@ export class BullMqWorkflow {
   constructor(
     readonly workflow: ProviderWorkflow,
     private readonly processor: JobProcessor,
-    private readonly events: ProviderEvents,
+    readonly events: ProviderEvents,
     private readonly producer: Redis,
     private readonly options: BullMqProviderOptions,
     private readonly shutdown: AbortSignal,
