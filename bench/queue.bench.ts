@@ -141,7 +141,8 @@ export async function run(): Promise<void> {
           ),
         );
       }
-      const middle = (runs: typeof rawRuns) => [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)];
+      const middle = (runs: typeof rawRuns) =>
+        [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)];
       const theirs = middle(rawRuns);
       const ours = middle(ourRuns);
       rows.push([

@@ -20,7 +20,12 @@ class Recurring {
 
 const appWith = (url: string, roles: Array<'producer' | 'worker'>) => {
   @Module({
-    imports: [HybridSchedulerModule.forRoot({ fallback: 'fail', queue: { roles, bullmq: { connection: url, prefix: 'catchup' } } })],
+    imports: [
+      HybridSchedulerModule.forRoot({
+        fallback: 'fail',
+        queue: { roles, bullmq: { connection: url, prefix: 'catchup' } },
+      }),
+    ],
     providers: [Recurring],
   })
   class CatchUpModule {}
@@ -45,14 +50,20 @@ describe('queue tier on bullmq: ticks missed while no worker ran', () => {
     const workerStartedAt = Date.now();
     const worker = await bootApp(appWith(redis.url, ['producer', 'worker']));
     try {
-      await waitFor(() => ran.filter((r) => r.workflow === 'skip-late').length >= 2, 4_000, 'fresh ticks after the gap');
+      await waitFor(
+        () => ran.filter((r) => r.workflow === 'skip-late').length >= 2,
+        4_000,
+        'fresh ticks after the gap',
+      );
       const missedSkip = worker.eventsOf('queue:skip-late', 'missed');
       const missedOnce = worker.eventsOf('queue:once-late', 'missed');
       expect(missedSkip.length).toBeGreaterThanOrEqual(2);
       expect(missedSkip[0].reason).toMatch(/no worker ran when the tick was due/);
       expect(missedOnce.length).toBeGreaterThanOrEqual(1);
       // skip: nothing that was due long before the worker started ran.
-      const staleSkip = ran.filter((r) => r.workflow === 'skip-late' && r.scheduledAt < workerStartedAt - 400);
+      const staleSkip = ran.filter(
+        (r) => r.workflow === 'skip-late' && r.scheduledAt < workerStartedAt - 400,
+      );
       expect(staleSkip).toHaveLength(0);
       // once: one extra run right at boot for the gap, besides the regular slots.
       const onceRuns = ran.filter((r) => r.workflow === 'once-late');

@@ -26,7 +26,10 @@ describe('queue tier on bullmq: Redis outage while running', () => {
   it('reports degraded during the outage and processes jobs again after Redis restarts', async () => {
     @Module({
       imports: [
-        HybridSchedulerModule.forRoot({ fallback: 'fail', queue: { bullmq: { connection: redis.url, prefix: 'outage' } } }),
+        HybridSchedulerModule.forRoot({
+          fallback: 'fail',
+          queue: { bullmq: { connection: redis.url, prefix: 'outage' } },
+        }),
         TerminusModule,
         HybridSchedulerHealthModule,
       ],

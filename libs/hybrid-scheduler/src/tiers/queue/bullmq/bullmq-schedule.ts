@@ -77,7 +77,10 @@ async function catchUpGap(w: BullMqWorkflow): Promise<void> {
     reported++;
   }
   if (workflow.catchUp === 'once') {
-    await w.queue.add(workflow.name, workflow.schedulePayload, { ...w.jobOptions, jobId: `catch-up-${next}` });
+    await w.queue.add(workflow.name, workflow.schedulePayload, {
+      ...w.jobOptions,
+      jobId: `catch-up-${next}`,
+    });
   }
 }
 
