@@ -32,6 +32,9 @@ export interface RunOutcome {
 }
 
 const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
+const noop = (): void => undefined;
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 /**
  * The one seam every run goes through, whatever the tier: timing, timeout via AbortSignal, error capture,
@@ -57,7 +60,6 @@ export class TaskRunner {
       );
     if (request.signal?.aborted) abortFromOutside();
     request.signal?.addEventListener('abort', abortFromOutside, { once: true });
-    let timer: NodeJS.Timeout | undefined;
     const base: TaskContext = {
       jobId: request.jobId,
       runId,
@@ -77,23 +79,10 @@ export class TaskRunner {
       scheduledAt: base.scheduledAt,
     });
 
-    const execution = (async () => request.invoke(context))();
-    const tracked = execution.catch(() => undefined);
-    this.track(request.tier, tracked);
-    const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(asError(controller.signal.reason)), {
-        once: true,
-      });
-      if (request.timeoutMs) {
-        timer = setTimeout(
-          () => controller.abort(new TaskTimeoutError(request.jobId, request.timeoutMs!)),
-          request.timeoutMs,
-        );
-      }
-    });
-    aborted.catch(() => undefined);
     try {
-      const result = await Promise.race([execution, aborted]);
+      // The handler is called right away; only a promise it returns needs the race against abort and timeout.
+      let result = request.invoke(context);
+      if (isThenable(result)) result = await this.settle(request, Promise.resolve(result), controller);
       const durationMs = performance.now() - started;
       this.registry.emit({
         type: 'succeeded',
@@ -129,8 +118,37 @@ export class TaskRunner {
       });
       return { status: cancelled ? 'cancelled' : 'failed', durationMs, error };
     } finally {
-      if (timer) clearTimeout(timer);
       request.signal?.removeEventListener('abort', abortFromOutside);
+    }
+  }
+
+  /**
+   * Waits for an async handler unless its signal aborts first (timeout, cancellation, shutdown). The handler
+   * itself may go on; it stays in the in-flight set that shutdown drains.
+   */
+  private async settle(
+    request: Pick<RunRequest, 'tier' | 'jobId' | 'timeoutMs'>,
+    execution: Promise<unknown>,
+    controller: AbortController,
+  ): Promise<unknown> {
+    this.track(request.tier, execution.then(noop, noop));
+    let timer: NodeJS.Timeout | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      const rejectWithReason = () => reject(asError(controller.signal.reason));
+      if (controller.signal.aborted) return rejectWithReason();
+      controller.signal.addEventListener('abort', rejectWithReason, { once: true });
+      if (request.timeoutMs) {
+        timer = setTimeout(
+          () => controller.abort(new TaskTimeoutError(request.jobId, request.timeoutMs!)),
+          request.timeoutMs,
+        );
+      }
+    });
+    aborted.catch(noop);
+    try {
+      return await Promise.race([execution, aborted]);
+    } finally {
+      if (timer) clearTimeout(timer);
     }
   }
 

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { HYBRID_SCHEDULER_OPTIONS } from '../../hybrid-scheduler.constants.js';
 import {
+  DeadLetterNotFoundError,
   InvalidTaskOptionsError,
-  JobNotFoundError,
   TierUnavailableError,
   WorkflowNotFoundError,
 } from '../../errors/index.js';
@@ -240,7 +240,7 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
 
   async retryDeadLetter(id: string): Promise<EnqueueResult> {
     const parsed = parseQueueJobId(id);
-    if (!parsed) throw new JobNotFoundError(id, []);
+    if (!parsed) throw new DeadLetterNotFoundError(id);
     const entry = this.workflowEntry(parsed.workflow);
     const job = await entry.provider.retryDeadLetter(parsed.workflow, parsed.jobKey);
     return {
