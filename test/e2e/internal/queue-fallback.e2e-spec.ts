@@ -20,13 +20,19 @@ class ChargeRequest {
 class Billing {
   calls: Array<{ cents: number; attempt: number; provider: string }> = [];
   failFor = new Set<number>();
+  running = 0;
+  maxRunning = 0;
   @QueuedWorkflow({
     name: 'charge',
     attempts: 3,
+    concurrency: 2,
     backoff: { type: 'fixed', delayMs: 50 },
     payload: ChargeRequest,
   })
   async charge(payload: ChargeRequest, ctx: WorkflowContext) {
+    this.maxRunning = Math.max(this.maxRunning, ++this.running);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    this.running--;
     this.calls.push({
       cents: payload.cents,
       attempt: this.calls.filter((c) => c.cents === payload.cents).length + 1,
@@ -58,10 +64,24 @@ describe('queued workflow on the in-process fallback', () => {
     expect(billing.calls).toHaveLength(0);
   });
 
-  it('runs concurrent jobs side by side, each once', async () => {
-    await Promise.all([100, 200, 300].map((cents) => booted.scheduler.enqueueWorkflow('charge', { cents })));
-    await waitFor(() => billing.calls.length === 3, 2_000, 'three charges');
-    expect(billing.calls.map((c) => c.cents).sort()).toEqual([100, 200, 300]);
+  it('runs each job once, `concurrency` at a time, and an idempotency key only once', async () => {
+    await Promise.all(
+      [100, 200, 300, 400].map((cents) => booted.scheduler.enqueueWorkflow('charge', { cents })),
+    );
+    const first = await booted.scheduler.enqueueWorkflow(
+      'charge',
+      { cents: 500 },
+      { idempotencyKey: 'order-5' },
+    );
+    const second = await booted.scheduler.enqueueWorkflow(
+      'charge',
+      { cents: 500 },
+      { idempotencyKey: 'order-5' },
+    );
+    expect(second).toEqual({ ...first, created: false });
+    await waitFor(() => billing.calls.length === 5, 3_000, 'five charges');
+    expect(billing.calls.map((c) => c.cents).sort()).toEqual([100, 200, 300, 400, 500]);
+    expect(billing.maxRunning).toBe(2);
     expect(billing.calls.every((c) => c.provider === 'internal')).toBe(true);
   });
 

@@ -10,6 +10,8 @@ export interface RoutedTask {
   tier: TierName;
   /** Set when the task runs on another tier than it was declared for. */
   fallbackReason?: string;
+  /** What to register on the fallback tier when it differs from `task` (an rrule task is kept on demand). */
+  fallbackTask?: TaskDefinition;
 }
 
 /**
@@ -42,10 +44,13 @@ export class TaskRouter {
     const next = FALLBACK_CHAIN[task.declaredTier].find((tier) => availability[tier]?.available);
     if (!next) throw new TierUnavailableError(TIER_UNAVAILABLE_FAIL(task.name, task.declaredTier, reason));
     if (task.schedule.kind === 'rrule') {
-      // Only Prefect understands RRULEs; the queue and internal tiers have cron and intervals.
-      throw new TierUnavailableError(
-        `${TIER_UNAVAILABLE_FAIL(task.name, task.declaredTier, reason)} Its rrule schedule cannot fall back to the ${next} tier.`,
+      // Only Prefect understands RRULEs: the fallback tier keeps the task on demand (trigger it by hand)
+      // until the Prefect tier is back, rather than refusing to boot.
+      this.logger.warn(
+        `${TIER_FALLBACK(task.name, task.declaredTier, next, reason)} Its rrule schedule cannot run there: ` +
+          'it is registered on demand only until the Prefect tier is available.',
       );
+      return { task, tier: next, fallbackReason: reason, fallbackTask: { ...task, schedule: { kind: 'none' } } };
     }
     this.logger.warn(TIER_FALLBACK(task.name, task.declaredTier, next, reason));
     return { task, tier: next, fallbackReason: reason };

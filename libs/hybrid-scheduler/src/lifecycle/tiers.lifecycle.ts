@@ -68,7 +68,7 @@ export class TiersLifecycle
     }
     for (const task of tasks) {
       const routed = this.router.route(task, this.availability, this.options.fallback);
-      this.tiers.find((t) => t.name === routed.tier)!.register(task);
+      this.tiers.find((t) => t.name === routed.tier)!.register(routed.fallbackTask ?? task);
       this.routed.push(routed);
     }
   }
@@ -126,6 +126,7 @@ export class TiersLifecycle
       tier.register(routed.task);
       routed.tier = tier.name;
       routed.fallbackReason = undefined;
+      routed.fallbackTask = undefined;
     }
     await tier.start();
     this.availability[tier.name] = { available: true };

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { TaskCancelledError, TaskTimeoutError } from '../errors/index.js';
 import type { TaskContext, TaskLogger, TierName } from '../interfaces/index.js';
 import { JobRegistry } from '../registry/job.registry.js';
+import { settleWithin } from './settle-within.js';
 
 export interface RunRequest<C extends TaskContext = TaskContext> {
   jobId: string;
@@ -154,7 +155,11 @@ export class TaskRunner {
 
   private loggerFor(jobId: string): Logger {
     let logger = this.loggers.get(jobId);
-    if (!logger) this.loggers.set(jobId, (logger = new Logger(jobId)));
+    if (!logger) {
+      // Bounded, so that many short-lived dynamic jobs cannot grow it without end.
+      if (this.loggers.size >= 1000) this.loggers.clear();
+      this.loggers.set(jobId, (logger = new Logger(jobId)));
+    }
     return logger;
   }
 
@@ -166,13 +171,7 @@ export class TaskRunner {
   /** Resolves when every handler of `tier` has settled, or false after `timeoutMs`. */
   async drain(tier: TierName, timeoutMs: number): Promise<boolean> {
     const running = this.inFlight.get(tier);
-    if (!running || running.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    const settled = Promise.allSettled(running).then(() => true as const);
-    const done = await Promise.race([settled, timedOut]);
-    clearTimeout(timer);
-    return done;
+    return !running || running.size === 0 ? true : settleWithin(running, timeoutMs);
   }
 
   private track(tier: TierName, promise: Promise<unknown>): void {

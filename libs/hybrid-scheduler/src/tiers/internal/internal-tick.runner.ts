@@ -9,6 +9,9 @@ import type { TickLock } from './tick-lock.interface.js';
  * Runs one tick of an internal job: the overlap rule, jitter, the replica lease of singleton tasks, then the
  * TaskRunner. Split from the tier so that the tier file is about registration and control.
  */
+/** A tick's result, with the error itself when it failed (callers that dead-letter keep its stack). */
+export type TickOutcome = Omit<TriggerResult, 'jobId'> & { cause?: Error };
+
 export class InternalTickRunner {
   private readonly waits = new Set<{ timer: NodeJS.Timeout; resolve: (slept: boolean) => void }>();
 
@@ -23,8 +26,8 @@ export class InternalTickRunner {
     timer: InternalJobTimer,
     scheduledAt: Date,
     manual: boolean,
-    explicit?: { input: unknown },
-  ): Promise<Omit<TriggerResult, 'jobId'>> {
+    explicit?: { input: unknown; reportFailure?: boolean },
+  ): Promise<TickOutcome> {
     const { info, task, options } = timer;
     // Jobs enqueued into a queue workflow that fell back here run side by side, like queue jobs do.
     const overlap = options.overlap ?? (explicit ? 'allow' : 'skip');
@@ -41,8 +44,8 @@ export class InternalTickRunner {
       return { status: 'skipped', error: reason };
     }
     // Reserve the slot before any await (jitter, lease), so that a second tick cannot slip past the overlap check.
+    // Held until the run is over (not just started), so that no second tick can slip past the overlap check.
     timer.reserved++;
-    let reserved = true;
     let release: (() => Promise<void>) | null = null;
     try {
       if (!manual && options.jitterMs && !(await this.sleep(Math.random() * options.jitterMs))) {
@@ -59,21 +62,19 @@ export class InternalTickRunner {
         scheduledAt,
         timeoutMs: options.timeoutMs ?? task.queue?.timeoutMs ?? task.prefect?.timeoutMs,
         signal: this.shutdownSignal,
+        reportFailure: explicit?.reportFailure,
         invoke: (context: TaskContext) => {
           if (task.declaredTier === 'internal') return task.handler(context);
           const input = explicit ? explicit.input : task.fallbackInput;
           return task.handler(input, fallbackContext(task, context, input));
         },
       });
-      // run() has emitted `started` synchronously, so info.running now holds the slot.
-      timer.reserved--;
-      reserved = false;
       const outcome = await run;
       return outcome.status === 'succeeded'
         ? { status: 'completed' }
-        : { status: 'failed', error: outcome.error?.message };
+        : { status: 'failed', error: outcome.error?.message, cause: outcome.error };
     } finally {
-      if (reserved) timer.reserved--;
+      timer.reserved--;
       await release?.();
     }
   }

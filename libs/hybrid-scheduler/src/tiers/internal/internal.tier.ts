@@ -111,7 +111,7 @@ export class InternalTier implements SchedulerTier {
 
   async trigger(id: string): Promise<TriggerResult> {
     const timer = this.timerOf(id);
-    const outcome = await this.ticks.run(timer, new Date(), true);
+    const { cause: _cause, ...outcome } = await this.ticks.run(timer, new Date(), true);
     return { jobId: id, ...outcome };
   }
 
@@ -131,9 +131,16 @@ export class InternalTier implements SchedulerTier {
     this.registry.remove(id);
   }
 
-  /** Runs a task of this tier once with an explicit first argument (used for queue fallbacks). */
-  async runWithInput(id: string, input: unknown): Promise<TriggerResult> {
-    const outcome = await this.ticks.run(this.timerOf(id), new Date(), true, { input });
+  /**
+   * Runs a task of this tier once with an explicit first argument (queue workflows that fell back here).
+   * `reportFailure: false` leaves logging a failed attempt that will be retried to the caller.
+   */
+  async runWithInput(
+    id: string,
+    input: unknown,
+    reportFailure = true,
+  ): Promise<TriggerResult & { cause?: Error }> {
+    const outcome = await this.ticks.run(this.timerOf(id), new Date(), true, { input, reportFailure });
     return { jobId: id, ...outcome };
   }
 

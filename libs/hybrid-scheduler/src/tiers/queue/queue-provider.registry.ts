@@ -27,7 +27,7 @@ export type QueueProviderFactory = (
 /** Provider name → factory. A provider is created once, when it is configured (memory always is). */
 export const QUEUE_PROVIDER_FACTORIES: Partial<Record<QueueProviderName, QueueProviderFactory>> = {
   memory: (_options, deps) => new MemoryQueueProvider(deps.deadLetters),
-  bullmq: (options) => new BullMqQueueProvider(options.bullmq!),
+  bullmq: (options) => new BullMqQueueProvider(options.bullmq!, options.shutdownTimeoutMs),
   'cloud-tasks': (options, deps) =>
     new CloudTasksQueueProvider(options.cloudTasks!, { ...deps, worker: options.roles.includes('worker') }),
 };

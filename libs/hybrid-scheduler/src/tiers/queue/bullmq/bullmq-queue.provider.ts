@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { DeadLetterNotFoundError, WorkflowNotFoundError } from '../../../errors/index.js';
+import { DeadLetterNotFoundError, TaskCancelledError, WorkflowNotFoundError } from '../../../errors/index.js';
+import { settleWithin } from '../../../runner/settle-within.js';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BullMqProviderOptions } from '../../../config/module-options.js';
@@ -41,7 +42,11 @@ export class BullMqQueueProvider implements QueueProvider {
   private readonly workerConnections = new Map<string, Redis>();
   private consuming = false;
 
-  constructor(private readonly options: BullMqProviderOptions) {}
+  constructor(
+    private readonly options: BullMqProviderOptions,
+    /** How long removeWorkflow() lets a running job finish (the queue tier's shutdownTimeoutMs). */
+    private readonly drainMs = 30_000,
+  ) {}
 
   private get address(): string {
     return redisAddress(this.options.connection);
@@ -99,10 +104,10 @@ export class BullMqQueueProvider implements QueueProvider {
       this.logger.warn(
         `Shutdown timeout (${drainMs}ms) reached; aborting running jobs and handing them back to the queue (no attempt is used)`,
       );
-      this.shutdown.abort(new Error('application shutdown'));
+      this.shutdown.abort(new TaskCancelledError('application shutdown: the job goes back to the queue'));
       // Let the aborted handlers hand their jobs back (moveToDelayed) before the connections go.
       const settling = [...this.workflows.values()].flatMap((w) => [...w.inFlight]);
-      await Promise.race([Promise.allSettled(settling), new Promise((resolve) => setTimeout(resolve, 1000))]);
+      await settleWithin(settling, 1000);
       await Promise.all(workers.map((w) => w.close(true)));
     }
     await Promise.all([...this.workflows.values()].map((w) => w.queue.close()));
@@ -116,7 +121,8 @@ export class BullMqQueueProvider implements QueueProvider {
     this.workflows.delete(workflow);
     if (this.producer)
       await removeScheduler(this.producer, this.options.prefix ?? 'hybrid', w.queue, workflow);
-    await w.worker?.close();
+    // A running job gets the shutdown timeout to finish; then it is handed back like at shutdown.
+    if (w.worker && !(await settleWithin([w.worker.close()], this.drainMs))) await w.worker.close(true);
     await w.queue.close();
     const connection = this.workerConnections.get(workflow);
     this.workerConnections.delete(workflow);

@@ -21,6 +21,7 @@ interface MemoryJob extends DeliveredJob {
 
 let seq = 0;
 
+const MAX_TIMER_MS = 2_147_483_647;
 /** One workflow of the memory provider: waiting list, delayed timers, active runs, schedule timer. */
 export class MemoryWorkflowQueue {
   private readonly waiting: MemoryJob[] = [];
@@ -33,6 +34,8 @@ export class MemoryWorkflowQueue {
   private rateTimer?: NodeJS.Timeout;
   private nextTick: Date | null = null;
   private consuming = false;
+  /** Removed from the tier: a run still going that fails is dead-lettered instead of retried. */
+  private retired = false;
   paused = false;
 
   constructor(
@@ -58,6 +61,7 @@ export class MemoryWorkflowQueue {
 
   /** Stops the schedule and the consumer and drops delayed jobs; active runs finish on their own. */
   retire(): void {
+    this.retired = true;
     this.stopConsuming();
     for (const { timer } of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
@@ -124,10 +128,12 @@ export class MemoryWorkflowQueue {
 
   private place(job: MemoryJob, delayMs: number): void {
     if (delayMs > 0) {
+      // Node fires longer timeouts after 1 ms: wait in steps of at most ~24.8 days.
+      const step = Math.min(delayMs, MAX_TIMER_MS);
       const timer = setTimeout(() => {
         this.delayed.delete(job.jobKey);
-        this.place(job, 0);
-      }, delayMs);
+        this.place(job, delayMs - step);
+      }, step);
       this.delayed.set(job.jobKey, { job, timer, dueAt: Date.now() + delayMs });
       return;
     }
@@ -186,7 +192,7 @@ export class MemoryWorkflowQueue {
   }
 
   private async failed(job: MemoryJob, error: Error): Promise<void> {
-    if (job.attempt < this.workflow.attempts && !this.controller.signal.aborted) {
+    if (job.attempt < this.workflow.attempts && !this.controller.signal.aborted && !this.retired) {
       const delay = retryDelayMs(this.workflow.backoff, job.attempt);
       this.events.retrying(job, error, delay);
       this.place({ ...job, attempt: job.attempt + 1, scheduledAt: new Date(Date.now() + delay) }, delay);
