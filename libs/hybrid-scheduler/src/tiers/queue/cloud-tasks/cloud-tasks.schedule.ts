@@ -53,7 +53,7 @@ export class CloudTasksSchedule {
         runAtMs: due.getTime(),
       });
     }
-    this.arm(due);
+    if (!this.stopped) this.arm(due); // stop() may have come while the task was being created
   }
 
   private arm(due: Date): void {
