@@ -50,7 +50,12 @@ export class TaskRouter {
         `${TIER_FALLBACK(task.name, task.declaredTier, next, reason)} Its rrule schedule cannot run there: ` +
           'it is registered on demand only until the Prefect tier is available.',
       );
-      return { task, tier: next, fallbackReason: reason, fallbackTask: { ...task, schedule: { kind: 'none' } } };
+      return {
+        task,
+        tier: next,
+        fallbackReason: reason,
+        fallbackTask: { ...task, schedule: { kind: 'none' } },
+      };
     }
     this.logger.warn(TIER_FALLBACK(task.name, task.declaredTier, next, reason));
     return { task, tier: next, fallbackReason: reason };
