@@ -25,7 +25,8 @@ export class MaintenanceJobs {
   async healthCheck(ctx: InternalTaskContext): Promise<void> {
     for (const tier of ['internal', 'queue', 'prefect'] as const) {
       const result = await this.health.isHealthy(tier);
-      const status = Object.values(result)[0]?.status ?? 'unknown';
+      const indicator = Object.values(result)[0];
+      const status = indicator?.configured === false ? 'not configured' : (indicator?.status ?? 'unknown');
       if (this.lastHealth.get(tier) !== status) ctx.logger.log(`${tier} tier is ${status}`);
       this.lastHealth.set(tier, status);
     }
