@@ -14,7 +14,6 @@ import type {
   EnqueueOptions,
   EnqueueResult,
   JobInfo,
-  QueueProviderName,
   QueueTierApi,
   SchedulerTier,
   TaskDefinition,
@@ -24,15 +23,10 @@ import type {
 } from '../../interfaces/index.js';
 import { JobRegistry } from '../../registry/job.registry.js';
 import { TaskRunner } from '../../runner/task.runner.js';
-import type { DeadLetterStore } from './dead-letter-store.interface.js';
 import { checkEnqueueOptions } from './enqueue-options.check.js';
-import { createDeadLetterStore } from './dead-letter-store.factory.js';
 import { validatePayload } from './payload.validator.js';
-import {
-  isProviderConfigured,
-  QUEUE_PROVIDER_FACTORIES,
-  type ResolvedQueueOptions,
-} from './queue-provider.registry.js';
+import type { ResolvedQueueOptions } from './queue-provider.registry.js';
+import { QueueProviders } from './queue-providers.js';
 import type { ProviderWorkflow, QueueProvider } from './queue-provider.interface.js';
 import { workflowGlue } from './queue-job.processor.js';
 import { parseQueueJobId, providerOf, queueJobId, toProviderWorkflow } from './workflow.mapper.js';
@@ -52,9 +46,8 @@ interface WorkflowEntry {
 export class QueueTier implements SchedulerTier, QueueTierApi {
   readonly name = 'queue' as const;
   private readonly logger = new Logger('HybridScheduler:QueueTier');
-  private readonly providers = new Map<QueueProviderName, QueueProvider>();
   private readonly entries = new Map<string, WorkflowEntry>();
-  private deadLetterStore?: DeadLetterStore;
+  private providersOf?: QueueProviders;
 
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -70,33 +63,18 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     return this.options.queue;
   }
 
+  private get providers(): QueueProviders {
+    this.providersOf ??= new QueueProviders(this.queueOptions, {
+      moduleRef: this.moduleRef,
+      httpAdapterHost: this.httpAdapterHost,
+    });
+    return this.providersOf;
+  }
+
   /** Creates every configured provider and checks that each answers; the tier is available only if all do. */
   async probe(): Promise<TierAvailability> {
     if (!this.options.queue) return { available: false, reason: 'queue.enabled is false' };
-    const options = this.queueOptions;
-    this.deadLetterStore ??= createDeadLetterStore(options);
-    const names = (['memory', 'bullmq', 'cloud-tasks'] as const).filter((n) =>
-      isProviderConfigured(n, options),
-    );
-    const problems: string[] = [];
-    for (const name of names) {
-      const factory = QUEUE_PROVIDER_FACTORIES[name];
-      if (!factory) {
-        problems.push(`${name}: this build has no ${name} provider`);
-        continue;
-      }
-      const provider =
-        this.providers.get(name) ??
-        factory(options, {
-          deadLetters: this.deadLetterStore,
-          moduleRef: this.moduleRef,
-          httpAdapterHost: this.httpAdapterHost,
-        });
-      this.providers.set(name, provider);
-      const availability = await provider.probe();
-      if (!availability.available) problems.push(availability.reason ?? `${name} is unavailable`);
-    }
-    return problems.length ? { available: false, reason: problems.join('; ') } : { available: true };
+    return this.providers.probe();
   }
 
   register(task: TaskDefinition): void {
@@ -129,47 +107,25 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
 
   async start(): Promise<void> {
     const consume = this.queueOptions.roles.includes('worker');
-    const started = await Promise.allSettled([...this.providers.values()].map((p) => p.start(consume)));
-    const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) {
-      // The lifecycle only shuts down tiers that started: close our connections and workers ourselves.
-      await Promise.allSettled([...this.providers.values()].map((p) => p.close(0)));
-      await this.deadLetterStore?.close();
-      throw failure.reason;
-    }
+    await this.providers.start(consume);
     this.logger.log(
       `Started ${this.entries.size} queued workflow(s)${consume ? '' : ' (producer only: no workers)'}`,
     );
   }
 
   async stopTriggers(): Promise<void> {
-    await Promise.all([...this.providers.values()].map((p) => p.stopConsuming()));
+    await this.providers.stopConsuming();
   }
 
   async shutdown(): Promise<void> {
     const timeoutMs = this.queueOptions.shutdownTimeoutMs;
     const running = this.runner.runningCount('queue');
     if (running > 0) this.logger.log(`Waiting up to ${timeoutMs}ms for ${running} running queued job(s)`);
-    await Promise.all([...this.providers.values()].map((p) => p.close(timeoutMs)));
-    await this.deadLetterStore?.close();
+    await this.providers.close(timeoutMs);
   }
 
-  async health(): Promise<TierHealth> {
-    const results = await Promise.all(
-      [...this.providers.values()].map(async (p) => [p.name, await p.health()] as const),
-    );
-    const worst = results.some(([, h]) => h.status === 'down')
-      ? 'down'
-      : results.some(([, h]) => h.status === 'degraded')
-        ? 'degraded'
-        : 'up';
-    return {
-      status: worst,
-      details: {
-        workflows: this.entries.size,
-        ...Object.fromEntries(results.map(([n, h]) => [n, h.details])),
-      },
-    };
+  health(): Promise<TierHealth> {
+    return this.providers.health(this.entries.size);
   }
 
   async trigger(id: string): Promise<TriggerResult> {
