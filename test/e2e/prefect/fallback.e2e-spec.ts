@@ -151,9 +151,12 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
       const tier = booted.app.get(TiersLifecycle).tier('prefect')!;
       const up = await tier.health();
       expect(up.status).toBe('up');
-      expect(up.details).toMatchObject({ apiUrl: server.url, workPool: 'nestjs', running: 0 });
-      expect(up.details.lastPollAgeMs).toBeLessThan(1_000);
-      expect(up.details.lastHeartbeatAgeMs).toBeLessThan(2_500);
+      // A run of the every-1s deployment may be executing right now: `running` is 0 or 1.
+      expect(up.details).toMatchObject({ apiUrl: server.url, workPool: 'nestjs' });
+      expect([0, 1]).toContain(up.details.running);
+      // Ages are bounded by the poll (200 ms) and heartbeat intervals, with room for a loaded CI machine.
+      expect(up.details.lastPollAgeMs).toBeLessThan(2_000);
+      expect(up.details.lastHeartbeatAgeMs).toBeLessThan(4_000);
       const url = server.url;
       await server.stop();
       server = undefined;
