@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { PrefectDeployment, type FlowRunContext } from 'nestjs-hybrid-scheduler';
+import { TiersLifecycle } from '../../../libs/hybrid-scheduler/src/lifecycle/tiers.lifecycle.js';
+import { startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
+import { sleep, waitFor } from '../../support/nest-app.js';
+import { bootPrefectApp, tcpProxy } from './prefect-app.js';
+
+const executed: string[] = [];
+
+@Injectable()
+class Reports {
+  @PrefectDeployment({ flow: 'monthly-report', name: 'prod' })
+  async report(_params: Record<string, unknown>, ctx: FlowRunContext) {
+    executed.push(ctx.flowRunId);
+  }
+}
+
+/** Prefect becoming unreachable while the app runs: the worker keeps going, health says so, work resumes. */
+describe('prefect tier: Prefect unreachable while running', () => {
+  let server: PrefectTestServer;
+  afterEach(async () => {
+    expect(server.schemaViolations).toEqual([]);
+    await server.stop();
+  });
+
+  it('survives a network outage and runs the runs created meanwhile once Prefect answers again', async () => {
+    server = await startPrefectTestServer({ schedulerIntervalMs: 100 });
+    const proxy = await tcpProxy(server.port);
+    await proxy.open();
+    const booted = await bootPrefectApp(`http://127.0.0.1:${proxy.port}/api`, [Reports]);
+    try {
+      const deploymentId = server.deployments()[0].id;
+      const before = server.createFlowRun(deploymentId);
+      await waitFor(() => executed.includes(before.id), 5_000, 'a run before the outage');
+
+      await proxy.close();
+      const during = server.createFlowRun(deploymentId); // created in Prefect while the app cannot reach it
+      await sleep(1_000); // several failed polls and heartbeats
+      const tier = booted.app.get(TiersLifecycle).tier('prefect')!;
+      expect((await tier.health()).status).toBe('down');
+      expect(executed).not.toContain(during.id);
+
+      await proxy.open();
+      await waitFor(() => executed.includes(during.id), 8_000, 'the run created during the outage');
+      await waitFor(async () => (await tier.health()).status === 'up', 5_000, 'health to recover');
+      expect(executed.filter((id) => id === during.id)).toHaveLength(1);
+      expect(server.flowRuns().find((r) => r.id === during.id)?.state?.type).toBe('COMPLETED');
+    } finally {
+      await booted.close();
+      await proxy.close();
+    }
+  });
+});
