@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { TaskCancelledError, TaskTimeoutError } from '../errors/index.js';
-import type { TaskContext, TaskLogger, TierName } from '../interfaces/index.js';
+import type { JobEvent, JobEventType, TaskContext, TaskLogger, TierName } from '../interfaces/index.js';
 import { JobRegistry } from '../registry/job.registry.js';
 import { settleWithin } from './settle-within.js';
 
@@ -70,30 +70,25 @@ export class TaskRunner {
       logger: request.logger ?? this.loggerFor(request.jobId),
     };
     const context = request.extendContext ? request.extendContext(base) : (base as C);
-    this.registry.emit({
-      type: 'started',
-      jobId: request.jobId,
-      tier: request.tier,
-      name: request.name,
-      runId,
-      attempt: base.attempt,
-      scheduledAt: base.scheduledAt,
-    });
+    // One place that fills the fields every event of this run shares.
+    const emit = (type: JobEventType, extra: Partial<JobEvent> = {}) =>
+      this.registry.emit({
+        type,
+        jobId: request.jobId,
+        tier: request.tier,
+        name: request.name,
+        runId,
+        attempt: base.attempt,
+        ...extra,
+      });
+    emit('started', { scheduledAt: base.scheduledAt });
 
     try {
       // The handler is called right away; only a promise it returns needs the race against abort and timeout.
       let result = request.invoke(context);
       if (isThenable(result)) result = await this.settle(request, Promise.resolve(result), controller);
       const durationMs = performance.now() - started;
-      this.registry.emit({
-        type: 'succeeded',
-        jobId: request.jobId,
-        tier: request.tier,
-        name: request.name,
-        runId,
-        attempt: base.attempt,
-        durationMs,
-      });
+      emit('succeeded', { durationMs });
       return { status: 'succeeded', durationMs, result };
     } catch (thrown) {
       const error = asError(thrown);
@@ -107,16 +102,7 @@ export class TaskRunner {
           cancelled ? undefined : error.stack,
         );
       }
-      this.registry.emit({
-        type: cancelled ? 'cancelled' : 'failed',
-        jobId: request.jobId,
-        tier: request.tier,
-        name: request.name,
-        runId,
-        attempt: base.attempt,
-        durationMs,
-        error,
-      });
+      emit(cancelled ? 'cancelled' : 'failed', { durationMs, error });
       return { status: cancelled ? 'cancelled' : 'failed', durationMs, error };
     } finally {
       request.signal?.removeEventListener('abort', abortFromOutside);

@@ -160,25 +160,17 @@ export class InternalTier implements SchedulerTier {
   private async onDue(timer: InternalJobTimer, ticks: DueTick[]): Promise<void> {
     const { info, task } = timer;
     for (const tick of ticks) {
-      if (info.paused) {
+      const missedReason = info.paused ? 'job is paused' : tick.missedReason;
+      if (missedReason) {
+        if (info.paused && timer.options.catchUp === 'once') this.pendingCatchUp.add(info.id);
+        if (!info.paused) this.logger.warn(`Job "${info.id}" missed a tick: ${missedReason}`);
         this.registry.emit({
           type: 'missed',
           jobId: info.id,
           tier: 'internal',
           name: task.name,
           scheduledAt: tick.scheduledAt,
-          reason: 'job is paused',
-        });
-        if (timer.options.catchUp === 'once') this.pendingCatchUp.add(info.id);
-      } else if (tick.missedReason) {
-        this.logger.warn(`Job "${info.id}" missed a tick: ${tick.missedReason}`);
-        this.registry.emit({
-          type: 'missed',
-          jobId: info.id,
-          tier: 'internal',
-          name: task.name,
-          scheduledAt: tick.scheduledAt,
-          reason: tick.missedReason,
+          reason: missedReason,
         });
       } else {
         await this.ticks.run(timer, tick.scheduledAt, false);
