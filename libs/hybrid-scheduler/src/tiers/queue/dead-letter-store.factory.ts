@@ -1,6 +1,6 @@
 import type { DeadLetterStore } from './dead-letter-store.interface.js';
 import { MemoryDeadLetterStore } from './memory/memory-dead-letter.store.js';
-import type { ResolvedQueueOptions } from './queue-provider.registry.js';
+import type { ResolvedQueueOptions } from './queue-engine.registry.js';
 import { createRedis } from './redis/redis-connection.js';
 import { RedisDeadLetterStore } from './redis/redis-dead-letter.store.js';
 

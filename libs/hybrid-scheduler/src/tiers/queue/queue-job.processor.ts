@@ -3,7 +3,7 @@ import type { JobInfo, QueueProviderName, TaskDefinition, WorkflowContext } from
 import type { JobRegistry } from '../../registry/job.registry.js';
 import type { TaskRunner } from '../../runner/task.runner.js';
 import { payloadForHandler } from './payload.validator.js';
-import type { JobProcessor, ProviderEvents, ProviderWorkflow } from './queue-provider.interface.js';
+import type { JobProcessor, EngineEvents, EngineWorkflow } from './queue-engine.interface.js';
 import { queueJobId } from './workflow.mapper.js';
 
 /**
@@ -13,12 +13,12 @@ import { queueJobId } from './workflow.mapper.js';
  */
 export function workflowGlue(
   task: TaskDefinition,
-  workflow: ProviderWorkflow,
+  workflow: EngineWorkflow,
   info: JobInfo,
   provider: QueueProviderName,
   runner: TaskRunner,
   registry: JobRegistry,
-): { processor: JobProcessor; events: ProviderEvents } {
+): { processor: JobProcessor; events: EngineEvents } {
   const logger = new Logger('HybridScheduler:QueueTier');
   const dto = task.queue?.payload;
   const base = { jobId: info.id, tier: 'queue' as const, name: task.name };
@@ -46,7 +46,7 @@ export function workflowGlue(
     if (outcome.status !== 'succeeded') throw outcome.error ?? new Error('failed');
   };
 
-  const events: ProviderEvents = {
+  const events: EngineEvents = {
     retrying: (job, error, delayMs) =>
       registry.emit({
         ...base,

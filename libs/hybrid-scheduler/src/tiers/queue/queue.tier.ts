@@ -25,21 +25,21 @@ import { JobRegistry } from '../../registry/job.registry.js';
 import { TaskRunner } from '../../runner/task.runner.js';
 import { checkEnqueueOptions } from './enqueue-options.check.js';
 import { validatePayload } from './payload.validator.js';
-import type { ResolvedQueueOptions } from './queue-provider.registry.js';
-import { QueueProviders } from './queue-providers.js';
-import type { ProviderWorkflow, QueueProvider } from './queue-provider.interface.js';
+import type { ResolvedQueueOptions } from './queue-engine.registry.js';
+import { QueueEngines } from './queue-engines.js';
+import type { EngineWorkflow, QueueEngine } from './queue-engine.interface.js';
 import { workflowGlue } from './queue-job.processor.js';
 import { parseQueueJobId, providerOf, queueJobId, toProviderWorkflow } from './workflow.mapper.js';
 
 interface WorkflowEntry {
   task: TaskDefinition;
-  workflow: ProviderWorkflow;
-  provider: QueueProvider;
+  workflow: EngineWorkflow;
+  provider: QueueEngine;
   info: JobInfo;
 }
 
 /**
- * Durable, multi-replica work: `@QueuedWorkflow`s on a QueueProvider (memory, BullMQ, Cloud Tasks). Validates
+ * Durable, multi-replica work: `@QueuedWorkflow`s on a QueueEngine (memory, BullMQ, Cloud Tasks). Validates
  * payloads before anything is enqueued, runs deliveries through the TaskRunner, and exposes dead letters.
  */
 @Injectable()
@@ -47,7 +47,7 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
   readonly name = 'queue' as const;
   private readonly logger = new Logger('HybridScheduler:QueueTier');
   private readonly entries = new Map<string, WorkflowEntry>();
-  private providersOf?: QueueProviders;
+  private providersOf?: QueueEngines;
 
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -63,8 +63,8 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     return this.options.queue;
   }
 
-  private get providers(): QueueProviders {
-    this.providersOf ??= new QueueProviders(this.queueOptions, {
+  private get providers(): QueueEngines {
+    this.providersOf ??= new QueueEngines(this.queueOptions, {
       moduleRef: this.moduleRef,
       httpAdapterHost: this.httpAdapterHost,
     });

@@ -1,5 +1,5 @@
 import type { QueueProviderName, TaskDefinition } from '../../interfaces/index.js';
-import type { ProviderWorkflow } from './queue-provider.interface.js';
+import type { EngineWorkflow } from './queue-engine.interface.js';
 
 export const DEFAULT_ATTEMPTS = 3;
 export const DEFAULT_BACKOFF = { type: 'exponential', delayMs: 1000 } as const;
@@ -10,7 +10,7 @@ export function providerOf(task: TaskDefinition, defaultProvider: QueueProviderN
 }
 
 /** A validated `@QueuedWorkflow` definition with defaults applied, as providers see it. */
-export function toProviderWorkflow(task: TaskDefinition): ProviderWorkflow {
+export function toProviderWorkflow(task: TaskDefinition): EngineWorkflow {
   const options = task.queue ?? {};
   // A Prefect deployment falling back to this tier keeps its retry policy and default parameters.
   const prefect = task.prefect;

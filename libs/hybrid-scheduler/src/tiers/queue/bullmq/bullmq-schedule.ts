@@ -2,14 +2,14 @@ import type { Queue } from 'bullmq';
 import { bullmq } from './bullmq.module-loader.js';
 import type { Redis } from 'ioredis';
 import { nextDue, typicalPeriodMs } from '../../../schedule/schedule.calculator.js';
-import type { ProviderEvents, ProviderWorkflow } from '../queue-provider.interface.js';
+import type { EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
 import type { BullMqWorkflow } from './bullmq-workflow.js';
 
 const MAX_REPORTED_MISSES = 100;
 
 /** The BullMQ repeat options of a recurring workflow. */
 export function repeatOptions(
-  workflow: ProviderWorkflow,
+  workflow: EngineWorkflow,
 ): { every: number } | { pattern: string; tz?: string } | undefined {
   const { schedule } = workflow;
   if (schedule.kind === 'every') return { every: schedule.everyMs };
@@ -23,7 +23,7 @@ export function repeatOptions(
  * are reported as `missed`. Under `skip` a slot later than the grace (one period, at most 60 s) is dropped too.
  * Returns whether the job should run.
  */
-export function lateTick(workflow: ProviderWorkflow, scheduledAt: Date, events: ProviderEvents): boolean {
+export function lateTick(workflow: EngineWorkflow, scheduledAt: Date, events: EngineEvents): boolean {
   const period = typicalPeriodMs(workflow.schedule) ?? 60_000;
   const grace = Math.min(period, 60_000);
   const now = Date.now();

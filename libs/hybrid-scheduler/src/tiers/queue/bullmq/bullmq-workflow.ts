@@ -10,9 +10,9 @@ import type {
   DeliveredJob,
   EnqueuedJob,
   JobProcessor,
-  ProviderEvents,
-  ProviderWorkflow,
-} from '../queue-provider.interface.js';
+  EngineEvents,
+  EngineWorkflow,
+} from '../queue-engine.interface.js';
 import { lateTick } from './bullmq-schedule.js';
 
 /** Completed jobs kept for inspection; older ones are trimmed so Redis memory stays flat. */
@@ -32,9 +32,9 @@ export class BullMqWorkflow {
   private readonly jobDefaults: JobsOptions;
 
   constructor(
-    readonly workflow: ProviderWorkflow,
+    readonly workflow: EngineWorkflow,
     private readonly processor: JobProcessor,
-    readonly events: ProviderEvents,
+    readonly events: EngineEvents,
     private readonly producer: Redis,
     private readonly options: BullMqProviderOptions,
     private readonly shutdown: AbortSignal,

@@ -1,4 +1,4 @@
-import type { ProviderWorkflow } from '../queue-provider.interface.js';
+import type { EngineWorkflow } from '../queue-engine.interface.js';
 
 /** The queue's retry settings in ms, as GetQueue reports them (or as ensureQueue writes them). */
 export interface QueueRetry {
@@ -39,7 +39,7 @@ export function cloudTasksRetryDelayMs(retry: QueueRetry, n: number): number {
  * attempt), so Cloud Tasks never drops a job while the app is unreachable. The rate is the strictest
  * workflow `rateLimit`.
  */
-export function queueConfigFor(workflows: ProviderWorkflow[]) {
+export function queueConfigFor(workflows: EngineWorkflow[]) {
   const min = Math.max(100, Math.min(...workflows.map((w) => w.backoff.delayMs), 1000));
   const max = Math.max(
     min,

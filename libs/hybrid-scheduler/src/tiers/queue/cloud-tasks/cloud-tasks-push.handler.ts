@@ -2,12 +2,7 @@ import { Logger } from '@nestjs/common';
 import { PayloadValidationError } from '../../../errors/index.js';
 import type { PayloadClass } from '../../../interfaces/index.js';
 import type { DeadLetterStore } from '../dead-letter-store.interface.js';
-import type {
-  DeliveredJob,
-  JobProcessor,
-  ProviderEvents,
-  ProviderWorkflow,
-} from '../queue-provider.interface.js';
+import type { DeliveredJob, JobProcessor, EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
 import { validatePayload } from '../payload.validator.js';
 import { queueJobId } from '../workflow.mapper.js';
 import { cloudTasksRetryDelayMs, type QueueRetry } from './cloud-tasks-backoff.js';
@@ -27,9 +22,9 @@ export interface PushResponse {
 }
 
 export interface PushTarget {
-  workflow: ProviderWorkflow;
+  workflow: EngineWorkflow;
   processor: JobProcessor;
-  events: ProviderEvents;
+  events: EngineEvents;
 }
 
 export interface PushContext {

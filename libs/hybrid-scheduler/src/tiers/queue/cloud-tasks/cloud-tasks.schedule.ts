@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
-import type { ProviderWorkflow } from '../queue-provider.interface.js';
+import type { EngineWorkflow } from '../queue-engine.interface.js';
 import { hashedTaskId, type CloudTasksEnqueuer } from './cloud-tasks.enqueuer.js';
 
 // Every replica computes the same fire times (`every` is anchored to the epoch, not to boot), so their
@@ -21,7 +21,7 @@ export class CloudTasksSchedule {
   paused = false;
 
   constructor(
-    private readonly workflow: ProviderWorkflow,
+    private readonly workflow: EngineWorkflow,
     private readonly enqueuer: CloudTasksEnqueuer,
   ) {}
 

@@ -7,9 +7,9 @@ import type {
   DeliveredJob,
   EnqueuedJob,
   JobProcessor,
-  ProviderEvents,
-  ProviderWorkflow,
-} from '../queue-provider.interface.js';
+  EngineEvents,
+  EngineWorkflow,
+} from '../queue-engine.interface.js';
 
 interface MemoryJob extends DeliveredJob {
   /** The payload as JSON, so handlers see what a durable provider would deliver (Dates become strings). */
@@ -39,9 +39,9 @@ export class MemoryWorkflowQueue {
   paused = false;
 
   constructor(
-    readonly workflow: ProviderWorkflow,
+    readonly workflow: EngineWorkflow,
     private readonly processor: JobProcessor,
-    private readonly events: ProviderEvents,
+    private readonly events: EngineEvents,
     private readonly deadLetters: DeadLetterStore,
   ) {}
 

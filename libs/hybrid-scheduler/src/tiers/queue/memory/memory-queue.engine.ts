@@ -4,10 +4,10 @@ import type { DeadLetterStore } from '../dead-letter-store.interface.js';
 import type {
   EnqueuedJob,
   JobProcessor,
-  ProviderEvents,
-  ProviderWorkflow,
-  QueueProvider,
-} from '../queue-provider.interface.js';
+  EngineEvents,
+  EngineWorkflow,
+  QueueEngine,
+} from '../queue-engine.interface.js';
 import { MemoryWorkflowQueue } from './memory-workflow.queue.js';
 
 /**
@@ -15,7 +15,7 @@ import { MemoryWorkflowQueue } from './memory-workflow.queue.js';
  * rate limits, dead letters, schedules) in process memory. Not durable and single-process: waiting jobs are
  * gone after a restart, and every replica has its own queue.
  */
-export class MemoryQueueProvider implements QueueProvider {
+export class MemoryQueueEngine implements QueueEngine {
   readonly name = 'memory' as const;
   private readonly queues = new Map<string, MemoryWorkflowQueue>();
 
@@ -25,7 +25,7 @@ export class MemoryQueueProvider implements QueueProvider {
     return { available: true };
   }
 
-  addWorkflow(workflow: ProviderWorkflow, processor: JobProcessor, events: ProviderEvents): void {
+  addWorkflow(workflow: EngineWorkflow, processor: JobProcessor, events: EngineEvents): void {
     this.queues.set(
       workflow.name,
       new MemoryWorkflowQueue(workflow, processor, events, this.deadLetterStore),

@@ -2,16 +2,16 @@ import type { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { ResolvedModuleOptions } from '../../config/module-options.js';
 import type { QueueProviderName } from '../../interfaces/index.js';
 import type { DeadLetterStore } from './dead-letter-store.interface.js';
-import type { QueueProvider } from './queue-provider.interface.js';
-import { BullMqQueueProvider } from './bullmq/bullmq-queue.provider.js';
-import { MemoryQueueProvider } from './memory/memory-queue.provider.js';
-import { CloudTasksQueueProvider } from './cloud-tasks/cloud-tasks-queue.provider.js';
+import type { QueueEngine } from './queue-engine.interface.js';
+import { BullMqQueueEngine } from './bullmq/bullmq-queue.engine.js';
+import { MemoryQueueEngine } from './memory/memory-queue.engine.js';
+import { CloudTasksQueueEngine } from './cloud-tasks/cloud-tasks-queue.engine.js';
 
 /** The queue tier's options after validation (`queue` is set whenever the tier is enabled). */
 export type ResolvedQueueOptions = NonNullable<ResolvedModuleOptions['queue']>;
 
 /** What the tier hands every provider factory. */
-export interface QueueProviderDeps {
+export interface QueueEngineDeps {
   /** Redis-backed when `queue.bullmq.connection` is set, in memory otherwise. */
   deadLetters: DeadLetterStore;
   /** For providers that need Nest services (e.g. a push endpoint on the app's HTTP server). */
@@ -19,21 +19,18 @@ export interface QueueProviderDeps {
   httpAdapterHost?: HttpAdapterHost;
 }
 
-export type QueueProviderFactory = (
-  queueOptions: ResolvedQueueOptions,
-  deps: QueueProviderDeps,
-) => QueueProvider;
+export type QueueEngineFactory = (queueOptions: ResolvedQueueOptions, deps: QueueEngineDeps) => QueueEngine;
 
 /** Provider name → factory. A provider is created once, when it is configured (memory always is). */
-export const QUEUE_PROVIDER_FACTORIES: Partial<Record<QueueProviderName, QueueProviderFactory>> = {
-  memory: (_options, deps) => new MemoryQueueProvider(deps.deadLetters),
-  bullmq: (options) => new BullMqQueueProvider(options.bullmq!, options.shutdownTimeoutMs),
+export const QUEUE_ENGINE_FACTORIES: Partial<Record<QueueProviderName, QueueEngineFactory>> = {
+  memory: (_options, deps) => new MemoryQueueEngine(deps.deadLetters),
+  bullmq: (options) => new BullMqQueueEngine(options.bullmq!, options.shutdownTimeoutMs),
   'cloud-tasks': (options, deps) =>
-    new CloudTasksQueueProvider(options.cloudTasks!, { ...deps, worker: options.roles.includes('worker') }),
+    new CloudTasksQueueEngine(options.cloudTasks!, { ...deps, worker: options.roles.includes('worker') }),
 };
 
 /** Whether the module options configure `provider` (memory needs nothing). */
-export function isProviderConfigured(provider: QueueProviderName, options: ResolvedQueueOptions): boolean {
+export function isEngineConfigured(provider: QueueProviderName, options: ResolvedQueueOptions): boolean {
   if (provider === 'memory') return true;
   return provider === 'bullmq' ? !!options.bullmq : !!options.cloudTasks;
 }

@@ -10,7 +10,7 @@ import type {
 } from '../../interfaces/index.js';
 
 /** What a provider needs to know about one workflow (validated options with defaults applied). */
-export interface ProviderWorkflow {
+export interface EngineWorkflow {
   name: string;
   attempts: number;
   backoff: BackoffOptions;
@@ -47,7 +47,7 @@ export interface DeliveredJob {
 export type JobProcessor = (job: DeliveredJob, signal?: AbortSignal) => Promise<void>;
 
 /** Callbacks a provider uses to report what happened to jobs (they become JobEvents). */
-export interface ProviderEvents {
+export interface EngineEvents {
   retrying(job: DeliveredJob, error: Error, delayMs: number): void;
   deadLettered(job: DeliveredJob, error: Error): void;
   /** A recurring tick that never ran (no worker was up, or the catch-up policy dropped it). */
@@ -61,12 +61,12 @@ export interface EnqueuedJob {
 }
 
 /** One queue engine behind the queue tier: memory, BullMQ or Cloud Tasks. Folder per provider. */
-export interface QueueProvider {
+export interface QueueEngine {
   readonly name: QueueProviderName;
   /** Reachability at boot, naming the address on failure. */
   probe(): Promise<TierAvailability>;
   /** Called before `start()` for every workflow routed to this provider. */
-  addWorkflow(workflow: ProviderWorkflow, processor: JobProcessor, events: ProviderEvents): void;
+  addWorkflow(workflow: EngineWorkflow, processor: JobProcessor, events: EngineEvents): void;
   /** Starts consuming when `consume` is true (role `worker`), and installs recurring schedules. */
   start(consume: boolean): Promise<void>;
   /** Stops taking new jobs; in-flight jobs keep running. */

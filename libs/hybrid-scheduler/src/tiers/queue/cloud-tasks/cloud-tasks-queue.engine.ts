@@ -15,10 +15,10 @@ import type { DeadLetterStore } from '../dead-letter-store.interface.js';
 import type {
   EnqueuedJob,
   JobProcessor,
-  ProviderEvents,
-  ProviderWorkflow,
-  QueueProvider,
-} from '../queue-provider.interface.js';
+  EngineEvents,
+  EngineWorkflow,
+  QueueEngine,
+} from '../queue-engine.interface.js';
 import { DEFAULT_QUEUE_RETRY, durationToMs, queueConfigFor, type QueueRetry } from './cloud-tasks-backoff.js';
 import { createCloudTasksClient, createOidcClient, GRPC, grpcCode } from './cloud-tasks.client.js';
 import { CloudTasksEnqueuer, hashedTaskId } from './cloud-tasks.enqueuer.js';
@@ -41,7 +41,7 @@ export interface CloudTasksProviderDeps {
  * Cloud Tasks behind the queue tier: jobs become HTTP tasks created with the official client; Cloud Tasks
  * pushes them back to this app's own OIDC-protected endpoint, where they run through the TaskRunner.
  */
-export class CloudTasksQueueProvider implements QueueProvider {
+export class CloudTasksQueueEngine implements QueueEngine {
   readonly name = 'cloud-tasks' as const;
   private readonly logger = new Logger('HybridScheduler:CloudTasks');
   private readonly settings: CloudTasksSettings;
@@ -128,7 +128,7 @@ export class CloudTasksQueueProvider implements QueueProvider {
     return { available: true };
   }
 
-  addWorkflow(workflow: ProviderWorkflow, processor: JobProcessor, events: ProviderEvents): void {
+  addWorkflow(workflow: EngineWorkflow, processor: JobProcessor, events: EngineEvents): void {
     this.targets.set(workflow.name, { workflow, processor, events });
     if (workflow.schedule.kind === 'every' || workflow.schedule.kind === 'cron') {
       this.schedules.set(workflow.name, new CloudTasksSchedule(workflow, this.requireEnqueuer()));

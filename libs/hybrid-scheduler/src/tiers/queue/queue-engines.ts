@@ -2,19 +2,19 @@ import type { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { QueueProviderName, TierAvailability, TierHealth } from '../../interfaces/index.js';
 import type { DeadLetterStore } from './dead-letter-store.interface.js';
 import { createDeadLetterStore } from './dead-letter-store.factory.js';
-import type { QueueProvider } from './queue-provider.interface.js';
+import type { QueueEngine } from './queue-engine.interface.js';
 import {
-  isProviderConfigured,
-  QUEUE_PROVIDER_FACTORIES,
+  isEngineConfigured,
+  QUEUE_ENGINE_FACTORIES,
   type ResolvedQueueOptions,
-} from './queue-provider.registry.js';
+} from './queue-engine.registry.js';
 
 /**
  * The queue engines configured for this app and their shared dead-letter store: created and probed at boot,
  * started, stopped and health-checked together. The tier keeps the workflows; this keeps the engines.
  */
-export class QueueProviders {
-  private readonly providers = new Map<QueueProviderName, QueueProvider>();
+export class QueueEngines {
+  private readonly providers = new Map<QueueProviderName, QueueEngine>();
   private deadLetterStore?: DeadLetterStore;
 
   constructor(
@@ -22,7 +22,7 @@ export class QueueProviders {
     private readonly nest: { moduleRef?: ModuleRef; httpAdapterHost?: HttpAdapterHost },
   ) {}
 
-  get(name: QueueProviderName): QueueProvider | undefined {
+  get(name: QueueProviderName): QueueEngine | undefined {
     return this.providers.get(name);
   }
 
@@ -30,11 +30,11 @@ export class QueueProviders {
   async probe(): Promise<TierAvailability> {
     this.deadLetterStore ??= createDeadLetterStore(this.options);
     const names = (['memory', 'bullmq', 'cloud-tasks'] as const).filter((n) =>
-      isProviderConfigured(n, this.options),
+      isEngineConfigured(n, this.options),
     );
     const problems: string[] = [];
     for (const name of names) {
-      const factory = QUEUE_PROVIDER_FACTORIES[name];
+      const factory = QUEUE_ENGINE_FACTORIES[name];
       if (!factory) {
         problems.push(`${name}: this build has no ${name} provider`);
         continue;

@@ -8,10 +8,10 @@ import type { DeadLetter, EnqueueOptions, TierAvailability, TierHealth } from '.
 import type {
   EnqueuedJob,
   JobProcessor,
-  ProviderEvents,
-  ProviderWorkflow,
-  QueueProvider,
-} from '../queue-provider.interface.js';
+  EngineEvents,
+  EngineWorkflow,
+  QueueEngine,
+} from '../queue-engine.interface.js';
 import { createRedis, probeRedis, redisAddress } from '../redis/redis-connection.js';
 import { removeScheduler, syncSchedulers } from './bullmq-schedule.js';
 import { BullMqWorkflow } from './bullmq-workflow.js';
@@ -32,7 +32,7 @@ const toDeadLetter = (workflow: string, job: Job): DeadLetter => ({
  * `hybrid`), job data = the payload. One producer connection for all queues, one command connection per
  * worker (BullMQ duplicates it for its blocking reads).
  */
-export class BullMqQueueProvider implements QueueProvider {
+export class BullMqQueueEngine implements QueueEngine {
   readonly name = 'bullmq' as const;
   private readonly logger = new Logger('HybridScheduler:BullMQ');
   private readonly workflows = new Map<string, BullMqWorkflow>();
@@ -57,7 +57,7 @@ export class BullMqQueueProvider implements QueueProvider {
     return problem ? { available: false, reason: `bullmq: ${problem}` } : { available: true };
   }
 
-  addWorkflow(workflow: ProviderWorkflow, processor: JobProcessor, events: ProviderEvents): void {
+  addWorkflow(workflow: EngineWorkflow, processor: JobProcessor, events: EngineEvents): void {
     this.producer ??= createRedis(this.options.connection, 'bullmq producer');
     this.workflows.set(
       workflow.name,
