@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import { DuplicateTaskError, JobNotFoundError } from '../errors/index.js';
 import type { JobEvent, JobInfo, SchedulerTier, TaskDefinition, TierName } from '../interfaces/index.js';
 import { describeSchedule } from '../schedule/schedule.calculator.js';
+import { GuardedEventStream } from './guarded-event.stream.js';
 
 interface JobRecord {
   info: JobInfo;
@@ -17,7 +18,11 @@ export const jobId = (tier: TierName, name: string): string => `${tier}:${name}`
 export class JobRegistry {
   private readonly records = new Map<string, JobRecord>();
   private readonly eventSubject = new Subject<JobEvent>();
-  readonly events$: Observable<JobEvent> = this.eventSubject.asObservable();
+  /** A listener that throws is logged (once) instead of crashing the process; see GuardedEventStream. */
+  readonly events$: Observable<JobEvent> = new GuardedEventStream<JobEvent>(
+    new Logger('HybridScheduler:Events'),
+    (subscriber) => this.eventSubject.subscribe(subscriber),
+  );
 
   add(tier: SchedulerTier, task: TaskDefinition): JobInfo {
     const id = jobId(tier.name, task.name);
