@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -74,5 +82,24 @@ describe('the packed library in a fresh Nest app', () => {
     expect(result.jobs).toEqual(['internal:packed']);
     expect(result.runs).toBeGreaterThanOrEqual(4);
     expect(result.health['scheduler-internal'].status).toBe('up');
+
+    // What ships besides the code: the license, the README, and the docs the README links to.
+    const installed = join(dir, 'node_modules', 'nestjs-hybrid-scheduler');
+    const listing = run('tar', ['-tzf', tarball], dir).split('\n');
+    expect(listing).toEqual(expect.arrayContaining(['package/LICENSE', 'package/README.md']));
+    expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
+    const links = [
+      ...readFileSync(join(installed, 'README.md'), 'utf8').matchAll(/\]\(([^)#:]+)(#[^)]*)?\)/g),
+    ];
+    const docs = links.map((link) => link[1]).filter((target) => target.startsWith('docs/'));
+    expect(docs.length).toBeGreaterThanOrEqual(4);
+    expect(docs.filter((target) => !existsSync(join(installed, target)))).toEqual([]);
+    // The docs link to each other: every relative link between them resolves inside the package too.
+    const broken = readdirSync(join(installed, 'docs')).flatMap((doc) =>
+      [...readFileSync(join(installed, 'docs', doc), 'utf8').matchAll(/\]\(([^)#:]+)(#[^)]*)?\)/g)]
+        .map((link) => `${doc} -> ${link[1]}`)
+        .filter((edge) => !existsSync(join(installed, 'docs', edge.split(' -> ')[1]))),
+    );
+    expect(broken).toEqual([]);
   }, 240_000);
 });
