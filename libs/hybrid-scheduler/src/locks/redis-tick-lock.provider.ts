@@ -4,6 +4,7 @@ import type { ResolvedModuleOptions } from '../config/module-options.js';
 import { INTERNAL_TICK_LOCK } from '../tiers/internal/tick-lock.interface.js';
 import { createRedis } from '../tiers/queue/redis/redis-connection.js';
 import { RedisTickLock } from './redis-tick-lock.js';
+import { keyPrefixOf } from '../common/key-prefix.js';
 
 /** The tick lock of singleton internal tasks: a Redis lease when `queue.bullmq.connection` is set, else none. */
 export const TICK_LOCK_PROVIDER: Provider = {
@@ -13,7 +14,7 @@ export const TICK_LOCK_PROVIDER: Provider = {
     if (!bullmq?.connection) return undefined;
     return new RedisTickLock(
       createRedis(bullmq.connection, 'tick lock', { lazyConnect: true }),
-      bullmq.prefix ?? 'hybrid',
+      keyPrefixOf(bullmq),
     );
   },
   inject: [HYBRID_SCHEDULER_OPTIONS],

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { TickLock } from '../tiers/internal/tick-lock.interface.js';
+import { DEFAULT_KEY_PREFIX } from '../common/key-prefix.js';
 
 /** Takes the lease of one tick unless someone has it: SET NX PX plus a fencing token from a per-job counter. */
 const ACQUIRE = `
@@ -27,7 +28,7 @@ export class RedisTickLock implements TickLock {
 
   constructor(
     private readonly redis: Redis,
-    private readonly prefix = 'hybrid',
+    private readonly prefix = DEFAULT_KEY_PREFIX,
   ) {}
 
   async acquire(jobId: string, scheduledAt: Date, ttlMs: number): Promise<(() => Promise<void>) | null> {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { TaskCancelledError, TaskTimeoutError } from '../errors/index.js';
 import type { JobEvent, JobEventType, TaskContext, TaskLogger, TierName } from '../interfaces/index.js';
 import { JobRegistry } from '../registry/job.registry.js';
-import { settleWithin } from './settle-within.js';
+import { settleWithin } from '../common/settle-within.js';
 
 export interface RunRequest<C extends TaskContext = TaskContext> {
   jobId: string;

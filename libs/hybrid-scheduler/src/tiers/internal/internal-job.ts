@@ -1,10 +1,7 @@
 import type { InternalTaskOptions, JobInfo, TaskDefinition } from '../../interfaces/index.js';
-import { nextDue, typicalPeriodMs } from '../../schedule/schedule.calculator.js';
-
-/** Node clamps longer timeouts to 1ms; long waits (a 90-day cron) are chained in steps of this size. */
-const MAX_TIMER_MS = 2_147_483_647;
-/** Ticks due at once after a long stall are reported individually up to this many. */
-const MAX_REPORTED_MISSES = 100;
+import { timerAt, type LongTimer } from '../../common/timers.js';
+import { catchUpGraceMs, dueTicks, MAX_REPORTED_MISSES } from '../../schedule/due-ticks.js';
+import { nextDue } from '../../schedule/schedule.calculator.js';
 
 export interface DueTick {
   scheduledAt: Date;
@@ -18,7 +15,7 @@ export interface DueTick {
  * is accounted for: run, or reported as missed.
  */
 export class InternalJobTimer {
-  private timer?: NodeJS.Timeout;
+  private timer?: LongTimer;
   private anchor = new Date();
   private target: Date | null = null;
   private stopped = true;
@@ -37,7 +34,7 @@ export class InternalJobTimer {
 
   /** How late the newest due tick may be and still run under `catchUp: 'skip'`. */
   get graceMs(): number {
-    return Math.min(typicalPeriodMs(this.task.schedule) ?? 60_000, 60_000);
+    return catchUpGraceMs(this.task.schedule);
   }
 
   start(now = new Date()): void {
@@ -62,7 +59,7 @@ export class InternalJobTimer {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.clear();
     this.timer = undefined;
     this.info.nextRunAt = null;
   }
@@ -71,20 +68,19 @@ export class InternalJobTimer {
     if (this.stopped) return;
     this.info.nextRunAt = this.target;
     if (!this.target) return;
-    const delay = Math.max(0, this.target.getTime() - Date.now());
-    this.timer = setTimeout(() => this.fire(), Math.min(delay, MAX_TIMER_MS));
+    this.timer = timerAt(this.target.getTime(), () => this.fire());
   }
 
   private fire(): void {
     if (this.stopped || !this.target) return;
     const now = new Date();
-    if (now.getTime() < this.target.getTime()) return this.arm(); // a chained step of a long wait
-    const due: Date[] = [];
-    let next: Date | null = this.target;
-    while (next && next.getTime() <= now.getTime()) {
-      due.push(next);
-      next = nextDue(this.task.schedule, next, this.anchor);
-    }
+    const { ticks: due, next } = dueTicks(
+      this.task.schedule,
+      this.target,
+      now,
+      this.anchor,
+      MAX_REPORTED_MISSES + 1,
+    );
     this.target = next;
     this.arm();
     this.onDue(this.classify(due, now));
@@ -93,12 +89,10 @@ export class InternalJobTimer {
   /** The newest due tick runs (if within grace); older ones are missed: the loop was blocked or the host slept. */
   private classify(due: Date[], now: Date): DueTick[] {
     const newest = due[due.length - 1];
-    const ticks: DueTick[] = due
-      .slice(Math.max(0, due.length - 1 - MAX_REPORTED_MISSES), -1)
-      .map((scheduledAt) => ({
-        scheduledAt,
-        missedReason: `tick was due ${now.getTime() - scheduledAt.getTime()}ms ago (event loop blocked or process suspended)`,
-      }));
+    const ticks: DueTick[] = due.slice(0, -1).map((scheduledAt) => ({
+      scheduledAt,
+      missedReason: `tick was due ${now.getTime() - scheduledAt.getTime()}ms ago (event loop blocked or process suspended)`,
+    }));
     const lateness = now.getTime() - newest.getTime();
     const catchUpOnce = this.options.catchUp === 'once';
     if (lateness > this.graceMs && !catchUpOnce) {

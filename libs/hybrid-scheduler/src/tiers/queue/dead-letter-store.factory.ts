@@ -3,6 +3,7 @@ import { MemoryDeadLetterStore } from './memory/memory-dead-letter.store.js';
 import type { ResolvedQueueOptions } from './queue-engine.registry.js';
 import { createRedis } from './redis/redis-connection.js';
 import { RedisDeadLetterStore } from './redis/redis-dead-letter.store.js';
+import { keyPrefixOf } from '../../common/key-prefix.js';
 
 /** Redis when a connection is configured (durable, shared by replicas), memory otherwise. */
 export function createDeadLetterStore(options: ResolvedQueueOptions): DeadLetterStore {
@@ -10,6 +11,6 @@ export function createDeadLetterStore(options: ResolvedQueueOptions): DeadLetter
   // lazyConnect: no connection is opened unless a provider without its own store dead-letters something.
   return new RedisDeadLetterStore(
     createRedis(options.bullmq.connection, 'dead letters', { lazyConnect: true }),
-    options.bullmq.prefix ?? 'hybrid',
+    keyPrefixOf(options.bullmq),
   );
 }

@@ -2,6 +2,7 @@ import type {
   BackoffOptions,
   DeadLetter,
   EnqueueOptions,
+  PayloadClass,
   QueueProviderName,
   RateLimitOptions,
   TaskSchedule,
@@ -23,6 +24,8 @@ export interface EngineWorkflow {
   catchUp: 'skip' | 'once';
   /** Payload of jobs created by the schedule. */
   schedulePayload: Record<string, unknown>;
+  /** The payload DTO, for engines that validate deliveries themselves (Cloud Tasks pushes from outside). */
+  payload?: PayloadClass;
 }
 
 /** One delivery of a job to this process. */

@@ -29,6 +29,7 @@ export function toProviderWorkflow(task: TaskDefinition): EngineWorkflow {
     schedule: task.schedule,
     catchUp: options.catchUp ?? 'skip',
     schedulePayload: options.schedulePayload ?? prefect?.parameters ?? {},
+    payload: options.payload,
   };
 }
 

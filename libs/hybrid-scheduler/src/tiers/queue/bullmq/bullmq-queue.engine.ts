@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DeadLetterNotFoundError, TaskCancelledError, WorkflowNotFoundError } from '../../../errors/index.js';
-import { settleWithin } from '../../../runner/settle-within.js';
+import { settleWithin } from '../../../common/settle-within.js';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BullMqProviderOptions } from '../../../config/module-options.js';
@@ -12,12 +12,14 @@ import type {
   EngineWorkflow,
   QueueEngine,
 } from '../queue-engine.interface.js';
+import { queueJobId } from '../workflow.mapper.js';
 import { createRedis, probeRedis, redisAddress } from '../redis/redis-connection.js';
-import { removeScheduler, syncSchedulers } from './bullmq-schedule.js';
+import { removeScheduler, syncSchedulers } from './bullmq-schedulers.js';
 import { BullMqWorkflow } from './bullmq-workflow.js';
+import { keyPrefixOf } from '../../../common/key-prefix.js';
 
 const toDeadLetter = (workflow: string, job: Job): DeadLetter => ({
-  id: `queue:${workflow}:${job.id}`,
+  id: queueJobId(workflow, String(job.id)),
   workflow,
   payload: job.data,
   error: job.failedReason ?? 'failed',
@@ -68,7 +70,7 @@ export class BullMqQueueEngine implements QueueEngine {
   async start(consume: boolean): Promise<void> {
     this.producer ??= createRedis(this.options.connection, 'bullmq producer');
     const all = [...this.workflows.values()];
-    await syncSchedulers(this.producer, this.options.prefix ?? 'hybrid', all);
+    await syncSchedulers(this.producer, keyPrefixOf(this.options), all);
     if (!consume) return;
     for (const w of all) {
       const connection = createRedis(this.options.connection, `bullmq worker ${w.workflow.name}`, {
@@ -80,7 +82,7 @@ export class BullMqQueueEngine implements QueueEngine {
     for (const w of all) w.start();
     this.consuming = true;
     this.logger.log(
-      `Consuming ${all.length} workflow(s) from Redis at ${this.address} (prefix "${this.options.prefix ?? 'hybrid'}")`,
+      `Consuming ${all.length} workflow(s) from Redis at ${this.address} (prefix "${keyPrefixOf(this.options)}")`,
     );
   }
 
@@ -91,16 +93,7 @@ export class BullMqQueueEngine implements QueueEngine {
 
   async close(drainMs: number): Promise<void> {
     const workers = [...this.workflows.values()].flatMap((w) => (w.worker ? [w.worker] : []));
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>(
-      (resolve) => (timer = setTimeout(() => resolve('timeout'), drainMs)),
-    );
-    const drained = await Promise.race([
-      Promise.all(workers.map((w) => w.close())).then(() => 'drained' as const),
-      timedOut,
-    ]);
-    clearTimeout(timer);
-    if (drained === 'timeout') {
+    if (!(await settleWithin([Promise.all(workers.map((w) => w.close()))], drainMs))) {
       this.logger.warn(
         `Shutdown timeout (${drainMs}ms) reached; aborting running jobs and handing them back to the queue (no attempt is used)`,
       );
@@ -119,8 +112,7 @@ export class BullMqQueueEngine implements QueueEngine {
   async removeWorkflow(workflow: string): Promise<void> {
     const w = this.get(workflow);
     this.workflows.delete(workflow);
-    if (this.producer)
-      await removeScheduler(this.producer, this.options.prefix ?? 'hybrid', w.queue, workflow);
+    if (this.producer) await removeScheduler(this.producer, keyPrefixOf(this.options), w.queue, workflow);
     // A running job gets the shutdown timeout to finish; then it is handed back like at shutdown.
     if (w.worker && !(await settleWithin([w.worker.close()], this.drainMs))) await w.worker.close(true);
     await w.queue.close();
@@ -140,7 +132,7 @@ export class BullMqQueueEngine implements QueueEngine {
 
   async retryDeadLetter(workflow: string, jobKey: string): Promise<EnqueuedJob> {
     const job = await this.get(workflow).queue.getJob(jobKey);
-    if (!job || !(await job.isFailed())) throw new DeadLetterNotFoundError(`queue:${workflow}:${jobKey}`);
+    if (!job || !(await job.isFailed())) throw new DeadLetterNotFoundError(queueJobId(workflow, jobKey));
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     return { jobKey, created: true };
   }

@@ -13,7 +13,8 @@ import type {
   EngineEvents,
   EngineWorkflow,
 } from '../queue-engine.interface.js';
-import { lateTick } from './bullmq-schedule.js';
+import { lateTick } from './bullmq-ticks.js';
+import { keyPrefixOf } from '../../../common/key-prefix.js';
 
 /** Completed jobs kept for inspection; older ones are trimmed so Redis memory stays flat. */
 export const KEEP_COMPLETED = { age: 3600, count: 1000 };
@@ -58,7 +59,7 @@ export class BullMqWorkflow {
   }
 
   get prefix(): string {
-    return this.options.prefix ?? 'hybrid';
+    return keyPrefixOf(this.options);
   }
 
   get jobOptions(): JobsOptions {

@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import { PayloadValidationError } from '../../../errors/index.js';
-import type { PayloadClass } from '../../../interfaces/index.js';
 import type { DeadLetterStore } from '../dead-letter-store.interface.js';
 import type { DeliveredJob, JobProcessor, EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
 import { validatePayload } from '../payload.validator.js';
@@ -31,7 +30,6 @@ export interface PushContext {
   verifier: CloudTasksOidcVerifier;
   target(workflow: string): PushTarget | undefined;
   known(): string[];
-  dto(workflow: string): PayloadClass | undefined;
   deadLetters: DeadLetterStore;
   queueRetry(): QueueRetry;
   /** False once the provider stopped consuming: pushes are refused with 503 so Cloud Tasks retries elsewhere. */
@@ -118,7 +116,7 @@ export class CloudTasksPushHandler {
       );
     }
     try {
-      await validatePayload(request.workflow, envelope.payload, context.dto(request.workflow));
+      await validatePayload(request.workflow, envelope.payload, target.workflow.payload);
     } catch (error) {
       if (error instanceof PayloadValidationError) return this.deadLetter(target, job, error);
       throw error;

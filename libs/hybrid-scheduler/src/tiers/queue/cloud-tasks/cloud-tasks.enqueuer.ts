@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { CloudTasksClient } from '@google-cloud/tasks';
 import { createHash, randomBytes } from 'node:crypto';
+import { sleep } from '../../../common/timers.js';
 import { PayloadValidationError } from '../../../errors/index.js';
 import { GRPC, grpcCode } from './cloud-tasks.client.js';
 import {
@@ -52,6 +53,8 @@ export class CloudTasksEnqueuer {
   constructor(
     private readonly client: CloudTasksClient,
     private readonly settings: CloudTasksSettings,
+    /** Aborted at shutdown: a retry wait ends at once. */
+    private readonly signal?: AbortSignal,
     private readonly retryBaseMs = 100,
   ) {}
 
@@ -114,7 +117,8 @@ export class CloudTasksEnqueuer {
         this.logger.warn(
           `CreateTask for "${envelope.workflow}" failed (${(error as Error).message}); retry ${attempt}/${RETRIES} in ${delay.toFixed(0)}ms`,
         );
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (!(await sleep(delay, this.signal)))
+          throw new Error(`CreateTask for "${envelope.workflow}" abandoned: shutting down`, { cause: error });
       }
     }
   }

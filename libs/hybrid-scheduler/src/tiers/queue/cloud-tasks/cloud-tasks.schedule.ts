@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { timerAt, type LongTimer } from '../../../common/timers.js';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
 import type { EngineWorkflow } from '../queue-engine.interface.js';
 import { hashedTaskId, type CloudTasksEnqueuer } from './cloud-tasks.enqueuer.js';
@@ -6,7 +7,6 @@ import { hashedTaskId, type CloudTasksEnqueuer } from './cloud-tasks.enqueuer.js
 // Every replica computes the same fire times (`every` is anchored to the epoch, not to boot), so their
 // tasks get the same name and Cloud Tasks keeps one.
 const EPOCH = new Date(0);
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Cloud Tasks has no cron: this keeps the *next* tick of a recurring workflow enqueued ahead (scheduleTime =
@@ -15,7 +15,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class CloudTasksSchedule {
   private readonly logger = new Logger('HybridScheduler:CloudTasks');
-  private timer?: NodeJS.Timeout;
+  private timer?: LongTimer;
   private stopped = false;
   next: Date | null = null;
   paused = false;
@@ -32,7 +32,7 @@ export class CloudTasksSchedule {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timer?.clear();
   }
 
   /** Enqueues the first tick after `after` and arms a timer for it. */
@@ -57,17 +57,16 @@ export class CloudTasksSchedule {
   }
 
   private arm(due: Date): void {
-    this.timer = setTimeout(
+    this.timer = timerAt(
+      due.getTime(),
       () => {
-        if (Date.now() < due.getTime()) return this.arm(due); // a timer longer than ~24.8 days fires early
         this.enqueueAfter(due).catch((error: Error) =>
           this.logger.error(
             `Enqueueing the tick after ${due.toISOString()} of "${this.workflow.name}" failed: ${error.message}`,
           ),
         );
       },
-      Math.min(Math.max(0, due.getTime() - Date.now()), MAX_TIMER_MS),
+      { unref: true },
     );
-    this.timer.unref();
   }
 }

@@ -8,6 +8,7 @@ import type {
   EngineWorkflow,
   QueueEngine,
 } from '../queue-engine.interface.js';
+import { queueJobId } from '../workflow.mapper.js';
 import { MemoryWorkflowQueue } from './memory-workflow.queue.js';
 
 /**
@@ -59,7 +60,7 @@ export class MemoryQueueEngine implements QueueEngine {
 
   async retryDeadLetter(workflow: string, jobKey: string): Promise<EnqueuedJob> {
     const letter = await this.deadLetterStore.take(workflow, jobKey);
-    if (!letter) throw new DeadLetterNotFoundError(`queue:${workflow}:${jobKey}`);
+    if (!letter) throw new DeadLetterNotFoundError(queueJobId(workflow, jobKey));
     return this.queue(workflow).enqueue(JSON.stringify(letter.payload), {}, 1, jobKey);
   }
 

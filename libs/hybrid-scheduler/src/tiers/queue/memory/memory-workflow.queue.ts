@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { settleWithin } from '../../../common/settle-within.js';
+import { timerAfter, type LongTimer } from '../../../common/timers.js';
 import type { EnqueueOptions } from '../../../interfaces/index.js';
-import { nextDue } from '../../../schedule/schedule.calculator.js';
 import { retryDelayMs } from '../backoff.delay.js';
 import type { DeadLetterStore } from '../dead-letter-store.interface.js';
 import type {
@@ -10,6 +11,9 @@ import type {
   EngineEvents,
   EngineWorkflow,
 } from '../queue-engine.interface.js';
+import { queueJobId } from '../workflow.mapper.js';
+import { MemoryRateLimit } from './memory-rate-limit.js';
+import { MemorySchedule } from './memory-schedule.js';
 
 interface MemoryJob extends DeliveredJob {
   /** The payload as JSON, so handlers see what a durable provider would deliver (Dates become strings). */
@@ -21,18 +25,15 @@ interface MemoryJob extends DeliveredJob {
 
 let seq = 0;
 
-const MAX_TIMER_MS = 2_147_483_647;
-/** One workflow of the memory provider: waiting list, delayed timers, active runs, schedule timer. */
+/** One workflow of the memory provider: waiting list, delayed timers, active runs; ticks come from MemorySchedule. */
 export class MemoryWorkflowQueue {
   private readonly waiting: MemoryJob[] = [];
-  private readonly delayed = new Map<string, { job: MemoryJob; timer: NodeJS.Timeout; dueAt: number }>();
+  private readonly delayed = new Map<string, { job: MemoryJob; timer: LongTimer; dueAt: number }>();
   private readonly active = new Map<string, Promise<void>>();
   private readonly idempotency = new Map<string, string>();
-  private readonly starts: number[] = [];
   private readonly controller = new AbortController();
-  private scheduleTimer?: NodeJS.Timeout;
-  private rateTimer?: NodeJS.Timeout;
-  private nextTick: Date | null = null;
+  private readonly rate: MemoryRateLimit;
+  private readonly schedule?: MemorySchedule;
   private consuming = false;
   /** Removed from the tier: a run still going that fails is dead-lettered instead of retried. */
   private retired = false;
@@ -43,27 +44,36 @@ export class MemoryWorkflowQueue {
     private readonly processor: JobProcessor,
     private readonly events: EngineEvents,
     private readonly deadLetters: DeadLetterStore,
-  ) {}
+  ) {
+    this.rate = new MemoryRateLimit(workflow.rateLimit, () => this.pump());
+    const { kind } = workflow.schedule;
+    if (kind === 'every' || kind === 'cron') {
+      this.schedule = new MemorySchedule(
+        workflow,
+        events,
+        () => this.paused,
+        (tick) => this.enqueue(JSON.stringify(workflow.schedulePayload), {}, 1, randomUUID(), tick),
+      );
+    }
+  }
 
   start(consume: boolean): void {
     this.consuming = consume;
-    if (this.workflow.schedule.kind === 'every' || this.workflow.schedule.kind === 'cron')
-      this.armSchedule(new Date(), new Date());
+    if (consume) this.schedule?.start();
     this.pump();
   }
 
   stopConsuming(): void {
     this.consuming = false;
-    if (this.scheduleTimer) clearTimeout(this.scheduleTimer);
-    if (this.rateTimer) clearTimeout(this.rateTimer);
-    this.nextTick = null;
+    this.schedule?.stop();
+    this.rate.stop();
   }
 
   /** Stops the schedule and the consumer and drops delayed jobs; active runs finish on their own. */
   retire(): void {
     this.retired = true;
     this.stopConsuming();
-    for (const { timer } of this.delayed.values()) clearTimeout(timer);
+    for (const { timer } of this.delayed.values()) timer.clear();
     this.delayed.clear();
     this.waiting.length = 0;
   }
@@ -71,11 +81,8 @@ export class MemoryWorkflowQueue {
   /** Waits for active runs up to `drainMs`, then aborts them; waiting and delayed jobs are dropped (not durable). */
   async close(drainMs: number): Promise<void> {
     this.stopConsuming();
-    for (const { timer } of this.delayed.values()) clearTimeout(timer);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise((resolve) => (timer = setTimeout(resolve, drainMs)));
-    await Promise.race([Promise.allSettled(this.active.values()), timeout]);
-    clearTimeout(timer);
+    for (const { timer } of this.delayed.values()) timer.clear();
+    await settleWithin(this.active.values(), drainMs);
     if (this.active.size) this.controller.abort(new Error('application shutdown'));
   }
 
@@ -116,7 +123,7 @@ export class MemoryWorkflowQueue {
   nextRunAt(): Date | null {
     const delays = [...this.delayed.values()].map((d) => d.dueAt);
     const soonest = delays.length ? Math.min(...delays) : Infinity;
-    const tick = this.nextTick?.getTime() ?? Infinity;
+    const tick = this.schedule?.next?.getTime() ?? Infinity;
     const next = Math.min(soonest, tick);
     return Number.isFinite(next) ? new Date(next) : null;
   }
@@ -128,12 +135,10 @@ export class MemoryWorkflowQueue {
 
   private place(job: MemoryJob, delayMs: number): void {
     if (delayMs > 0) {
-      // Node fires longer timeouts after 1 ms: wait in steps of at most ~24.8 days.
-      const step = Math.min(delayMs, MAX_TIMER_MS);
-      const timer = setTimeout(() => {
+      const timer = timerAfter(delayMs, () => {
         this.delayed.delete(job.jobKey);
-        this.place(job, delayMs - step);
-      }, step);
+        this.place(job, 0);
+      });
       this.delayed.set(job.jobKey, { job, timer, dueAt: Date.now() + delayMs });
       return;
     }
@@ -151,30 +156,9 @@ export class MemoryWorkflowQueue {
       this.active.size < this.workflow.concurrency &&
       this.waiting.length
     ) {
-      if (!this.rateAllows()) return;
+      if (!this.rate.take()) return;
       this.run(this.waiting.shift()!);
     }
-  }
-
-  private rateAllows(): boolean {
-    const rate = this.workflow.rateLimit;
-    if (!rate) return true;
-    const now = Date.now();
-    while (this.starts.length && this.starts[0] <= now - rate.durationMs) this.starts.shift();
-    if (this.starts.length < rate.max) {
-      this.starts.push(now);
-      return true;
-    }
-    if (!this.rateTimer) {
-      this.rateTimer = setTimeout(
-        () => {
-          this.rateTimer = undefined;
-          this.pump();
-        },
-        this.starts[0] + rate.durationMs - now,
-      );
-    }
-    return false;
   }
 
   private run(job: MemoryJob): void {
@@ -201,7 +185,7 @@ export class MemoryWorkflowQueue {
     this.release(job);
     if (!this.workflow.deadLetter) return;
     await this.deadLetters.add({
-      id: `queue:${job.workflow}:${job.jobKey}`,
+      id: queueJobId(job.workflow, job.jobKey),
       jobKey: job.jobKey,
       workflow: job.workflow,
       payload: JSON.parse(job.json),
@@ -217,32 +201,5 @@ export class MemoryWorkflowQueue {
   private release(job: MemoryJob): void {
     if (job.idempotencyKey && this.idempotency.get(job.idempotencyKey) === job.jobKey)
       this.idempotency.delete(job.idempotencyKey);
-  }
-
-  /** Ticks on absolute targets (never drifting); ticks missed while the loop was blocked are reported as missed. */
-  private armSchedule(after: Date, anchor: Date): void {
-    this.nextTick = nextDue(this.workflow.schedule, after, anchor);
-    if (!this.nextTick || !this.consuming) return;
-    const target = this.nextTick;
-    this.scheduleTimer = setTimeout(
-      () => {
-        const now = Date.now();
-        const due: Date[] = [];
-        for (
-          let t: Date | null = target;
-          t && t.getTime() <= now;
-          t = nextDue(this.workflow.schedule, t, anchor)
-        )
-          due.push(t);
-        if (!due.length) return this.armSchedule(after, anchor);
-        for (const missed of due.slice(0, -1))
-          this.events.missed(this.workflow.name, missed, 'the event loop was blocked past this tick');
-        const newest = due[due.length - 1];
-        if (this.paused) this.events.missed(this.workflow.name, newest, 'workflow is paused');
-        else this.enqueue(JSON.stringify(this.workflow.schedulePayload), {}, 1, randomUUID(), newest);
-        this.armSchedule(newest, anchor);
-      },
-      Math.min(Math.max(0, target.getTime() - Date.now()), 2_147_483_647),
-    );
   }
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
+import { withTimeout } from '../../../common/settle-within.js';
 import { requireOptional } from '../optional-module.js';
 import type { RedisConnection } from '../../../config/module-options.js';
 
@@ -20,6 +21,14 @@ export function redisAddress(connection: RedisConnection): string {
   return `${connection.host ?? '127.0.0.1'}:${connection.port ?? 6379}`;
 }
 
+/** One ioredis client for a URL or an options object, with `extra` options on top. */
+function newRedis(connection: RedisConnection, extra: RedisOptions): RedisClient {
+  const Redis = loadRedis();
+  return typeof connection === 'string'
+    ? new Redis(connection, extra)
+    : new Redis({ ...(connection as RedisOptions), ...extra });
+}
+
 /**
  * An ioredis client whose `error` events are logged (at most once per distinct message in a row) instead of
  * crashing the process; ioredis keeps reconnecting on its own.
@@ -29,11 +38,7 @@ export function createRedis(
   purpose: string,
   extra: RedisOptions = {},
 ): RedisClient {
-  const Redis = loadRedis();
-  const client =
-    typeof connection === 'string'
-      ? new Redis(connection, extra)
-      : new Redis({ ...(connection as RedisOptions), ...extra });
+  const client = newRedis(connection, extra);
   const logger = new Logger(`HybridScheduler:Redis`);
   let last = '';
   client.on('error', (error: Error & { code?: string }) => {
@@ -50,39 +55,26 @@ export function createRedis(
 
 /** Connects once and PINGs, failing within `timeoutMs` with a reason that names the address. */
 export async function probeRedis(connection: RedisConnection, timeoutMs = 3000): Promise<string | undefined> {
-  const Redis = loadRedis();
-  const client =
-    typeof connection === 'string'
-      ? new Redis(connection, {
-          lazyConnect: true,
-          retryStrategy: () => null,
-          maxRetriesPerRequest: 0,
-          connectTimeout: timeoutMs,
-          enableOfflineQueue: false,
-        })
-      : new Redis({
-          ...(connection as RedisOptions),
-          lazyConnect: true,
-          retryStrategy: () => null,
-          maxRetriesPerRequest: 0,
-          connectTimeout: timeoutMs,
-          enableOfflineQueue: false,
-        });
+  const client = newRedis(connection, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    enableOfflineQueue: false,
+  });
   let lastError: (Error & { code?: string }) | undefined;
   client.on('error', (error: Error) => (lastError = error));
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>(
-      (_, reject) =>
-        (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs)),
+    await withTimeout(
+      client.connect().then(() => client.ping()),
+      timeoutMs,
+      () => new Error(`no answer within ${timeoutMs}ms`),
     );
-    await Promise.race([client.connect().then(() => client.ping()), timeout]);
     return undefined;
   } catch (error) {
     const cause = lastError ?? (error as Error & { code?: string });
     return `Redis at ${redisAddress(connection)} is unreachable (${cause.code ?? cause.message})`;
   } finally {
-    clearTimeout(timer);
     client.disconnect();
   }
 }

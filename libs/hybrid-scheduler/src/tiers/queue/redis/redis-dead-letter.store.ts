@@ -1,23 +1,19 @@
-import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { DeadLetterStore, StoredDeadLetter } from '../dead-letter-store.interface.js';
+import { DEFAULT_KEY_PREFIX } from '../../../common/key-prefix.js';
 
 type Wire = Omit<StoredDeadLetter, 'enqueuedAt' | 'failedAt'> & { enqueuedAt: string; failedAt: string };
 
 /**
  * Dead letters in a Redis hash per workflow (`<prefix>:dlq:<workflow>`, field = job key), so they survive
- * restarts and every replica sees the same list. Used by providers without an engine-side store.
+ * restarts and every replica sees the same list. Used by providers without an engine-side store. The client
+ * comes from createRedis, which logs its connection errors.
  */
 export class RedisDeadLetterStore implements DeadLetterStore {
-  private readonly logger = new Logger('HybridScheduler:RedisDeadLetters');
-
   constructor(
     private readonly redis: Redis,
-    private readonly prefix = 'hybrid',
-  ) {
-    // An unhandled `error` event would crash the process; ioredis reconnects on its own.
-    redis.on('error', (error: Error) => this.logger.warn(`Redis error: ${error.message}`));
-  }
+    private readonly prefix = DEFAULT_KEY_PREFIX,
+  ) {}
 
   private key(workflow: string): string {
     return `${this.prefix}:dlq:${workflow}`;
