@@ -5,6 +5,16 @@ import {
   type HybridSchedulerModuleOptions,
 } from 'nestjs-hybrid-scheduler';
 
+const problemsOf = (options: HybridSchedulerModuleOptions): string[] => {
+  try {
+    validateModuleOptions(options);
+  } catch (error) {
+    if (error instanceof InvalidModuleOptionsError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
 describe('module options', () => {
   it('applies defaults: internal on in UTC, memory queue, degrade', () => {
     const resolved = validateModuleOptions({});
@@ -47,6 +57,45 @@ describe('module options', () => {
       expect(problems).toContain(culprit);
     }
     expect(problems).toContain('Mars/Olympus');
+  });
+
+  it('validates the Prefect options in the same boot-time pass, with the rest, in one error', () => {
+    const problems = problemsOf({
+      internal: { shutdownTimeoutMs: -1 },
+      prefect: { apiUrl: 'http://localhost:4200/api', workPool: 'prefect-agents', pollIntervalMs: 90_000 },
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^internal\.shutdownTimeoutMs: must be at least 0/),
+      expect.stringMatching(/^prefect\.workPool: "prefect-agents" is reserved/),
+      expect.stringMatching(/^prefect\.pollIntervalMs: 90000 is over 60000/),
+    ]);
+  });
+
+  it('applies the Prefect defaults at boot', () => {
+    const prefect = validateModuleOptions({ prefect: { apiUrl: 'http://localhost:4200/api' } }).prefect;
+    expect(prefect).toMatchObject({
+      apiUrl: 'http://localhost:4200/api',
+      workPool: 'nestjs',
+      pollIntervalMs: 5_000,
+      prefetchMs: 10_000,
+      heartbeatIntervalMs: 30_000,
+      concurrency: 4,
+      registerOnly: false,
+      requestTimeoutMs: 10_000,
+      shutdownTimeoutMs: 30_000,
+      reconnectIntervalMs: 10_000,
+    });
+    expect(prefect?.workerName).toMatch(/^nestjs-.+-\d+-[0-9a-f]{4}$/);
+  });
+
+  it('drops the queue tier when queue.enabled is false, and names a missing engine block', () => {
+    expect(validateModuleOptions({ queue: { enabled: false } }).queue).toBeUndefined();
+    expect(problemsOf({ queue: { provider: 'cloud-tasks' } })).toEqual([
+      "queue.cloudTasks: required when queue.provider is 'cloud-tasks'",
+    ]);
+    expect(problemsOf({ queue: { bullmq: {} } } as unknown as HybridSchedulerModuleOptions)).toEqual([
+      'queue.bullmq.connection: required (or set HYBRID_SCHEDULER_REDIS_URL or REDIS_URL)',
+    ]);
   });
 
   it('refuses both Prefect credentials at once', () => {

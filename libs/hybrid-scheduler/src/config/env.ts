@@ -1,80 +1,59 @@
+import { InvalidModuleOptionsError } from '../errors/index.js';
 import type { HybridSchedulerModuleOptions } from './module-options.js';
+import { moduleOptions } from './module-options.schema.js';
+import type { OptionField } from './option-field.js';
+import { isGroup, join, type Shape } from './option-section.js';
+import { shown } from './shown-value.js';
 
-type Env = Record<string, string | undefined>;
+type Env = Readonly<Record<string, string | undefined>>;
+type Field = OptionField<unknown, unknown, boolean, boolean>;
 
-const int = (value: string | undefined): number | undefined =>
-  value === undefined || value === '' ? undefined : Number(value);
-const bool = (value: string | undefined): boolean | undefined =>
-  value === undefined || value === '' ? undefined : /^(1|true|yes|on)$/i.test(value);
-const list = (value: string | undefined): string[] | undefined =>
-  value
-    ? value
-        .split(',')
-        .map((v) => v.trim())
-        .filter(Boolean)
-    : undefined;
+/** Every environment variable the description maps, with its option and what it accepts (for the docs' table). */
+export function environmentVariables(): Array<{ name: string; option: string; accepts: string }> {
+  const walk = (shape: Shape, at: string): Array<{ name: string; option: string; accepts: string }> =>
+    Object.entries(shape).flatMap(([key, field]) =>
+      isGroup(field) && !field.env.length
+        ? walk(field.shape, join(at, key))
+        : field.env.map((name) => ({ name, option: join(at, key), accepts: field.accepts })),
+    );
+  return walk(moduleOptions.shape, '');
+}
 
-/** Drops undefined keys (and objects left empty) so that validation sees only what was set. */
-const compact = <T extends object>(value: T): T | undefined => {
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  return entries.length ? (Object.fromEntries(entries) as T) : undefined;
-};
+function readLeaf(field: Field, option: string, env: Env, problems: string[]): unknown {
+  const name = field.env.find((candidate) => (env[candidate] ?? '').trim() !== '');
+  if (name === undefined) return undefined;
+  const text = env[name] ?? '';
+  const read = field.fromEnv(text);
+  if ('value' in read) return read.value;
+  problems.push(`${name}=${shown(text, field.secret)} (${option}): ${read.problem}`);
+  return undefined;
+}
+
+function readGroup(shape: Shape, at: string, env: Env, problems: string[], optional: boolean): unknown {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(shape)) {
+    const option = join(at, key);
+    const value =
+      isGroup(field) && !field.env.length
+        ? readGroup(field.shape, option, env, problems, !field.present)
+        : readLeaf(field, option, env, problems);
+    if (value !== undefined) out[key] = value;
+  }
+  // A block that only exists when given (queue.bullmq, prefect, …) is created by one of its required options:
+  // REDIS_URL creates queue.bullmq, HYBRID_SCHEDULER_QUEUE_PREFIX alone does not.
+  const required = Object.keys(shape).filter((key) => shape[key].required);
+  if (optional && required.length && !required.some((key) => key in out)) return undefined;
+  return Object.keys(out).length ? out : undefined;
+}
 
 /**
- * Module options from `HYBRID_SCHEDULER_*` variables (plus the conventional `REDIS_URL`, `PREFECT_API_URL`,
- * `PREFECT_API_KEY`, `PREFECT_API_AUTH_STRING`). The table of names is in the README.
+ * Module options from the `HYBRID_SCHEDULER_*` variables (and the conventional `REDIS_URL`, `PREFECT_API_URL`,
+ * `PREFECT_API_KEY`, `PREFECT_API_AUTH_STRING`); the table is in docs/configuration.md. A variable that cannot be
+ * read (`HYBRID_SCHEDULER_INTERNAL_ENABLED=ture`) is refused with its name and value, all of them in one error.
  */
 export function hybridSchedulerOptionsFromEnv(env: Env = process.env): HybridSchedulerModuleOptions {
-  const redisUrl = env.HYBRID_SCHEDULER_REDIS_URL ?? env.REDIS_URL;
-  const prefectUrl = env.HYBRID_SCHEDULER_PREFECT_API_URL ?? env.PREFECT_API_URL;
-  const cloudTasksProject = env.HYBRID_SCHEDULER_CLOUD_TASKS_PROJECT;
-  const emulator = env.HYBRID_SCHEDULER_CLOUD_TASKS_EMULATOR; // host:port
-  return (
-    compact({
-      fallback: env.HYBRID_SCHEDULER_FALLBACK as HybridSchedulerModuleOptions['fallback'],
-      internal: compact({
-        enabled: bool(env.HYBRID_SCHEDULER_INTERNAL_ENABLED),
-        timeZone: env.HYBRID_SCHEDULER_TIME_ZONE,
-        shutdownTimeoutMs: int(env.HYBRID_SCHEDULER_SHUTDOWN_TIMEOUT_MS),
-      }),
-      queue: compact({
-        enabled: bool(env.HYBRID_SCHEDULER_QUEUE_ENABLED),
-        provider: env.HYBRID_SCHEDULER_QUEUE_PROVIDER as 'memory' | 'bullmq' | 'cloud-tasks' | undefined,
-        roles: list(env.HYBRID_SCHEDULER_QUEUE_ROLES) as Array<'producer' | 'worker'> | undefined,
-        shutdownTimeoutMs: int(env.HYBRID_SCHEDULER_QUEUE_SHUTDOWN_TIMEOUT_MS),
-        bullmq: redisUrl
-          ? compact({ connection: redisUrl, prefix: env.HYBRID_SCHEDULER_QUEUE_PREFIX })
-          : undefined,
-        cloudTasks: cloudTasksProject
-          ? {
-              projectId: cloudTasksProject,
-              location: env.HYBRID_SCHEDULER_CLOUD_TASKS_LOCATION ?? '',
-              queue: env.HYBRID_SCHEDULER_CLOUD_TASKS_QUEUE ?? '',
-              publicUrl: env.HYBRID_SCHEDULER_CLOUD_TASKS_PUBLIC_URL ?? '',
-              serviceAccountEmail: env.HYBRID_SCHEDULER_CLOUD_TASKS_SERVICE_ACCOUNT,
-              audience: env.HYBRID_SCHEDULER_CLOUD_TASKS_AUDIENCE,
-              emulator: emulator
-                ? {
-                    host: emulator.slice(0, emulator.lastIndexOf(':')),
-                    port: Number(emulator.slice(emulator.lastIndexOf(':') + 1)),
-                  }
-                : undefined,
-            }
-          : undefined,
-      }),
-      prefect: prefectUrl
-        ? compact({
-            apiUrl: prefectUrl,
-            apiKey: env.PREFECT_API_KEY,
-            authString: env.PREFECT_API_AUTH_STRING,
-            workPool: env.HYBRID_SCHEDULER_PREFECT_WORK_POOL,
-            workQueues: list(env.HYBRID_SCHEDULER_PREFECT_WORK_QUEUES),
-            pollIntervalMs: int(env.HYBRID_SCHEDULER_PREFECT_POLL_INTERVAL_MS),
-            concurrency: int(env.HYBRID_SCHEDULER_PREFECT_CONCURRENCY),
-            workerName: env.HYBRID_SCHEDULER_PREFECT_WORKER_NAME,
-            registerOnly: bool(env.HYBRID_SCHEDULER_PREFECT_REGISTER_ONLY),
-          })
-        : undefined,
-    }) ?? {}
-  );
+  const problems: string[] = [];
+  const options = readGroup(moduleOptions.shape, '', env, problems, false) ?? {};
+  if (problems.length) throw new InvalidModuleOptionsError(problems);
+  return options as HybridSchedulerModuleOptions;
 }

@@ -22,7 +22,7 @@ import { PrefectRegistration } from './prefect.registration.js';
 import { PrefectLogShipper } from './prefect-log.shipper.js';
 import { PrefectRunExecutor, type DeploymentEntry } from './prefect-run.executor.js';
 import { PrefectWorker } from './prefect.worker.js';
-import { prefectSettings, type PrefectSettings } from './prefect-tier.settings.js';
+import type { PrefectSettings } from './prefect-tier.settings.js';
 import { PrefectJobsView } from './prefect-jobs.view.js';
 
 /**
@@ -51,7 +51,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     private readonly runner: TaskRunner,
   ) {
     if (!options.prefect) return;
-    this.settings = prefectSettings(options.prefect);
+    this.settings = options.prefect;
     const s = this.settings;
     this.client = new PrefectClient({
       apiUrl: s.apiUrl,

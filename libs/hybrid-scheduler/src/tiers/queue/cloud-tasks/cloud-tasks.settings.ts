@@ -24,14 +24,14 @@ export function cloudTasksSettings(options: CloudTasksProviderOptions): CloudTas
     options,
     queuePath,
     route: `${pushPath}/:workflow`,
-    // Explicit and query-free: Cloud Tasks' default (the full task URL) breaks verification (NOTES 3.3).
+    // Explicit and query-free: Cloud Tasks' default audience (the full task URL, query included) breaks verification.
     audience: options.audience ?? `${base}${pushPath}`,
     urlOf: (workflow) => `${base}${pushPath}/${encodeURIComponent(workflow)}`,
     taskPath: (taskId) => `${queuePath}/tasks/${taskId}`,
   };
 }
 
-/** `{ seconds, nanos }`: a JS Date would be sent as epoch 0 by the client (NOTES 1.4). */
+/** `{ seconds, nanos }`: the client sends a JS Date as epoch 0. */
 export const toTimestamp = (ms: number) => ({
   seconds: Math.floor(ms / 1000),
   nanos: Math.round((ms % 1000) * 1e6),

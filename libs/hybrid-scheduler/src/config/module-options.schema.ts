@@ -1,0 +1,17 @@
+import { internalOptions } from './internal.options.js';
+import { oneOf } from './option-kinds.js';
+import { section } from './option-section.js';
+import { prefectOptions } from './prefect.options.js';
+import { queueOptions } from './queue.options.js';
+
+/**
+ * The one description of `HybridSchedulerModule` options: the option types (module-options.ts), their validation
+ * and defaults (validate-options.ts) and the `HYBRID_SCHEDULER_*` variables (env.ts) all derive from it.
+ */
+export const moduleOptions = section({
+  internal: internalOptions,
+  queue: queueOptions,
+  prefect: prefectOptions,
+  /** When a declared tier is unavailable: route down the chain with a warning (default) or refuse to boot. */
+  fallback: oneOf(['degrade', 'fail'], { default: 'degrade', env: 'HYBRID_SCHEDULER_FALLBACK' }),
+});
