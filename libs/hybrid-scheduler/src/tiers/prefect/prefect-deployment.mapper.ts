@@ -26,7 +26,11 @@ export function toSchedules(task: TaskDefinition): DeploymentScheduleBody[] {
   return [{ schedule, active: true, slug: SCHEDULE_SLUG }];
 }
 
-export function toFields(task: TaskDefinition, workPool: string): DeploymentFields {
+export function toFields(
+  task: TaskDefinition,
+  workPool: string,
+  defaultQueue: string | null = null,
+): DeploymentFields {
   const options = task.prefect as PrefectDeploymentOptions;
   return {
     parameters: options.parameters ?? {},
@@ -35,7 +39,7 @@ export function toFields(task: TaskDefinition, workPool: string): DeploymentFiel
       options.description ??
       `${task.location.className}.${task.location.methodName}() (nestjs-hybrid-scheduler)`,
     work_pool_name: workPool,
-    work_queue_name: options.workQueue ?? null,
+    work_queue_name: options.workQueue ?? defaultQueue,
     entrypoint: `nestjs://${task.location.className}.${task.location.methodName}`,
     enforce_parameter_schema: false,
   };

@@ -7,6 +7,8 @@ export interface DeploymentEntry {
   deploymentId: string;
   flowName: string;
   deploymentName: string;
+  /** The pool queue its runs go to; set at registration. */
+  workQueueName?: string;
   /** Set when Prefect came back after an outage: schedule ticks due before this ran on the fallback tier. */
   skipScheduledBefore?: Date;
 }

@@ -49,6 +49,12 @@ export class PrefectClient {
     return res.status !== 409;
   }
 
+  /** Creates a queue of the pool; false when it already existed (409). */
+  async createWorkQueue(pool: string, name: string): Promise<boolean> {
+    const res = await this.http.post(`/work_pools/${enc(pool)}/queues`, { name }, { allow: [409] });
+    return res.status !== 409;
+  }
+
   /** Create-or-read by name. */
   async createFlow(name: string): Promise<PrefectFlow> {
     return (await this.http.post<PrefectFlow>('/flows/', { name, tags: [] })).body;
@@ -117,11 +123,16 @@ export class PrefectClient {
    * Proposes a state. A fresh transition id per logical transition makes a retried POST idempotent: the
    * server's PreventDuplicateTransitions rule answers a repeat with the current state.
    */
-  async setState(flowRunId: string, state: StateCreate, force = false): Promise<OrchestrationResult> {
+  async setState(
+    flowRunId: string,
+    state: StateCreate,
+    force = false,
+    transitionId: string = randomUUID(),
+  ): Promise<OrchestrationResult> {
     const body = {
       state: {
         ...state,
-        state_details: { ...state.state_details, flow_run_id: flowRunId, transition_id: randomUUID() },
+        state_details: { ...state.state_details, flow_run_id: flowRunId, transition_id: transitionId },
       },
       force,
     };
@@ -140,9 +151,11 @@ export class PrefectClient {
     before: Date,
     limit: number,
     queues?: string[],
+    after?: string,
   ): Promise<WorkerFlowRunResponse[]> {
     const body: Record<string, unknown> = { scheduled_before: before.toISOString(), limit };
     if (queues?.length) body.work_queue_names = queues;
+    if (after) body.scheduled_after = after;
     return (
       await this.http.post<WorkerFlowRunResponse[]>(`/work_pools/${enc(pool)}/get_scheduled_flow_runs`, body)
     ).body;

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { TaskDefinition } from '../../interfaces/index.js';
 import type { PrefectClient } from './prefect.client.js';
 import { deploymentChanges, obsoleteSchedules, toFields, toSchedules } from './prefect-deployment.mapper.js';
-import type { PrefectDeployment } from './prefect.types.js';
+import type { DeploymentFields, PrefectDeployment } from './prefect.types.js';
 
 /** Pool type of the pools this library creates: Python `process` workers never poll it, so never grab our runs. */
 export const WORK_POOL_TYPE = 'nestjs';
@@ -14,6 +14,8 @@ export interface RegisteredDeployment {
   /** Fields that were PATCHed (empty when the stored deployment already matched). */
   updated: string[];
   paused: boolean;
+  /** The queue of the pool the deployment's runs go to (what the worker polls). */
+  workQueueName: string;
 }
 
 /**
@@ -49,10 +51,19 @@ export class PrefectRegistration {
     this.poolReady = true;
   }
 
-  async register(task: TaskDefinition): Promise<RegisteredDeployment> {
+  /** Creates the configured queues that do not exist yet (a poll naming a missing queue answers 404). */
+  async ensureQueues(names: string[]): Promise<void> {
+    for (const name of names) {
+      if (await this.client.createWorkQueue(this.workPool, name))
+        this.logger.log(`Created work queue "${name}" in work pool "${this.workPool}"`);
+    }
+  }
+
+  /** `defaultQueue`: where a deployment without `workQueue` goes (null: the pool's default queue). */
+  async register(task: TaskDefinition, defaultQueue: string | null = null): Promise<RegisteredDeployment> {
     const options = task.prefect!;
     const flow = await this.client.createFlow(options.flow!);
-    const fields = toFields(task, this.workPool);
+    const fields = toFields(task, this.workPool, defaultQueue);
     const schedules = toSchedules(task);
     const existing = await this.client.readDeploymentByName(options.flow!, options.name!);
     if (!existing) {
@@ -71,17 +82,18 @@ export class PrefectRegistration {
         created: true,
         updated: [],
         paused: created.paused ?? false,
+        workQueueName: created.work_queue_name ?? fields.work_queue_name ?? 'default',
       };
     }
-    return this.update(task, existing, flow.id);
+    return this.update(task, existing, flow.id, fields);
   }
 
   private async update(
     task: TaskDefinition,
     existing: PrefectDeployment,
     flowId: string,
+    fields: DeploymentFields,
   ): Promise<RegisteredDeployment> {
-    const fields = toFields(task, this.workPool);
     const schedules = toSchedules(task);
     const changes = deploymentChanges(existing, fields, schedules);
     const updated = Object.keys(changes);
@@ -93,6 +105,13 @@ export class PrefectRegistration {
       await this.client.deleteSchedule(existing.id, schedule.id);
       updated.push(`schedule ${schedule.slug ?? schedule.id} removed`);
     }
-    return { deploymentId: existing.id, flowId, created: false, updated, paused: existing.paused };
+    return {
+      deploymentId: existing.id,
+      flowId,
+      created: false,
+      updated,
+      paused: existing.paused,
+      workQueueName: fields.work_queue_name ?? existing.work_queue_name ?? 'default',
+    };
   }
 }

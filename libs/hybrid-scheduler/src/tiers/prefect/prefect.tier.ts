@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HYBRID_SCHEDULER_OPTIONS } from '../../hybrid-scheduler.constants.js';
-import { DeploymentNotFoundError, InvalidTaskOptionsError } from '../../errors/index.js';
+import { InvalidTaskOptionsError } from '../../errors/index.js';
 import { INVALID_OPTION } from '../../errors/messages.js';
 import type { ResolvedModuleOptions } from '../../config/module-options.js';
 import type {
@@ -24,6 +24,7 @@ import { PrefectRunExecutor, type DeploymentEntry } from './prefect-run.executor
 import { PrefectWorker } from './prefect.worker.js';
 import type { PrefectSettings } from './prefect-tier.settings.js';
 import { PrefectJobsView } from './prefect-jobs.view.js';
+import { PrefectDeployments } from './prefect-deployments.js';
 
 /**
  * The Prefect tier: registers each `@PrefectDeployment` (flow, deployment, slugged schedule) in a work pool and,
@@ -35,8 +36,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
   private readonly logger = new Logger('HybridScheduler:PrefectTier');
   readonly settings?: PrefectSettings;
   readonly client?: PrefectClient;
-  private readonly entries = new Map<string, DeploymentEntry>();
-  private readonly byDeploymentId = new Map<string, DeploymentEntry>();
+  private readonly deps: PrefectDeployments;
   private registration?: PrefectRegistration;
   private shipper?: PrefectLogShipper;
   worker?: PrefectWorker;
@@ -50,6 +50,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     private readonly registry: JobRegistry,
     private readonly runner: TaskRunner,
   ) {
+    this.deps = new PrefectDeployments(registry);
     if (!options.prefect) return;
     this.settings = options.prefect;
     const s = this.settings;
@@ -62,7 +63,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     this.registration = new PrefectRegistration(this.client, s.workPool);
     this.shipper = new PrefectLogShipper(this.client);
     const executor = new PrefectRunExecutor(this.client, runner, registry, this.shipper, s.workerName);
-    this.worker = new PrefectWorker(this.client, executor, { ...s }, (id) => this.byDeploymentId.get(id));
+    this.worker = new PrefectWorker(this.client, executor, { ...s }, (id) => this.deps.byId(id));
     this.view = new PrefectJobsView(this.client, registry);
   }
 
@@ -117,25 +118,19 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
         ),
       );
     }
-    const info = this.registry.add(this, task);
-    const options = task.prefect ?? { flow: task.name, name: 'default' };
-    this.entries.set(info.id, {
-      task,
-      jobId: info.id,
-      deploymentId: '',
-      flowName: options.flow!,
-      deploymentName: options.name!,
-    });
+    this.deps.add(this.registry.add(this, task).id, task);
   }
 
   async start(): Promise<void> {
     await this.registration!.ensureWorkPool();
-    for (const entry of this.entries.values()) await this.registerDeployment(entry);
+    await this.registration!.ensureQueues(this.settings!.workQueues ?? []);
+    for (const entry of this.deps.all()) await this.registerDeployment(entry);
     this.shipper!.start();
-    if (!this.settings!.registerOnly) await this.worker!.start();
+    if (!this.settings!.registerOnly)
+      await this.worker!.start(() => this.deps.queues(this.settings!.workQueues));
     this.started = true;
     this.logger.log(
-      `Registered ${this.entries.size} deployment(s) in work pool "${this.settings!.workPool}" at ${this.client!.apiUrl}`,
+      `Registered ${this.deps.size} deployment(s) in work pool "${this.settings!.workPool}" at ${this.client!.apiUrl}`,
     );
   }
 
@@ -168,20 +163,18 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
 
   /** Stops serving the deployment in this process (it stays in Prefect). */
   async remove(id: string): Promise<void> {
-    const entry = this.entryOf(id);
-    this.entries.delete(id);
-    this.byDeploymentId.delete(entry.deploymentId);
-    this.registry.remove(id);
+    this.entryOf(id);
+    this.deps.remove(id);
   }
 
   async refresh(ids: string[]): Promise<void> {
     await this.view!.refresh(
-      ids.map((id) => this.entries.get(id)).filter((e): e is DeploymentEntry => !!e?.deploymentId),
+      ids.map((id) => this.deps.get(id)).filter((e): e is DeploymentEntry => !!e?.deploymentId),
     );
   }
 
   deployments(): string[] {
-    return [...this.entries.values()].map((e) => e.task.name);
+    return this.deps.names();
   }
 
   async runDeployment(
@@ -221,29 +214,25 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     const id = jobId('prefect', task.name);
     if (this.started) {
       try {
-        await this.registerDeployment(this.entries.get(id)!);
+        await this.registerDeployment(this.deps.entryOf(id));
       } catch (error) {
-        this.entries.delete(id);
-        this.registry.remove(id);
+        this.deps.remove(id);
         throw error;
       }
     }
     return id;
   }
 
-  private async registerDeployment(entry: DeploymentEntry): Promise<void> {
-    const registered = await this.registration!.register(entry.task);
-    entry.deploymentId = registered.deploymentId;
-    if (this.recoveredAt) entry.skipScheduledBefore = this.recoveredAt;
-    this.byDeploymentId.set(registered.deploymentId, entry);
-    const info = this.registry.info(entry.jobId);
-    info.paused = registered.paused;
-    info.details = { ...info.details, deploymentId: registered.deploymentId, flowId: registered.flowId };
+  private registerDeployment(entry: DeploymentEntry): Promise<void> {
+    return this.deps.register(
+      entry,
+      this.registration!,
+      this.settings!.workQueues?.[0] ?? null,
+      this.recoveredAt,
+    );
   }
 
   private entryOf(id: string): DeploymentEntry {
-    const entry = this.entries.get(id);
-    if (!entry) throw new DeploymentNotFoundError(id.replace(/^prefect:/, ''), this.deployments());
-    return entry;
+    return this.deps.entryOf(id);
   }
 }

@@ -132,6 +132,7 @@ export interface PrefectFlowRun {
   auto_scheduled?: boolean;
   expected_start_time?: string | null;
   next_scheduled_start_time?: string | null;
+  work_queue_name?: string | null;
   start_time?: string | null;
   end_time?: string | null;
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { TaskCancelledError } from '../../errors/index.js';
 import type { PrefectClient } from './prefect.client.js';
 import type { ActiveRun, DeploymentEntry, PrefectRunExecutor, RunResult } from './prefect-run.executor.js';
+import { PrefectRunPoller } from './prefect-run.poller.js';
 
 export interface PrefectWorkerOptions {
   workPool: string;
@@ -28,6 +29,9 @@ export class PrefectWorker {
   /** The last poll filled every free slot: more runs are probably due, so poll again as soon as one frees. */
   private backlog = false;
   private watching = false;
+  private readonly poller: PrefectRunPoller;
+  /** The queues polled: the configured ones, else those of the deployments this process serves. */
+  private queues: () => string[] = () => this.options.workQueues ?? [];
   lastPollAt: Date | null = null;
   lastHeartbeatAt: Date | null = null;
   lastError: string | null = null;
@@ -48,14 +52,21 @@ export class PrefectWorker {
     private readonly executor: PrefectRunExecutor,
     private readonly options: PrefectWorkerOptions,
     private readonly deploymentOf: (deploymentId: string) => DeploymentEntry | undefined,
-  ) {}
+  ) {
+    this.poller = new PrefectRunPoller(
+      client,
+      options.workPool,
+      (run) => !!run.deployment_id && !!deploymentOf(run.deployment_id),
+    );
+  }
 
   get running(): number {
     return this.active.size;
   }
 
   /** Sends the first heartbeat (so a wrong pool or credentials fail the start), then starts the loops. */
-  async start(): Promise<void> {
+  async start(queues?: () => string[]): Promise<void> {
+    if (queues) this.queues = queues;
     await this.heartbeat();
     this.claiming = true;
     this.watching = true;
@@ -154,23 +165,17 @@ export class PrefectWorker {
     let runs;
     try {
       const before = new Date(Date.now() + this.options.prefetchMs);
-      runs = await this.client.scheduledFlowRuns(
-        this.options.workPool,
-        before,
-        free,
-        this.options.workQueues,
-      );
+      runs = await this.poller.due(free, before, this.queues());
     } finally {
       this.polling = false;
     }
     this.lastPollAt = new Date();
     this.lastError = null;
     this.backlog = runs.length >= free;
-    for (const { flow_run: run } of runs) {
+    for (const run of runs) {
       if (!this.claiming || this.active.size >= this.options.concurrency) break;
       const entry = run.deployment_id ? this.deploymentOf(run.deployment_id) : undefined;
-      // Not ours (another app serves that deployment) or already being handled: leave it SCHEDULED.
-      if (!entry || this.active.has(run.id)) continue;
+      if (!entry || this.active.has(run.id)) continue; // removed meanwhile, or already being handled
       const active: ActiveRun = {
         flowRunId: run.id,
         phase: 'claiming',
