@@ -1,0 +1,41 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The line that marks the fenced `ts` block right after it as a whole app that the docs test boots. */
+export const MARKER = '<!-- docs-test: app -->';
+
+export interface Snippet {
+  /** `README.md:52`: the file and the line of the opening fence. */
+  where: string;
+  /** A directory name for it: `README.md-52`. */
+  slug: string;
+  code: string;
+}
+
+/** Every marked snippet of README.md and docs/*.md under `root`. */
+export function appSnippets(root: string): Snippet[] {
+  const files = [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
+  return files.flatMap((file) => {
+    const lines = readFileSync(join(root, file), 'utf8').split('\n');
+    const found: Snippet[] = [];
+    lines.forEach((line, index) => {
+      if (line.trim() !== MARKER) return;
+      const fence = index + 1;
+      if (!/^```ts\s*$/.test(lines[fence] ?? ''))
+        throw new Error(`${file}:${fence + 1}: ${MARKER} must be followed by a \`\`\`ts fence`);
+      const end = lines.findIndex((candidate, at) => at > fence && candidate.startsWith('```'));
+      if (end < 0) throw new Error(`${file}:${fence + 1}: unterminated fence`);
+      found.push({
+        where: `${file}:${fence + 1}`,
+        slug: `${file.replace('/', '_')}-${fence + 1}`,
+        code: lines.slice(fence + 1, end).join('\n'),
+      });
+    });
+    return found;
+  });
+}
