@@ -1,0 +1,121 @@
+import { Logger } from '@nestjs/common';
+import type { Connection, Envelope, Publisher } from 'rabbitmq-client';
+import { amqpAddress } from './rabbitmq-address.js';
+import { rabbitmqClient } from './rabbitmq.module-loader.js';
+import { RABBITMQ_DEFAULTS, type RabbitMqEngineOptions } from './rabbitmq.options.js';
+
+/** How long a queue declared by this process is taken as existing before it is declared again. */
+const REDECLARE_AFTER_MS = 60_000;
+
+/** Short error text without the URL (rabbitmq-client messages name codes and reasons, not credentials). */
+export const describeAmqpError = (error: unknown): string => {
+  const e = error as { code?: string; message?: string };
+  return e.code && e.message && !e.message.includes(e.code)
+    ? `${e.code}: ${e.message}`
+    : (e.message ?? String(error));
+};
+
+/**
+ * One AMQP connection (rabbitmq-client reconnects on its own) and one confirming publisher: every publish
+ * resolves only after the broker has taken the message (persistent, into durable queues).
+ */
+export class RabbitMqBroker {
+  readonly address: string;
+  readonly connection: Connection;
+  private readonly publisher: Publisher;
+  private readonly logger = new Logger('HybridScheduler:RabbitMQ');
+  private readonly declared = new Map<string, number>();
+  private lastError = '';
+
+  constructor(
+    readonly options: RabbitMqEngineOptions,
+    purpose: string,
+  ) {
+    this.address = amqpAddress(options.url);
+    const { Connection: ConnectionClass } = rabbitmqClient();
+    this.connection = new ConnectionClass({
+      url: options.url,
+      tls: options.tls,
+      heartbeat: options.heartbeatSeconds ?? RABBITMQ_DEFAULTS.heartbeatSeconds,
+      connectionName: `nestjs-hybrid-scheduler ${purpose}`,
+      retryLow: 250,
+      retryHigh: 5000,
+      acquireTimeout: 10_000,
+    });
+    this.connection.on('error', (error: unknown) => {
+      const text = describeAmqpError(error);
+      if (text !== this.lastError) this.logger.warn(`RabbitMQ at ${this.address}: ${text}; reconnecting`);
+      this.lastError = text;
+      this.declared.clear();
+    });
+    this.connection.on('connection', () => {
+      if (this.lastError) this.logger.log(`Reconnected to RabbitMQ at ${this.address}`);
+      this.lastError = '';
+    });
+    this.publisher = this.connection.createPublisher({ confirm: true, maxAttempts: 2 });
+  }
+
+  get ready(): boolean {
+    return this.connection.ready;
+  }
+
+  get problem(): string {
+    return this.lastError;
+  }
+
+  /** Declares a durable queue once a minute at most per process (arguments must match every time). */
+  async declare(queue: string, args: Record<string, unknown>): Promise<void> {
+    const at = this.declared.get(queue);
+    if (at !== undefined && Date.now() - at < REDECLARE_AFTER_MS) return;
+    await this.connection.queueDeclare({ queue, durable: true, arguments: args });
+    this.declared.set(queue, Date.now());
+  }
+
+  /** Publishes a persistent JSON message to `queue` through the default exchange and waits for the confirm. */
+  async publish(queue: string, body: unknown, envelope: Omit<Envelope, 'routingKey'> = {}): Promise<void> {
+    await this.publisher.send({ ...envelope, routingKey: queue, durable: true }, body ?? null);
+  }
+
+  /** Ready messages in `queue`, 0 when it does not exist. */
+  async messageCount(queue: string): Promise<number> {
+    const ch = await this.connection.acquire();
+    try {
+      return (await ch.queueDeclare({ queue, passive: true })).messageCount;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'NOT_FOUND') return 0;
+      throw error;
+    } finally {
+      if (ch.active) await ch.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.publisher.close().catch(() => undefined);
+    await this.connection.close().catch(() => this.connection.unsafeDestroy());
+  }
+}
+
+/** Connects once within `timeoutMs`; a reason naming the address (never the credentials) on failure. */
+export async function probeRabbitMq(
+  options: RabbitMqEngineOptions,
+  timeoutMs = 3000,
+): Promise<string | undefined> {
+  const { Connection: ConnectionClass } = rabbitmqClient();
+  const connection = new ConnectionClass({
+    url: options.url,
+    tls: options.tls,
+    connectionTimeout: timeoutMs,
+    retryLow: 200,
+    retryHigh: 1000,
+  });
+  let lastError: unknown;
+  connection.on('error', (error: unknown) => (lastError = error));
+  try {
+    await connection.onConnect(timeoutMs);
+    return undefined;
+  } catch (error) {
+    return `RabbitMQ at ${amqpAddress(options.url)} is unreachable (${describeAmqpError(lastError ?? error)})`;
+  } finally {
+    connection.unsafeDestroy();
+  }
+}
