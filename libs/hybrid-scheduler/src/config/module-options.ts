@@ -5,6 +5,7 @@ import type { moduleOptions } from './module-options.schema.js';
 import type { InputOf, OutputOf } from './option-section.js';
 import type { prefectOptions } from './prefect.options.js';
 import type { queueOptions } from './queue.options.js';
+import type { rabbitmqOptions } from './rabbitmq.options.js';
 
 // Option types, derived from the description in module-options.schema.ts (documentation comments included).
 export type { RedisConnection } from './bullmq.options.js';
@@ -19,6 +20,8 @@ export interface QueueTierOptions extends InputOf<typeof queueOptions.shape> {}
 export interface BullMqProviderOptions extends InputOf<typeof bullmqOptions.shape> {}
 /** `queue.cloudTasks`: the Google Cloud Tasks engine. */
 export interface CloudTasksProviderOptions extends InputOf<typeof cloudTasksOptions.shape> {}
+/** `queue.rabbitmq`: the RabbitMQ engine (AMQP 0-9-1). */
+export interface RabbitMqProviderOptions extends InputOf<typeof rabbitmqOptions.shape> {}
 /** `prefect`: the Prefect 3 tier (registration and worker). */
 export interface PrefectTierOptions extends InputOf<typeof prefectOptions.shape> {}
 

@@ -1,6 +1,7 @@
 import type { QueueProviderName } from '../interfaces/index.js';
 import { bullmqOptions } from './bullmq.options.js';
 import { cloudTasksOptions } from './cloud-tasks.options.js';
+import { rabbitmqOptions } from './rabbitmq.options.js';
 import { bool, listOf, millis, oneOf } from './option-kinds.js';
 import { section } from './option-section.js';
 
@@ -14,12 +15,14 @@ import { section } from './option-section.js';
 const engineBlocks = {
   bullmq: bullmqOptions,
   cloudTasks: cloudTasksOptions,
+  rabbitmq: rabbitmqOptions,
 };
 
 /** Which block configures each engine; `null`: needs none. The first one given picks the default provider. */
 const ENGINE_BLOCK: Record<QueueProviderName, keyof typeof engineBlocks | null> = {
   bullmq: 'bullmq',
   'cloud-tasks': 'cloudTasks',
+  rabbitmq: 'rabbitmq',
   memory: null,
 };
 const PROVIDERS = Object.keys(ENGINE_BLOCK) as QueueProviderName[];

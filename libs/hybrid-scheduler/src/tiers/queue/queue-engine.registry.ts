@@ -6,6 +6,7 @@ import type { QueueEngine } from './queue-engine.interface.js';
 import { BullMqQueueEngine } from './bullmq/bullmq-queue.engine.js';
 import { MemoryQueueEngine } from './memory/memory-queue.engine.js';
 import { CloudTasksQueueEngine } from './cloud-tasks/cloud-tasks-queue.engine.js';
+import { RabbitMqQueueEngine } from './rabbitmq/rabbitmq-queue.engine.js';
 
 /** The queue tier's options after validation (`queue` is set whenever the tier is enabled). */
 export type ResolvedQueueOptions = NonNullable<ResolvedModuleOptions['queue']>;
@@ -27,10 +28,12 @@ export const QUEUE_ENGINE_FACTORIES: Partial<Record<QueueProviderName, QueueEngi
   bullmq: (options) => new BullMqQueueEngine(options.bullmq!, options.shutdownTimeoutMs),
   'cloud-tasks': (options, deps) =>
     new CloudTasksQueueEngine(options.cloudTasks!, { ...deps, worker: options.roles.includes('worker') }),
+  rabbitmq: (options) => new RabbitMqQueueEngine(options.rabbitmq!, options.shutdownTimeoutMs),
 };
 
 /** Whether the module options configure `provider` (memory needs nothing). */
 export function isEngineConfigured(provider: QueueProviderName, options: ResolvedQueueOptions): boolean {
   if (provider === 'memory') return true;
+  if (provider === 'rabbitmq') return !!options.rabbitmq;
   return provider === 'bullmq' ? !!options.bullmq : !!options.cloudTasks;
 }

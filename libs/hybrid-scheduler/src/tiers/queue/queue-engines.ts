@@ -29,7 +29,7 @@ export class QueueEngines {
   /** Creates every configured provider and checks that each answers; available only if all do. */
   async probe(): Promise<TierAvailability> {
     this.deadLetterStore ??= createDeadLetterStore(this.options);
-    const names = (['memory', 'bullmq', 'cloud-tasks'] as const).filter((n) =>
+    const names = (['memory', 'bullmq', 'cloud-tasks', 'rabbitmq'] as const).filter((n) =>
       isEngineConfigured(n, this.options),
     );
     const problems: string[] = [];
