@@ -81,7 +81,7 @@ describe('module options', () => {
       heartbeatIntervalMs: 30_000,
       concurrency: 4,
       registerOnly: false,
-      requestTimeoutMs: 10_000,
+      requestTimeoutMs: 75_000,
       shutdownTimeoutMs: 30_000,
       reconnectIntervalMs: 10_000,
     });

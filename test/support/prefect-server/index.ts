@@ -61,6 +61,11 @@ export interface PrefectTestServer {
     deploymentId: string,
     opts?: { parameters?: Record<string, unknown>; scheduledTime?: Date },
   ): FlowRun;
+  /**
+   * Extension: while set, `set_state` proposals of these types are held `ms` and then dropped unanswered and
+   * unapplied (a proxy holding them, a server stuck on a locked database); `null` serves them again.
+   */
+  holdSetState(hold: { types: StateType[]; ms: number } | null): void;
   /** Extension: runs the scheduler service (future runs + Late marking) once, now. */
   runScheduler(): void;
   stop(): Promise<void>;
@@ -74,7 +79,13 @@ export async function startPrefectTestServer(
   const scheduler = new SchedulerService(store, options.schedulerIntervalMs ?? 250);
   const schemaViolations: PrefectTestServer['schemaViolations'] = [];
   const requests: PrefectTestServer['requests'] = [];
+  let held: { types: StateType[]; ms: number } | null = null;
   const handle = createRouter({
+    hold: (method, template, body) => {
+      const type = (body as { state?: { type?: StateType } } | undefined)?.state?.type;
+      const matches = method === 'POST' && template === '/flow_runs/{id}/set_state' && type !== undefined;
+      return held && matches && held.types.includes(type) ? held.ms : undefined;
+    },
     auth: options.auth,
     store,
     routes: allRoutes,
@@ -155,6 +166,9 @@ export async function startPrefectTestServer(
       });
       run.expected_start_time = scheduled;
       return clone(run);
+    },
+    holdSetState: (hold) => {
+      held = hold;
     },
     runScheduler: () => scheduler.tick(),
     async stop() {

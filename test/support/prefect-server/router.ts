@@ -48,6 +48,11 @@ export interface RouterOptions {
   scheduleSoon(): void;
   schemaViolations: Array<{ method: string; path: string; errors: string }>;
   requests: Array<{ method: string; path: string; status: number; body: unknown }>;
+  /**
+   * How long to hold a (validated) request before dropping its connection unanswered and unapplied, as a proxy
+   * or a server stuck on a locked database does; undefined to serve it. Dropped requests are logged with status 0.
+   */
+  hold?(method: string, template: string, body: unknown): number | undefined;
 }
 
 const UNAUTHORIZED = { exception_message: 'Unauthorized' };
@@ -127,6 +132,13 @@ export function createRouter(o: RouterOptions) {
       else if (rb?.required && body === undefined)
         issues.push({ type: 'missing', loc: ['body'], msg: 'Field required', input: null });
       if (issues.length) throw new RequestValidationError(issues);
+      const holdMs = o.hold?.(method, op.template, body);
+      if (holdMs !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, holdMs));
+        o.requests.push({ method, path, status: 0, body });
+        req.socket.destroy();
+        return;
+      }
       const handler = o.routes[`${method} ${op.template}`];
       if (!handler)
         throw new HttpError(501, {

@@ -40,7 +40,7 @@ export const prefectOptions = block(
             ? `"${pool}" may not contain / % & > <`
             : undefined,
     }),
-    /** Work queues of the pool this worker polls (default: all). */
+    /** Work queues of the pool this worker polls (default: those of its deployments); the first holds deployments without workQueue. */
     workQueues: listOf('text', { env: 'HYBRID_SCHEDULER_PREFECT_WORK_QUEUES' }),
     /** How often the worker polls for scheduled flow runs (default 5000, at most 60000). */
     pollIntervalMs: millis({
@@ -65,8 +65,8 @@ export const prefectOptions = block(
     }),
     /** Register flows and deployments but run no worker (default false). */
     registerOnly: bool({ default: false, env: 'HYBRID_SCHEDULER_PREFECT_REGISTER_ONLY' }),
-    /** Timeout of one request to Prefect (default 10000). */
-    requestTimeoutMs: millis({ min: 100, default: 10_000 }),
+    /** Timeout of one request to Prefect (default 75000: a SQLite-backed server waits up to 60 s on a lock). */
+    requestTimeoutMs: millis({ min: 100, default: 75_000 }),
     /** How long shutdown waits for running flow runs (default 30000). */
     shutdownTimeoutMs: millis({ min: 0, default: 30_000 }),
     /** How often registration is retried while Prefect is unreachable (fallback: 'degrade'; default 10000). */

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../../common/timers.js';
 import { errorDetail, PrefectApiError, PrefectUnreachableError } from './prefect.errors.js';
 
 /** The API version the Python client 3.x announces; some orchestration rules key off it. */
@@ -12,7 +12,7 @@ export interface PrefectHttpOptions {
   apiUrl: string;
   apiKey?: string;
   authString?: string;
-  /** Per request (default 10000). */
+  /** Per request (default 75000: longer than a SQLite-backed server's 60 s wait on a locked database). */
   timeoutMs?: number;
   /** Retries of a retryable answer or a network error (default 4). */
   retries?: number;
@@ -28,6 +28,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** False for a POST that would duplicate work when a lost answer is retried. Default true. */
   idempotent?: boolean;
+  /** Gives up (no more retries) when this aborts, e.g. on shutdown. */
+  signal?: AbortSignal;
 }
 
 export interface PrefectResponse<T> {
@@ -96,17 +98,17 @@ export class PrefectHttp {
       let response: Response;
       try {
         this.requestCount++;
+        const timeout = AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs ?? 75_000);
         response = await fetch(url, {
           method,
           headers: this.headers,
           body: payload,
-          signal: AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs ?? 10_000),
+          signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
         });
       } catch (error) {
-        const reason = describeFetchError(error);
-        if (attempt < maxRetries && options.idempotent !== false) {
-          await sleep(this.backoff(attempt));
-          continue;
+        const reason = options.signal?.aborted ? 'request abandoned' : describeFetchError(error);
+        if (attempt < maxRetries && options.idempotent !== false && !options.signal?.aborted) {
+          if (await sleep(this.backoff(attempt), options.signal)) continue;
         }
         throw new PrefectUnreachableError(method, url, reason);
       }
@@ -120,8 +122,7 @@ export class PrefectHttp {
         this.logger.warn(
           `${method} ${url} answered ${response.status}; retrying in ${delay}ms (${attempt + 1}/${maxRetries})`,
         );
-        await sleep(delay);
-        continue;
+        if (await sleep(delay, options.signal)) continue;
       }
       throw new PrefectApiError(method, url, response.status, errorDetail(text));
     }

@@ -1,34 +1,20 @@
 import { Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { sleep } from '../../common/timers.js';
 import { TaskTimeoutError } from '../../errors/index.js';
 import type { FlowRunContext, TaskContext } from '../../interfaces/index.js';
 import type { JobRegistry } from '../../registry/job.registry.js';
 import type { TaskRunner } from '../../runner/task.runner.js';
 import type { PrefectClient } from './prefect.client.js';
 import type { PrefectLogShipper } from './prefect-log.shipper.js';
-import type { PrefectFlowRun } from './prefect.types.js';
+import type { OrchestrationResult, PrefectFlowRun, StateCreate } from './prefect.types.js';
+import { claimMessage, PrefectClaims } from './prefect-claims.js';
+import { assertOwnTransition, settled } from './prefect-transitions.js';
 import type { ActiveRun, DeploymentEntry, RunResult } from './prefect-worker.types.js';
 
 export type { ActiveRun, DeploymentEntry, RunResult };
 import { isCancelling, PrefectStates } from './prefect-states.js';
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-const wait = (ms: number, signal: AbortSignal): Promise<boolean> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const timer = setTimeout(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      },
-      Math.max(0, ms),
-    );
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 
 const summary = (error: Error | undefined): string =>
   error ? `${error.name}: ${error.message}`.slice(0, 2000) : 'failed';
@@ -50,9 +36,11 @@ export class PrefectRunExecutor {
     private readonly workerName: string,
   ) {
     this.states = new PrefectStates(client, workerName);
+    this.claims = new PrefectClaims(client, workerName);
   }
 
   private readonly states: PrefectStates;
+  readonly claims: PrefectClaims;
 
   async execute(run: PrefectFlowRun, entry: DeploymentEntry, active: ActiveRun): Promise<RunResult> {
     try {
@@ -62,6 +50,13 @@ export class PrefectRunExecutor {
       this.logger.error(
         `Flow run ${run.id} (${entry.task.name}) could not be reported to Prefect: ${message}`,
       );
+      if (active.phase === 'claiming' || active.phase === 'waiting') {
+        // Claimed (or maybe: the claim's answer was lost) but not started: give it back once Prefect answers.
+        const why = `its start could not be reported (${message})`;
+        return (await this.claims.release(run, active.own, why, active.controller.signal))
+          ? 'released'
+          : 'error';
+      }
       if (active.phase === 'running' || active.phase === 'finishing') {
         await this.client
           .setState(run.id, { type: 'CRASHED', name: 'Crashed', message: `Worker error: ${message}` }, true)
@@ -85,7 +80,11 @@ export class PrefectRunExecutor {
   }
 
   private async drive(run: PrefectFlowRun, entry: DeploymentEntry, active: ActiveRun): Promise<RunResult> {
-    const claim = await this.client.setState(run.id, { type: 'PENDING', name: 'Pending' });
+    const claim = await this.propose(active, {
+      type: 'PENDING',
+      name: 'Pending',
+      message: claimMessage(this.workerName),
+    });
     if (claim.status !== 'ACCEPT') return 'not-claimed';
     const options = entry.task.prefect!;
     if (options.retries) {
@@ -104,10 +103,13 @@ export class PrefectRunExecutor {
       const beforeStart = releasable
         ? AbortSignal.any([active.controller.signal, active.release.signal])
         : active.controller.signal;
-      await wait(startAt.getTime() - Date.now(), beforeStart);
+      await sleep(Math.max(0, startAt.getTime() - Date.now()), beforeStart);
       const started = await this.proposeRunning(run.id, active, beforeStart, releasable);
-      if (started !== 'running')
-        return started === 'release' ? this.states.release(run.id, scheduledAt) : started;
+      if (started === 'release') {
+        const given = await this.claims.release(run, active.own, 'shutting down', active.controller.signal);
+        return given ? 'released' : 'error';
+      }
+      if (started !== 'running') return started;
 
       active.phase = 'running';
       const outcome = await this.runner.run<FlowRunContext>({
@@ -142,7 +144,7 @@ export class PrefectRunExecutor {
           : this.states.cancelled(run.id, outcome.error?.message);
       }
       if (outcome.status === 'succeeded') {
-        const done = await this.client.setState(run.id, {
+        const done = await this.propose(active, {
           type: 'COMPLETED',
           name: 'Completed',
           message: `Completed by ${this.workerName}`,
@@ -150,7 +152,7 @@ export class PrefectRunExecutor {
         return isCancelling(done) ? this.states.cancelled(run.id) : 'completed';
       }
       const timedOut = outcome.error instanceof TaskTimeoutError;
-      const failed = await this.client.setState(run.id, {
+      const failed = await this.propose(active, {
         type: 'FAILED',
         name: timedOut ? 'TimedOut' : 'Failed',
         message: summary(outcome.error),
@@ -192,10 +194,10 @@ export class PrefectRunExecutor {
         return active.abortKind === 'shutdown'
           ? this.states.crashed(flowRunId)
           : this.states.cancelled(flowRunId);
-      const result = await this.client.setState(flowRunId, { type: 'RUNNING', name: 'Running' });
+      const result = await this.propose(active, { type: 'RUNNING', name: 'Running' });
       if (result.status === 'ACCEPT') return 'running';
       if (result.status === 'WAIT') {
-        await wait(Math.max(50, (result.details.delay_seconds ?? 0) * 1000), signal);
+        await sleep(Math.max(50, (result.details.delay_seconds ?? 0) * 1000), signal);
         continue;
       }
       if (isCancelling(result)) return this.states.cancelled(flowRunId);
@@ -204,5 +206,22 @@ export class PrefectRunExecutor {
       );
       return 'aborted';
     }
+  }
+
+  /**
+   * A non-forced proposal for a run this worker drives: checked against its own order of states, with a
+   * transition id of its own (so a retried request is idempotent and the state is recognisably this worker's).
+   */
+  private async propose(active: ActiveRun, state: StateCreate): Promise<OrchestrationResult> {
+    assertOwnTransition(active.flowRunId, active.known, state.type);
+    const transitionId = randomUUID();
+    active.own.add(transitionId);
+    const result = settled(
+      await this.client.setState(active.flowRunId, state, false, { transitionId }),
+      state.type,
+      transitionId,
+    );
+    if (result.status !== 'WAIT' && result.state) active.known = result.state.type;
+    return result;
   }
 }

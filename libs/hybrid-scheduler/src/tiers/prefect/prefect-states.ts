@@ -28,21 +28,6 @@ export class PrefectStates {
     return 'crashed';
   }
 
-  /** Gives a claimed but not started run back, due at its time, for another worker (on shutdown). */
-  async release(flowRunId: string, scheduledAt: Date): Promise<'released'> {
-    await this.client.setState(
-      flowRunId,
-      {
-        type: 'SCHEDULED',
-        name: 'Scheduled',
-        message: `Released by ${this.workerName} (shutting down)`,
-        state_details: { scheduled_time: scheduledAt.toISOString() },
-      },
-      true,
-    );
-    return 'released';
-  }
-
   /** Ends such a tick CANCELLED (forced), saying why, instead of running it a second time. */
   async skipped(flowRunId: string): Promise<'skipped'> {
     const message = 'Skipped: this tick ran on the fallback tier while Prefect was unreachable';

@@ -1,3 +1,4 @@
+import type { StateType } from './prefect.types.js';
 import type { TaskDefinition } from '../../interfaces/index.js';
 
 /** A deployment this process can execute. */
@@ -20,6 +21,10 @@ export interface ActiveRun {
   controller: AbortController;
   release: AbortController;
   abortKind?: 'cancel' | 'shutdown';
+  /** The last state Prefect confirmed for this run (null before the claim). */
+  known: StateType | null;
+  /** Transition ids of this worker's proposals: a current state carrying one is this worker's. */
+  own: Set<string>;
 }
 
 export type RunResult =

@@ -104,8 +104,8 @@ export class PrefectClient {
     return { run: res.body, created: res.status === 201 };
   }
 
-  async readFlowRun(id: string): Promise<PrefectFlowRun> {
-    return (await this.http.get<PrefectFlowRun>(`/flow_runs/${id}`)).body;
+  async readFlowRun(id: string, signal?: AbortSignal): Promise<PrefectFlowRun> {
+    return (await this.http.get<PrefectFlowRun>(`/flow_runs/${id}`, { signal })).body;
   }
 
   async updateFlowRun(
@@ -127,7 +127,7 @@ export class PrefectClient {
     flowRunId: string,
     state: StateCreate,
     force = false,
-    transitionId: string = randomUUID(),
+    { transitionId = randomUUID(), signal }: { transitionId?: string; signal?: AbortSignal } = {},
   ): Promise<OrchestrationResult> {
     const body = {
       state: {
@@ -136,7 +136,8 @@ export class PrefectClient {
       },
       force,
     };
-    return (await this.http.post<OrchestrationResult>(`/flow_runs/${flowRunId}/set_state`, body)).body;
+    return (await this.http.post<OrchestrationResult>(`/flow_runs/${flowRunId}/set_state`, body, { signal }))
+      .body;
   }
 
   async heartbeat(pool: string, workerName: string, intervalSeconds: number): Promise<void> {

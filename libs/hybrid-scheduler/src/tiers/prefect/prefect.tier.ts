@@ -126,8 +126,12 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     await this.registration!.ensureQueues(this.settings!.workQueues ?? []);
     for (const entry of this.deps.all()) await this.registerDeployment(entry);
     this.shipper!.start();
-    if (!this.settings!.registerOnly)
-      await this.worker!.start(() => this.deps.queues(this.settings!.workQueues));
+    if (!this.settings!.registerOnly) {
+      await this.worker!.start({
+        queues: () => this.deps.queues(this.settings!.workQueues),
+        deploymentIds: () => this.deps.all().map((e) => e.deploymentId),
+      });
+    }
     this.started = true;
     this.logger.log(
       `Registered ${this.deps.size} deployment(s) in work pool "${this.settings!.workPool}" at ${this.client!.apiUrl}`,

@@ -3,6 +3,14 @@ import { TaskCancelledError } from '../../errors/index.js';
 import type { PrefectClient } from './prefect.client.js';
 import type { ActiveRun, DeploymentEntry, PrefectRunExecutor, RunResult } from './prefect-run.executor.js';
 import { PrefectRunPoller } from './prefect-run.poller.js';
+import { markWorkerLive } from './prefect-claims.js';
+import { settleWithin } from '../../common/settle-within.js';
+
+/** What the worker serves: the queues to poll and the deployments whose stale claims it recovers at start. */
+export interface ServedDeployments {
+  queues(): string[];
+  deploymentIds(): string[];
+}
 
 export interface PrefectWorkerOptions {
   workPool: string;
@@ -30,8 +38,12 @@ export class PrefectWorker {
   private backlog = false;
   private watching = false;
   private readonly poller: PrefectRunPoller;
-  /** The queues polled: the configured ones, else those of the deployments this process serves. */
-  private queues: () => string[] = () => this.options.workQueues ?? [];
+  private served: ServedDeployments = {
+    queues: () => this.options.workQueues ?? [],
+    deploymentIds: () => [],
+  };
+  /** Aborts what the worker does in the background (recovery) when it shuts down. */
+  private readonly stopping = new AbortController();
   lastPollAt: Date | null = null;
   lastHeartbeatAt: Date | null = null;
   lastError: string | null = null;
@@ -64,10 +76,15 @@ export class PrefectWorker {
     return this.active.size;
   }
 
-  /** Sends the first heartbeat (so a wrong pool or credentials fail the start), then starts the loops. */
-  async start(queues?: () => string[]): Promise<void> {
-    if (queues) this.queues = queues;
+  /**
+   * Sends the first heartbeat (so a wrong pool or credentials fail the start), gives back claims a previous
+   * worker of this host left PENDING, then starts the loops.
+   */
+  async start(served?: ServedDeployments): Promise<void> {
+    if (served) this.served = served;
     await this.heartbeat();
+    markWorkerLive(this.options.workerName, true);
+    await this.recover();
     this.claiming = true;
     this.watching = true;
     this.loop(
@@ -108,12 +125,10 @@ export class PrefectWorker {
     const all = () => Promise.allSettled([...this.active.values()].map((a) => a.done));
     if (this.active.size) {
       this.logger.log(`Waiting up to ${timeoutMs}ms for ${this.active.size} flow run(s)`);
-      let timer: NodeJS.Timeout | undefined;
-      const drained = await Promise.race([
-        all().then(() => true),
-        new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
-      ]);
-      clearTimeout(timer);
+      const drained = await settleWithin(
+        [...this.active.values()].map((a) => a.done),
+        timeoutMs,
+      );
       if (!drained) {
         const ids = [...this.active.keys()];
         this.logger.warn(
@@ -129,6 +144,8 @@ export class PrefectWorker {
       }
     }
     this.watching = false;
+    this.stopping.abort();
+    markWorkerLive(this.options.workerName, false);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
@@ -152,6 +169,16 @@ export class PrefectWorker {
     this.lastError = message;
   }
 
+  private async recover(): Promise<void> {
+    try {
+      const recovered = await this.executor.claims.recover(this.served.deploymentIds(), this.stopping.signal);
+      if (recovered)
+        this.logger.warn(`Gave back ${recovered} flow run(s) left PENDING by a worker that no longer runs`);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
   private async heartbeat(): Promise<void> {
     const seconds = Math.max(1, Math.round(this.options.heartbeatIntervalMs / 1000));
     await this.client.heartbeat(this.options.workPool, this.options.workerName, seconds);
@@ -165,7 +192,7 @@ export class PrefectWorker {
     let runs;
     try {
       const before = new Date(Date.now() + this.options.prefetchMs);
-      runs = await this.poller.due(free, before, this.queues());
+      runs = await this.poller.due(free, before, this.served.queues());
     } finally {
       this.polling = false;
     }
@@ -181,6 +208,8 @@ export class PrefectWorker {
         phase: 'claiming',
         controller: new AbortController(),
         release: new AbortController(),
+        known: null,
+        own: new Set(),
       };
       const execution = this.executor.coveredByFallback(run, entry)
         ? this.executor.skip(run)
