@@ -6,14 +6,19 @@ import {
   type JobEvent,
 } from 'nestjs-hybrid-scheduler';
 import { bootApp, sleep, waitFor, type BootedApp } from '../../support/nest-app.js';
+import { startRabbitMq, type PrivateRabbitMq } from '../../support/rabbitmq.js';
 import { startRedis, type PrivateRedis } from '../../support/redis.js';
 import { queueTestModule, TestWorkflows } from './queue-test.workflows.js';
 
-/** The same behaviour, asserted against the embedded memory provider and against BullMQ on a private Redis. */
-describe.each(['memory', 'bullmq'] as const)(
+/**
+ * The same behaviour, asserted against the embedded memory provider, BullMQ on a private Redis and RabbitMQ on
+ * a private node.
+ */
+describe.each(['memory', 'bullmq', 'rabbitmq'] as const)(
   'queue tier on %s: enqueue, retry, dead letters, schedules',
   (provider) => {
     let redis: PrivateRedis | undefined;
+    let rabbit: PrivateRabbitMq | undefined;
     let booted: BootedApp;
     let workflows: TestWorkflows;
     const events = (type: JobEvent['type'], jobId = 'queue:flaky') => booted.eventsOf(jobId, type);
@@ -24,6 +29,10 @@ describe.each(['memory', 'bullmq'] as const)(
         redis = await startRedis();
         options.queue = { bullmq: { connection: redis.url, prefix: 'wf-test' } };
       }
+      if (provider === 'rabbitmq') {
+        rabbit = await startRabbitMq();
+        options.queue = { rabbitmq: { url: rabbit.url, prefix: 'wf-test' } };
+      }
       booted = await bootApp(queueTestModule(options));
       workflows = booted.app.get(TestWorkflows);
     });
@@ -31,6 +40,7 @@ describe.each(['memory', 'bullmq'] as const)(
     afterAll(async () => {
       await booted?.close();
       await redis?.stop();
+      await rabbit?.stop();
     });
 
     it('runs an enqueued job once with its payload and a WorkflowContext', async () => {
