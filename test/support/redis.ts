@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface PrivateRedis {
+  /** `redis://127.0.0.1:<port>`, with `default:<password>@` when started with a password. */
   url: string;
   port: number;
   dir: string;
@@ -29,7 +30,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Sends PING; resolves true on +PONG. */
+/** Sends PING; resolves true on +PONG (or -NOAUTH: the server is up, it only wants a password). */
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
@@ -40,7 +41,7 @@ function ping(port: number): Promise<boolean> {
     socket.setTimeout(500, () => done(false));
     socket.once('error', () => done(false));
     socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+    socket.once('data', (data) => done(/^(\+PONG|-NOAUTH)/.test(data.toString())));
   });
 }
 
@@ -48,7 +49,9 @@ function ping(port: number): Promise<boolean> {
  * Starts a private `redis-server` on a free port in a temp dir (`--save ""`, AOF on request) and waits until it
  * answers PING. Stop it in afterAll.
  */
-export async function startRedis(options: { appendOnly?: boolean } = {}): Promise<PrivateRedis> {
+export async function startRedis(
+  options: { appendOnly?: boolean; password?: string } = {},
+): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'hs-redis-'));
   let child: ChildProcess | undefined;
@@ -69,6 +72,7 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
       'always',
       '--daemonize',
       'no',
+      ...(options.password ? ['--requirepass', options.password] : []),
     ];
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
@@ -93,7 +97,9 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
 
   await launch();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: options.password
+      ? `redis://default:${encodeURIComponent(options.password)}@127.0.0.1:${port}`
+      : `redis://127.0.0.1:${port}`,
     port,
     dir,
     stop: async ({ keepDir = false } = {}) => {

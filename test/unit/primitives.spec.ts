@@ -2,6 +2,9 @@ import { jest } from '@jest/globals';
 import { settleWithin, withTimeout } from '../../libs/hybrid-scheduler/src/common/settle-within.js';
 import { MAX_TIMER_MS, sleep, timerAfter } from '../../libs/hybrid-scheduler/src/common/timers.js';
 import { dueTicks, MAX_REPORTED_MISSES } from '../../libs/hybrid-scheduler/src/schedule/due-ticks.js';
+import { Logger } from '@nestjs/common';
+import { OutageLog } from '../../libs/hybrid-scheduler/src/common/outage-log.js';
+import { redact, redactDeep, rememberSecrets } from '../../libs/hybrid-scheduler/src/common/redact.js';
 
 describe('shared primitives', () => {
   afterEach(() => jest.useRealTimers());
@@ -89,5 +92,58 @@ describe('shared primitives', () => {
       '2026-01-10T00:00:00.000Z',
     ]);
     expect(hours.omitted).toBe(9 * 24 - 5);
+  });
+
+  it('redact masks URL userinfo, auth schemes, secret fields, JWTs and remembered values', () => {
+    expect(redact('GET http://admin:SECRETKEY123@127.0.0.1:4298/api failed')).toBe(
+      'GET http://***@127.0.0.1:4298/api failed',
+    );
+    expect(redact('redis://:p%40ss@h:6379/0 and amqp://user@host')).toBe(
+      'redis://***@h:6379/0 and amqp://***@host',
+    );
+    expect(redact('Authorization: Bearer abc.def-ghi')).not.toContain('abc.def');
+    expect(redact('sent Basic dXNlcjpwYXNz')).toBe('sent Basic ***');
+    expect(redact('{"password":"hunter22","apiKey": "k-123456"}')).toBe('{"password":***,"apiKey": ***}');
+    expect(redact('token eyJhbGciOi.eyJzdWIiOjF9.c2ln quoted')).toBe('token *** quoted');
+    rememberSecrets('S3cr3t/Value', 'ab');
+    expect(redact('failed with S3cr3t/Value and S3cr3t%2FValue')).toBe('failed with *** and ***');
+    expect(redact('a tab')).toBe('a tab'); // too short to be remembered
+    expect(redactDeep({ reason: 'at redis://u:pw12@h', n: 1, list: ['x://a:b@c'] })).toEqual({
+      reason: 'at redis://***@h',
+      n: 1,
+      list: ['x://***@c'],
+    });
+  });
+
+  it('an outage is logged once when it starts, reminded at most once per interval, and once when it ends', () => {
+    jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    try {
+      const outage = new OutageLog('Redis at 127.0.0.1:1', 'Test', 60_000);
+      for (let i = 0; i < 50; i++) {
+        outage.fail('producer', 'is unreachable (ECONNREFUSED)');
+        outage.fail('worker a', 'is unreachable (ECONNREFUSED)');
+        outage.note('queue a: connect ECONNREFUSED');
+        jest.advanceTimersByTime(2_000); // 100 s in all
+      }
+      expect(warn.mock.calls.map((c) => c[0])).toEqual([
+        'Redis at 127.0.0.1:1 is unreachable (ECONNREFUSED); retrying in the background',
+        'Redis at 127.0.0.1:1 still failing after 60.0s: is unreachable (ECONNREFUSED)',
+      ]);
+      outage.ok('producer');
+      expect(log).not.toHaveBeenCalled(); // a worker connection is still down
+      outage.ok('worker a');
+      expect(log.mock.calls.map((c) => c[0])).toEqual([
+        'Redis at 127.0.0.1:1 answers again after 100.0s of outage',
+      ]);
+      expect(outage.downSince).toBeUndefined();
+      outage.note('queue a: some other error');
+      outage.note('queue a: some other error');
+      expect(warn).toHaveBeenCalledTimes(3);
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+    }
   });
 });

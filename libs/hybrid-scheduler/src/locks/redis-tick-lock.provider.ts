@@ -2,7 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
 import type { ResolvedModuleOptions } from '../config/module-options.js';
 import { INTERNAL_TICK_LOCK } from '../tiers/internal/tick-lock.interface.js';
-import { createRedis } from '../tiers/queue/redis/redis-connection.js';
+import { createRedis, redisOutage } from '../tiers/queue/redis/redis-connection.js';
 import { RedisTickLock } from './redis-tick-lock.js';
 import { keyPrefixOf } from '../common/key-prefix.js';
 
@@ -15,6 +15,7 @@ export const TICK_LOCK_PROVIDER: Provider = {
     return new RedisTickLock(
       createRedis(bullmq.connection, 'tick lock', { lazyConnect: true }),
       keyPrefixOf(bullmq),
+      redisOutage(bullmq.connection),
     );
   },
   inject: [HYBRID_SCHEDULER_OPTIONS],

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import type { OutageLog } from '../common/outage-log.js';
+import { redactedMessage } from '../common/redact.js';
 import type { TickLock } from '../tiers/internal/tick-lock.interface.js';
 import { DEFAULT_KEY_PREFIX } from '../common/key-prefix.js';
 
@@ -29,6 +31,8 @@ export class RedisTickLock implements TickLock {
   constructor(
     private readonly redis: Redis,
     private readonly prefix = DEFAULT_KEY_PREFIX,
+    /** The Redis server's outage log: while Redis is down, skipped ticks are not logged one by one. */
+    private readonly outage?: OutageLog,
   ) {}
 
   async acquire(jobId: string, scheduledAt: Date, ttlMs: number): Promise<(() => Promise<void>) | null> {
@@ -44,9 +48,9 @@ export class RedisTickLock implements TickLock {
       )) as number;
     } catch (error) {
       // Without Redis nobody can be elected; skipping the tick is safer than running it on every replica.
-      this.logger.warn(
-        `Cannot elect a replica for "${jobId}" (tick ${scheduledAt.toISOString()}): ${(error as Error).message}; tick skipped`,
-      );
+      const why = `cannot elect a replica for "${jobId}": ${redactedMessage(error)}; its ticks are skipped meanwhile`;
+      if (this.outage) this.outage.note(why);
+      else this.logger.warn(`${why} (tick ${scheduledAt.toISOString()})`);
       return null;
     }
     if (!token) return null;
@@ -58,7 +62,8 @@ export class RedisTickLock implements TickLock {
             this.logger.warn(
               `Lost the lease of "${jobId}" (fencing token ${token}); another replica may run the next tick`,
             ),
-          (error: Error) => this.logger.warn(`Renewing the lease of "${jobId}" failed: ${error.message}`),
+          (error: Error) =>
+            this.logger.warn(`Renewing the lease of "${jobId}" failed: ${redactedMessage(error)}`),
         );
       },
       Math.max(100, Math.floor(ttlMs / 3)),

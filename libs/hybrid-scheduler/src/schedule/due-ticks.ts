@@ -7,7 +7,7 @@ export const MAX_REPORTED_MISSES = 100;
 export interface DueTicks {
   /** The newest `limit` ticks from `first` through `until`, oldest first. */
   ticks: Date[];
-  /** Older due ticks left out of `ticks` by the limit. */
+  /** Older due ticks left out of `ticks` by the limit (over a long cron gap: estimated from its shortest period). */
   omitted: number;
   /** The first tick after `until` (null when the schedule ends). */
   next: Date | null;
@@ -15,8 +15,9 @@ export interface DueTicks {
 
 /**
  * Every tick of `schedule` from `first` (inclusive, itself a tick) through `until`, keeping the newest
- * `limit`: the one enumeration behind "which ticks passed while nothing ran". `every` schedules jump straight
- * to the kept ones, so a 1 s period over a week-long stall costs `limit` steps, not 600 000.
+ * `limit`: the one enumeration behind "which ticks passed while nothing ran". Long gaps jump straight to the
+ * kept ones (exactly for `every`, by the shortest period for cron), so a 1 s period over a week-long stall
+ * costs about `limit` steps, not 600 000.
  */
 export function dueTicks(
   schedule: TaskSchedule,
@@ -33,6 +34,13 @@ export function dueTicks(
     if (total > limit) {
       omitted = total - limit;
       t = new Date(t.getTime() + omitted * schedule.everyMs);
+    }
+  } else if (t && limit > 0) {
+    const period = typicalPeriodMs(schedule, t);
+    if (period && (until.getTime() - t.getTime()) / period > 2 * limit) {
+      const start: Date | null = nextDue(schedule, new Date(until.getTime() - limit * period), anchor);
+      if (start) omitted = Math.floor((start.getTime() - t.getTime()) / period);
+      t = start;
     }
   }
   for (; t && t.getTime() <= until.getTime(); t = nextDue(schedule, t, anchor)) {

@@ -13,7 +13,8 @@ import type {
   QueueEngine,
 } from '../queue-engine.interface.js';
 import { queueJobId } from '../workflow.mapper.js';
-import { createRedis, probeRedis, redisAddress } from '../redis/redis-connection.js';
+import { redactDeep } from '../../../common/redact.js';
+import { createRedis, probeRedis, redisAddress, redisOutage } from '../redis/redis-connection.js';
 import { removeScheduler, syncSchedulers } from './bullmq-schedulers.js';
 import { BullMqWorkflow } from './bullmq-workflow.js';
 import { keyPrefixOf } from '../../../common/key-prefix.js';
@@ -63,7 +64,15 @@ export class BullMqQueueEngine implements QueueEngine {
     this.producer ??= createRedis(this.options.connection, 'bullmq producer');
     this.workflows.set(
       workflow.name,
-      new BullMqWorkflow(workflow, processor, events, this.producer, this.options, this.shutdown.signal),
+      new BullMqWorkflow(
+        workflow,
+        processor,
+        events,
+        this.producer,
+        this.options,
+        this.shutdown.signal,
+        redisOutage(this.options.connection),
+      ),
     );
   }
 
@@ -179,17 +188,20 @@ export class BullMqQueueEngine implements QueueEngine {
     const workerStatuses = [...this.workerConnections.values()].map((c) => c.status);
     const workerStatus = workerStatuses.find((s) => s !== 'ready') ?? workerStatuses[0];
     const ok = status === 'ready' && (!workerStatus || workerStatus === 'ready');
+    const outage = redisOutage(this.options.connection);
+    const why = outage.lastReason ?? `is ${status}; reconnecting`;
     return {
       status: ok ? 'up' : 'degraded',
-      details: {
+      details: redactDeep({
         provider: 'bullmq',
         address: this.address,
         redis: status,
         ...(workerStatus ? { workerRedis: workerStatus } : {}),
         consuming: this.consuming,
         workflows: this.workflows.size,
-        ...(ok ? {} : { reason: `Redis at ${this.address} is ${status}; reconnecting` }),
-      },
+        ...(ok ? {} : { reason: `Redis at ${this.address} ${why}` }),
+        ...(outage.downSince ? { downSince: outage.downSince.toISOString() } : {}),
+      }),
     };
   }
 

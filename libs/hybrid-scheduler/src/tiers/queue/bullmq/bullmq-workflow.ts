@@ -1,4 +1,6 @@
 import { Logger } from '@nestjs/common';
+import type { OutageLog } from '../../../common/outage-log.js';
+import { redactedMessage } from '../../../common/redact.js';
 import type { Job, JobsOptions, Queue, Worker } from 'bullmq';
 import { bullmq } from './bullmq.module-loader.js';
 import type { Redis } from 'ioredis';
@@ -39,6 +41,8 @@ export class BullMqWorkflow {
     private readonly producer: Redis,
     private readonly options: BullMqProviderOptions,
     private readonly shutdown: AbortSignal,
+    /** The Redis server's outage log: queue and worker errors repeat their connection's, so they are only noted. */
+    private readonly outage: OutageLog,
   ) {
     this.logger = new Logger(`HybridScheduler:BullMQ:${workflow.name}`);
     const { backoff } = workflow;
@@ -55,7 +59,7 @@ export class BullMqWorkflow {
       prefix: this.prefix,
       defaultJobOptions: this.jobDefaults,
     });
-    this.queue.on('error', (error) => this.logger.warn(`Queue error: ${error.message}`));
+    this.queue.on('error', (error) => this.outage.note(`queue ${workflow.name}: ${error.message}`));
   }
 
   get prefix(): string {
@@ -87,14 +91,12 @@ export class BullMqWorkflow {
       },
     );
     // Without a listener an `error` event would throw; BullMQ retries its connection on its own.
-    this.worker.on('error', (error) => this.logger.warn(`Worker error: ${error.message}`));
+    this.worker.on('error', (error) => this.outage.note(`worker ${workflow.name}: ${error.message}`));
   }
 
   start(): void {
     if (!this.worker) return;
-    this.worker
-      .run()
-      .catch((error: Error) => this.logger.error(`Worker stopped: ${error.message}`, error.stack));
+    this.worker.run().catch((error: Error) => this.logger.error(`Worker stopped: ${redactedMessage(error)}`));
   }
 
   async enqueue(payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {

@@ -1,4 +1,5 @@
 import type { OAuth2Client } from 'google-auth-library';
+import { redactedMessage } from '../../../common/redact.js';
 
 export type VerifyResult = { ok: true; email: string } | { ok: false; reason: string };
 
@@ -28,7 +29,7 @@ export class CloudTasksOidcVerifier {
         await this.client.verifyIdToken({ idToken: match[1], audience: this.audience })
       ).getPayload();
     } catch (error) {
-      return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+      return { ok: false, reason: redactedMessage(error) };
     }
     if (!payload?.email) return { ok: false, reason: 'the token has no email claim' };
     if (payload.email !== this.serviceAccountEmail) {

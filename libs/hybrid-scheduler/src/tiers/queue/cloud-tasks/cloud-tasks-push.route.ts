@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import type { Readable } from 'node:stream';
 import type { CloudTasksPushHandler } from './cloud-tasks-push.handler.js';
+import { redactedMessage } from '../../../common/redact.js';
 
 type RawRequest = {
   params?: Record<string, string>;
@@ -36,10 +37,7 @@ export function mountPushRoute(host: HttpAdapterHost, route: string, handler: Cl
       adapter.reply(res, response.body, response.status);
     } catch (error) {
       // Unexpected (e.g. the dead-letter store is down): 500, so Cloud Tasks keeps the task.
-      logger.error(
-        `Push handling failed: ${error instanceof Error ? error.message : String(error)}`,
-        error instanceof Error ? error.stack : undefined,
-      );
+      logger.error(`Push handling failed: ${redactedMessage(error)}`);
       adapter.reply(res, 'Internal error', 500);
     }
   });

@@ -6,6 +6,7 @@ import { DEFAULT_QUEUE_RETRY, durationToMs, queueConfigFor, type QueueRetry } fr
 import { createCloudTasksClient, GRPC, grpcCode } from './cloud-tasks.client.js';
 import { CloudTasksEnqueuer } from './cloud-tasks.enqueuer.js';
 import type { CloudTasksSettings } from './cloud-tasks.settings.js';
+import { redactedMessage } from '../../../common/redact.js';
 
 type RetryConfig = { minBackoff?: unknown; maxBackoff?: unknown; maxDoublings?: number | null };
 
@@ -53,7 +54,7 @@ export class CloudTasksConnection {
         available: false,
         reason: missing
           ? `Cloud Tasks queue ${queuePath} does not exist (create it, or set queue.cloudTasks.ensureQueue)`
-          : `GetQueue ${queuePath} on ${where} failed: ${(error as Error).message}`,
+          : `GetQueue ${queuePath} on ${where} failed: ${redactedMessage(error)}`,
       };
     }
   }
@@ -87,7 +88,7 @@ export class CloudTasksConnection {
         details: { queue: queuePath, state, inFlight },
       };
     } catch (error) {
-      return { status: 'down', details: { queue: queuePath, error: (error as Error).message } };
+      return { status: 'down', details: { queue: queuePath, error: redactedMessage(error) } };
     }
   }
 

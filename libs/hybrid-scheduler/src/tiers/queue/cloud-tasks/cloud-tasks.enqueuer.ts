@@ -10,6 +10,7 @@ import {
   toTimestamp,
   type CloudTasksSettings,
 } from './cloud-tasks.settings.js';
+import { redactedMessage } from '../../../common/redact.js';
 
 /** The JSON body of every task; what the push endpoint reads back. */
 export interface CloudTasksEnvelope {
@@ -106,7 +107,7 @@ export class CloudTasksEnqueuer {
           throw Object.assign(
             new Error(
               `Cloud Tasks CreateTask in ${this.settings.queuePath} failed for workflow "${envelope.workflow}" ` +
-                `after ${attempt} attempt(s): ${(error as Error).message}`,
+                `after ${attempt} attempt(s): ${redactedMessage(error)}`,
               { cause: error },
             ),
             { code },
@@ -115,7 +116,7 @@ export class CloudTasksEnqueuer {
         ambiguous ||= code === GRPC.DEADLINE_EXCEEDED || code === GRPC.UNAVAILABLE || code === GRPC.INTERNAL;
         const delay = Math.min(this.retryBaseMs * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random() / 2);
         this.logger.warn(
-          `CreateTask for "${envelope.workflow}" failed (${(error as Error).message}); retry ${attempt}/${RETRIES} in ${delay.toFixed(0)}ms`,
+          `CreateTask for "${envelope.workflow}" failed (${redactedMessage(error)}); retry ${attempt}/${RETRIES} in ${delay.toFixed(0)}ms`,
         );
         if (!(await sleep(delay, this.signal)))
           throw new Error(`CreateTask for "${envelope.workflow}" abandoned: shutting down`, { cause: error });

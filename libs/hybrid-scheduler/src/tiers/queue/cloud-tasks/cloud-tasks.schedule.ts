@@ -3,6 +3,7 @@ import { timerAt, type LongTimer } from '../../../common/timers.js';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
 import type { EngineWorkflow } from '../queue-engine.interface.js';
 import { hashedTaskId, type CloudTasksEnqueuer } from './cloud-tasks.enqueuer.js';
+import { redactedMessage } from '../../../common/redact.js';
 
 // Every replica computes the same fire times (`every` is anchored to the epoch, not to boot), so their
 // tasks get the same name and Cloud Tasks keeps one.
@@ -62,7 +63,7 @@ export class CloudTasksSchedule {
       () => {
         this.enqueueAfter(due).catch((error: Error) =>
           this.logger.error(
-            `Enqueueing the tick after ${due.toISOString()} of "${this.workflow.name}" failed: ${error.message}`,
+            `Enqueueing the tick after ${due.toISOString()} of "${this.workflow.name}" failed: ${redactedMessage(error)}`,
           ),
         );
       },

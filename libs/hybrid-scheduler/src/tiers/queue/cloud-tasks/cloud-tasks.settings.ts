@@ -1,4 +1,5 @@
 import type { CloudTasksProviderOptions } from '../../../config/module-options.js';
+import { rememberUrlSecrets } from '../../../common/redact.js';
 
 export const DEFAULT_PUSH_PATH = '/hybrid-scheduler/cloud-tasks';
 /** Cloud Tasks refuses tasks over 1 MB; the JSON body is checked against this before CreateTask. */
@@ -17,6 +18,7 @@ export interface CloudTasksSettings {
 }
 
 export function cloudTasksSettings(options: CloudTasksProviderOptions): CloudTasksSettings {
+  rememberUrlSecrets(options.publicUrl);
   const pushPath = '/' + (options.pushPath ?? DEFAULT_PUSH_PATH).replace(/^\/+|\/+$/g, '');
   const base = options.publicUrl.replace(/\/+$/, '');
   const queuePath = `projects/${options.projectId}/locations/${options.location}/queues/${options.queue}`;

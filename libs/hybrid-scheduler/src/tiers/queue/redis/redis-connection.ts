@@ -1,5 +1,6 @@
-import { Logger } from '@nestjs/common';
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
+import { OutageLog } from '../../../common/outage-log.js';
+import { rememberSecrets, rememberUrlSecrets } from '../../../common/redact.js';
 import { withTimeout } from '../../../common/settle-within.js';
 import { requireOptional } from '../optional-module.js';
 import type { RedisConnection } from '../../../config/module-options.js';
@@ -21,8 +22,34 @@ export function redisAddress(connection: RedisConnection): string {
   return `${connection.host ?? '127.0.0.1'}:${connection.port ?? 6379}`;
 }
 
+const AUTH_FAILURE = /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid username-password/i;
+
+/** Whether Redis refused our credentials (as opposed to not answering). */
+export const isRedisAuthError = (error: Error): boolean => AUTH_FAILURE.test(error.message);
+
+/**
+ * `authentication failed (WRONGPASS) …` or `is unreachable (ECONNREFUSED)`, to follow "Redis at host:port":
+ * a wrong password is not an outage, and the reader should know which one it is.
+ */
+export function describeRedisError(error: Error & { code?: string }): string {
+  if (isRedisAuthError(error))
+    return `refused the credentials: authentication failed (${error.message.split(/\s/)[0]}); check the password/username of queue.bullmq.connection`;
+  return `is unreachable (${error.code ?? error.message})`;
+}
+
+/** The passwords of a connection are never printed, wherever a message would quote them. */
+function rememberConnectionSecrets(connection: RedisConnection): void {
+  if (typeof connection === 'string') return rememberUrlSecrets(connection);
+  const { password, sentinelPassword } = connection;
+  rememberSecrets(
+    typeof password === 'string' ? password : undefined,
+    typeof sentinelPassword === 'string' ? sentinelPassword : undefined,
+  );
+}
+
 /** One ioredis client for a URL or an options object, with `extra` options on top. */
 function newRedis(connection: RedisConnection, extra: RedisOptions): RedisClient {
+  rememberConnectionSecrets(connection);
   const Redis = loadRedis();
   return typeof connection === 'string'
     ? new Redis(connection, extra)
@@ -30,8 +57,25 @@ function newRedis(connection: RedisConnection, extra: RedisOptions): RedisClient
 }
 
 /**
- * An ioredis client whose `error` events are logged (at most once per distinct message in a row) instead of
- * crashing the process; ioredis keeps reconnecting on its own.
+ * One outage log per Redis server: all clients of this process to that address (BullMQ producer and workers,
+ * dead letters, tick locks) report to it, so an outage is logged once, not once per client.
+ */
+const outages = new Map<string, OutageLog>();
+export function redisOutage(connection: RedisConnection): OutageLog {
+  const address = redisAddress(connection);
+  let outage = outages.get(address);
+  if (!outage) {
+    outage = new OutageLog(`Redis at ${address}`, 'HybridScheduler:Redis');
+    outages.set(address, outage);
+  }
+  return outage;
+}
+
+let clients = 0;
+
+/**
+ * An ioredis client whose `error` events go to the server's outage log instead of crashing the process;
+ * ioredis keeps reconnecting on its own.
  */
 export function createRedis(
   connection: RedisConnection,
@@ -39,17 +83,11 @@ export function createRedis(
   extra: RedisOptions = {},
 ): RedisClient {
   const client = newRedis(connection, extra);
-  const logger = new Logger(`HybridScheduler:Redis`);
-  let last = '';
-  client.on('error', (error: Error & { code?: string }) => {
-    const message = error.code ?? error.message;
-    if (message !== last) logger.warn(`${purpose}: Redis at ${redisAddress(connection)}: ${error.message}`);
-    last = message;
-  });
-  client.on('ready', () => {
-    if (last) logger.log(`${purpose}: reconnected to Redis at ${redisAddress(connection)}`);
-    last = '';
-  });
+  const outage = redisOutage(connection);
+  const source = `${purpose}#${++clients}`;
+  client.on('error', (error: Error & { code?: string }) => outage.fail(source, describeRedisError(error)));
+  client.on('ready', () => outage.ok(source));
+  client.on('end', () => outage.forget(source));
   return client;
 }
 
@@ -73,7 +111,7 @@ export async function probeRedis(connection: RedisConnection, timeoutMs = 3000):
     return undefined;
   } catch (error) {
     const cause = lastError ?? (error as Error & { code?: string });
-    return `Redis at ${redisAddress(connection)} is unreachable (${cause.code ?? cause.message})`;
+    return `Redis at ${redisAddress(connection)} ${describeRedisError(cause)}`;
   } finally {
     client.disconnect();
   }
