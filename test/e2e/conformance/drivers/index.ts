@@ -1,0 +1,6 @@
+import { selectDrivers, type EngineDriver } from '../engine.driver.js';
+import { bullmqDriver } from './bullmq.driver.js';
+import { memoryDriver } from './memory.driver.js';
+
+/** Every engine of the suite; add a driver here (one line) to run all cases on it. */
+export const DRIVERS: EngineDriver[] = selectDrivers([memoryDriver, bullmqDriver]);
