@@ -4,9 +4,8 @@ import {
   HYBRID_SCHEDULER_OPTIONS,
   HYBRID_SCHEDULER_TIERS,
   PREFECT_TIER,
-  QUEUE_TIER,
 } from './hybrid-scheduler.constants.js';
-import { QUEUE_TIER_PROVIDERS } from './tiers/queue/queue-tier.providers.js';
+import { QueueTier } from './tiers/queue/queue.tier.js';
 import { PREFECT_TIER_PROVIDERS } from './tiers/prefect/prefect-tier.providers.js';
 import { RAW_OPTIONS_TOKEN } from './hybrid-scheduler.module-definition.js';
 import { validateModuleOptions } from './config/validate-options.js';
@@ -19,7 +18,6 @@ import { TaskRunner } from './runner/task.runner.js';
 import { TiersLifecycle } from './lifecycle/tiers.lifecycle.js';
 import { HybridScheduler } from './hybrid-scheduler.service.js';
 import { InternalTier } from './tiers/internal/internal.tier.js';
-import { FallbackWorkflows } from './fallback/fallback-workflows.js';
 import { TICK_LOCK_PROVIDER } from './locks/redis-tick-lock.provider.js';
 
 /**
@@ -40,16 +38,16 @@ import { TICK_LOCK_PROVIDER } from './locks/redis-tick-lock.provider.js';
     TaskRouter,
     TICK_LOCK_PROVIDER,
     InternalTier,
-    ...QUEUE_TIER_PROVIDERS,
+    QueueTier,
     ...PREFECT_TIER_PROVIDERS,
     {
       provide: HYBRID_SCHEDULER_TIERS,
       useFactory: (...tiers: Array<SchedulerTier | undefined>) =>
         tiers.filter((t): t is SchedulerTier => !!t),
-      inject: [InternalTier, { token: QUEUE_TIER, optional: true }, { token: PREFECT_TIER, optional: true }],
+      // The queue tier is always there: with its engines down or disabled it runs workflows in-process.
+      inject: [InternalTier, QueueTier, { token: PREFECT_TIER, optional: true }],
     },
     TiersLifecycle,
-    FallbackWorkflows,
     HybridScheduler,
   ],
   exports: [HybridScheduler, JobRegistry, TaskRunner, TiersLifecycle, HYBRID_SCHEDULER_OPTIONS],

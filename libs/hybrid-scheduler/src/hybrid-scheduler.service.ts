@@ -1,12 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { filter, type Observable } from 'rxjs';
 import { HYBRID_SCHEDULER_OPTIONS } from './hybrid-scheduler.constants.js';
-import {
-  DeadLetterNotFoundError,
-  DeploymentNotFoundError,
-  TierUnavailableError,
-  WorkflowNotFoundError,
-} from './errors/index.js';
+import { DeploymentNotFoundError, TierUnavailableError } from './errors/index.js';
 import type { ResolvedModuleOptions } from './config/module-options.js';
 import type {
   Classification,
@@ -22,9 +17,7 @@ import type {
   JobInfo,
   PrefectDeploymentOptions,
   PrefectTierApi,
-  QueueTierApi,
   TaskCharacteristics,
-  TaskDefinition,
   TaskHandler,
   TriggerResult,
 } from './interfaces/index.js';
@@ -33,7 +26,8 @@ import { internalTaskDefinition } from './discovery/internal-task.definition.js'
 import { JobRegistry, jobId } from './registry/job.registry.js';
 import { TiersLifecycle } from './lifecycle/tiers.lifecycle.js';
 import { InternalTier } from './tiers/internal/internal.tier.js';
-import { FallbackWorkflows } from './fallback/fallback-workflows.js';
+import { QueueTier } from './tiers/queue/queue.tier.js';
+import { TaskRouter } from './classifier/task.router.js';
 
 /** Copies a JobInfo so callers cannot change the registry's live state. */
 const snapshot = (info: JobInfo): JobInfo => ({
@@ -52,7 +46,8 @@ export class HybridScheduler {
     private readonly registry: JobRegistry,
     private readonly lifecycle: TiersLifecycle,
     private readonly internal: InternalTier,
-    private readonly fallbackWorkflows: FallbackWorkflows,
+    private readonly queue: QueueTier,
+    private readonly router: TaskRouter,
   ) {}
 
   /** Outcome events of every job: started, succeeded, failed, skipped, missed, retrying, dead-lettered. */
@@ -114,7 +109,7 @@ export class HybridScheduler {
       handler as TaskHandler,
       this.options.internal.timeZone,
     );
-    this.internal.register(task);
+    this.internal.register(this.router.route(task, { internal: { available: true } }, 'fail'));
     return jobId('internal', task.name);
   }
 
@@ -135,32 +130,21 @@ export class HybridScheduler {
     payload: unknown = {},
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
-    const queue = this.queueApi();
-    if (queue?.hasWorkflow(workflow)) return queue.enqueueWorkflow(workflow, payload, options);
-    return this.fallbackWorkflows.enqueue(this.fallbackTask(workflow), payload, options);
+    return this.queue.enqueueWorkflow(workflow, payload, options);
   }
 
   /** Jobs of `workflow` that used up their attempts: payload, error, stack, attempts, timestamps. */
   async deadLetters(workflow: string): Promise<DeadLetter[]> {
-    const queue = this.queueApi();
-    if (queue?.hasWorkflow(workflow)) return queue.deadLetters(workflow);
-    return this.fallbackWorkflows.deadLetters(this.fallbackTask(workflow).name);
+    return this.queue.deadLetters(workflow);
   }
 
   /** Re-enqueues a dead-lettered job (`queue:<workflow>:<job key>`) with its attempts reset. */
   async retryDeadLetter(id: string): Promise<EnqueueResult> {
-    const [, workflow = id, jobKey = ''] = id.split(':');
-    const queue = this.queueApi();
-    if (queue?.hasWorkflow(workflow)) return queue.retryDeadLetter(id);
-    const retried = await this.fallbackWorkflows.retryDeadLetter(this.fallbackTask(workflow), jobKey);
-    if (!retried) throw new DeadLetterNotFoundError(id);
-    return retried;
+    return this.queue.retryDeadLetter(id);
   }
 
   async purgeDeadLetters(workflow: string): Promise<number> {
-    const queue = this.queueApi();
-    if (queue?.hasWorkflow(workflow)) return queue.purgeDeadLetters(workflow);
-    return this.fallbackWorkflows.purgeDeadLetters(this.fallbackTask(workflow).name);
+    return this.queue.purgeDeadLetters(workflow);
   }
 
   /** Creates a flow run of a deployment (`<flow>/<deployment>`); any worker of the pool may run it. */
@@ -192,20 +176,8 @@ export class HybridScheduler {
     return prefect.scheduleDeployment(options, handler as TaskHandler);
   }
 
-  private queueApi(): QueueTierApi | undefined {
-    return this.lifecycle.tier('queue') as unknown as QueueTierApi | undefined;
-  }
-
   private prefectApi(): PrefectTierApi | undefined {
     return this.lifecycle.tier('prefect') as unknown as PrefectTierApi | undefined;
-  }
-
-  /** A queue workflow that runs in-process because the queue tier was unavailable at boot. */
-  private fallbackTask(workflow: string): TaskDefinition {
-    const id = jobId('internal', workflow);
-    if (this.registry.has(id) && this.registry.get(id).task.declaredTier === 'queue')
-      return this.registry.get(id).task;
-    throw new WorkflowNotFoundError(workflow, this.queueApi()?.workflows() ?? []);
   }
 
   private async refresh(ids: string[]): Promise<void> {

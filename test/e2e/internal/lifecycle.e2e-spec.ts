@@ -154,7 +154,7 @@ describe('internal tier: lifecycle and boot errors', () => {
     );
   });
 
-  it("routes a queued workflow to the internal tier with a warning when the queue tier is off (fallback 'degrade')", async () => {
+  it("runs a queued workflow on the queue tier's in-process engine with a warning when the queue tier is off (fallback 'degrade')", async () => {
     const payloads: unknown[] = [];
     @Injectable()
     class Reports {
@@ -167,11 +167,12 @@ describe('internal tier: lifecycle and boot errors', () => {
     class AppModule {}
     const booted = await bootApp(AppModule);
     await waitFor(() => payloads.length >= 2, 1_000, 'fallback runs');
-    const info = await booted.scheduler.getJob('internal:rollup');
+    const info = await booted.scheduler.getJob('queue:rollup');
     expect(info.declaredTier).toBe('queue');
+    expect(info.details).toMatchObject({ provider: 'memory', inProcess: 'queue.enabled is false' });
     expect(payloads[0]).toEqual({ scope: 'all' });
     const result = await booted.scheduler.enqueueWorkflow('rollup', { scope: 'one' });
-    expect(result.provider).toBe('internal');
+    expect(result.provider).toBe('memory');
     await waitFor(
       () => payloads.some((p) => (p as { scope: string }).scope === 'one'),
       1_000,

@@ -45,7 +45,10 @@ class Billing {
 @Module({ imports: [HybridSchedulerModule.forRoot({ queue: { enabled: false } })], providers: [Billing] })
 class AppModule {}
 
-/** The queue tier is off, so `charge` runs in-process: the same validation, retries and dead letters. */
+/**
+ * The queue tier is off, so `charge` runs on the queue tier's in-process memory engine: the same validation,
+ * retries, dead letters and idempotency as with any engine.
+ */
 describe('queued workflow on the in-process fallback', () => {
   let booted: BootedApp;
   let billing: Billing;
@@ -82,7 +85,7 @@ describe('queued workflow on the in-process fallback', () => {
     await waitFor(() => billing.calls.length === 5, 3_000, 'five charges');
     expect(billing.calls.map((c) => c.cents).sort()).toEqual([100, 200, 300, 400, 500]);
     expect(billing.maxRunning).toBe(2);
-    expect(billing.calls.every((c) => c.provider === 'internal')).toBe(true);
+    expect(billing.calls.every((c) => c.provider === 'memory')).toBe(true);
   });
 
   it('retries a failing job, dead-letters it after its attempts, and retries it from the dead letters', async () => {
@@ -94,7 +97,8 @@ describe('queued workflow on the in-process fallback', () => {
       'the dead letter',
     );
     expect(billing.calls.filter((c) => c.cents === 999)).toHaveLength(3);
-    expect(booted.eventsOf('internal:charge', 'retrying')).toHaveLength(2);
+    expect(booted.eventsOf('queue:charge', 'retrying')).toHaveLength(2);
+    expect((await booted.scheduler.getJob('queue:charge')).declaredTier).toBe('queue');
     const [letter] = await booted.scheduler.deadLetters('charge');
     expect(letter).toMatchObject({
       id,

@@ -61,7 +61,7 @@ describe('queue tier when the provider is unreachable at boot', () => {
         `Redis at 127.0.0.1:${deadPort} is unreachable`,
       );
       const result = await booted.scheduler.enqueueWorkflow('report', { day: 1 });
-      expect(result.provider).toBe('internal');
+      expect(result.provider).toBe('memory');
       await waitFor(() => booted.app.get(Reports).runs.length === 1, 3000, 'the fallback run');
       expect(booted.app.get(Reports).runs).toEqual([{ day: 1 }]);
     } finally {

@@ -1,23 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TierUnavailableError } from '../errors/index.js';
-import { CLASSIFIER_CONTRADICTION, TIER_FALLBACK, TIER_UNAVAILABLE_FAIL } from '../errors/messages.js';
-import type { TaskDefinition, TierAvailability, TierName } from '../interfaces/index.js';
+import {
+  CLASSIFIER_CONTRADICTION,
+  QUEUE_IN_PROCESS,
+  TIER_FALLBACK,
+  TIER_UNAVAILABLE_FAIL,
+} from '../errors/messages.js';
+import type { RoutedTask, TaskDefinition, TierAvailability, TierName } from '../interfaces/index.js';
 import { inferFrequency } from '../schedule/schedule.calculator.js';
 import { classifyTask, FALLBACK_CHAIN } from './classify-task.js';
+import { runPolicy } from './run-policy.js';
 
-export interface RoutedTask {
-  task: TaskDefinition;
-  tier: TierName;
-  /** Set when the task runs on another tier than it was declared for. */
-  fallbackReason?: string;
-  /** What to register on the fallback tier when it differs from `task` (an rrule task is kept on demand). */
-  fallbackTask?: TaskDefinition;
-}
+export type { RoutedTask };
 
 /**
- * Decides the tier of each task: the declared tier when it is available, else the next available tier of
- * the fallback chain (`degrade`) or a boot error (`fail`). Warns when a declaration contradicts the
- * classifier. Pure apart from logging, so the decision table is testable without Nest.
+ * The one place that decides where a task runs and how: the declared tier when it is available, else
+ * (`degrade`) queue workflows stay on the queue tier's in-process memory engine and Prefect deployments go
+ * down the fallback chain; `fail` makes it a boot error. Every task leaves with a `RunPolicy` (timeout,
+ * attempts, backoff, input, context shape), so no tier reads another tier's options. Warns when a
+ * declaration contradicts the classifier. Pure apart from logging, so the table is testable without Nest.
  */
 @Injectable()
 export class TaskRouter {
@@ -35,29 +36,31 @@ export class TaskRouter {
         CLASSIFIER_CONTRADICTION(task.name, task.declaredTier, suggestion.tier, suggestion.reasons),
       );
     }
+    const policy = runPolicy(task);
     const declared = availability[task.declaredTier];
-    if (declared?.available) return { task, tier: task.declaredTier };
+    if (declared?.available) return { ...task, tier: task.declaredTier, policy };
 
     const reason = declared?.reason ?? `the ${task.declaredTier} tier is not configured`;
-    if (fallback === 'fail')
-      throw new TierUnavailableError(TIER_UNAVAILABLE_FAIL(task.name, task.declaredTier, reason));
-    const next = FALLBACK_CHAIN[task.declaredTier].find((tier) => availability[tier]?.available);
-    if (!next) throw new TierUnavailableError(TIER_UNAVAILABLE_FAIL(task.name, task.declaredTier, reason));
-    if (task.schedule.kind === 'rrule') {
-      // Only Prefect understands RRULEs: the fallback tier keeps the task on demand (trigger it by hand)
-      // until the Prefect tier is back, rather than refusing to boot.
-      this.logger.warn(
-        `${TIER_FALLBACK(task.name, task.declaredTier, next, reason)} Its rrule schedule cannot run there: ` +
-          'it is registered on demand only until the Prefect tier is available.',
-      );
-      return {
-        task,
-        tier: next,
-        fallbackReason: reason,
-        fallbackTask: { ...task, schedule: { kind: 'none' } },
-      };
+    const refuse = () =>
+      new TierUnavailableError(TIER_UNAVAILABLE_FAIL(task.name, task.declaredTier, reason));
+    if (fallback === 'fail') throw refuse();
+    if (task.declaredTier === 'queue') {
+      // Same validation, retries, dead letters and idempotency, on the engine that needs nothing external.
+      this.logger.warn(QUEUE_IN_PROCESS(task.name, reason));
+      return { ...task, tier: 'queue', policy, fallbackReason: reason };
     }
-    this.logger.warn(TIER_FALLBACK(task.name, task.declaredTier, next, reason));
-    return { task, tier: next, fallbackReason: reason };
+    const next = FALLBACK_CHAIN[task.declaredTier].find((tier) => availability[tier]?.available);
+    if (!next) throw refuse();
+    const warning = TIER_FALLBACK(task.name, task.declaredTier, next, reason);
+    if (task.schedule.kind !== 'rrule') {
+      this.logger.warn(warning);
+      return { ...task, tier: next, policy, fallbackReason: reason };
+    }
+    // Only Prefect understands RRULEs: the fallback tier keeps the task on demand (trigger it by hand)
+    // until the Prefect tier is back, rather than refusing to boot.
+    this.logger.warn(
+      `${warning} Its rrule schedule cannot run there: it is registered on demand only until the Prefect tier is available.`,
+    );
+    return { ...task, schedule: { kind: 'none' }, tier: next, policy, fallbackReason: reason };
   }
 }

@@ -81,6 +81,5 @@ export function prefectDeploymentDefinition(
     location: loc,
     handler,
     prefect: { ...options, flow, name: deployment },
-    fallbackInput: options.parameters ?? {},
   };
 }

@@ -85,6 +85,5 @@ export function queuedWorkflowDefinition(
     location: loc,
     handler,
     queue: options,
-    fallbackInput: options.schedulePayload ?? {},
   };
 }

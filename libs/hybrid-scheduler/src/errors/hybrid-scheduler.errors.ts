@@ -68,8 +68,23 @@ export class PayloadValidationError extends HybridSchedulerError {
   }
 }
 
-/** A tier could not start, or a declared tier is unavailable while `fallback: 'fail'`. */
-export class TierUnavailableError extends HybridSchedulerError {}
+/**
+ * A tier or engine cannot serve the call: it could not start, a declared tier is unavailable while
+ * `fallback: 'fail'`, or (at runtime) the engine is known to be down and did not answer within
+ * `unavailableTimeoutMs`. `engine` and `address` name what is down (never credentials); HTTP apps map it to 503.
+ */
+export class TierUnavailableError extends HybridSchedulerError {
+  /** `bullmq`, `cloud-tasks`, `prefect`, … when one engine is the culprit. */
+  readonly engine?: string;
+  /** `host:port` or URL of the engine, with any credentials removed. */
+  readonly address?: string;
+
+  constructor(message: string, options: { cause?: unknown; engine?: string; address?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.engine = options.engine;
+    this.address = options.address;
+  }
+}
 
 export class TaskTimeoutError extends HybridSchedulerError {
   constructor(jobId: string, timeoutMs: number) {

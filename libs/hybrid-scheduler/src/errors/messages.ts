@@ -49,6 +49,10 @@ export const REQUEST_SCOPED = (decorator: string, loc: TaskLocation): string =>
 export const TIER_FALLBACK = (name: string, declared: string, used: string, reason: string): string =>
   `Task "${name}" is declared for the ${declared} tier, which is not available (${reason}); it runs on the ${used} tier instead.`;
 
+export const QUEUE_IN_PROCESS = (name: string, reason: string): string =>
+  `Workflow "${name}" is declared for the queue tier, whose engine is not available (${reason}); it runs on the ` +
+  `queue tier's in-process memory engine instead (not durable: jobs not yet run are lost on restart).`;
+
 export const TIER_UNAVAILABLE_FAIL = (name: string, declared: string, reason: string): string =>
   `Task "${name}" is declared for the ${declared} tier, which is not available (${reason}), and fallback is 'fail'.`;
 

@@ -15,7 +15,7 @@ export interface EnqueueOptions {
 export interface EnqueueResult {
   /** `queue:<workflow>:<job id>`. */
   id: string;
-  provider: QueueProviderName | 'internal';
+  provider: QueueProviderName;
   workflow: string;
   /** False when an idempotency key matched an existing job and nothing new was created. */
   created: boolean;
@@ -41,8 +41,8 @@ export interface WorkflowContext extends TaskContext {
   /** How many tries the workflow gets in total. */
   maxAttempts: number;
   enqueuedAt: Date;
-  /** `internal` when the queue tier was unavailable at boot and the workflow runs in-process (fallback). */
-  provider: QueueProviderName | 'internal';
+  /** `memory` also when the configured engine was unavailable at boot and the workflow runs in-process (fallback). */
+  provider: QueueProviderName;
 }
 
 /** What the queue tier adds to the facade. */

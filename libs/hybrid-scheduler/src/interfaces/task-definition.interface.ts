@@ -1,8 +1,13 @@
 import type { TaskCharacteristics, TierName } from './characteristics.interface.js';
 import type { TaskSchedule } from './schedule.interface.js';
 import type { InternalTaskOptions } from './internal-task-options.interface.js';
-import type { QueuedWorkflowOptions } from './queued-workflow-options.interface.js';
+import type {
+  BackoffOptions,
+  PayloadClass,
+  QueuedWorkflowOptions,
+} from './queued-workflow-options.interface.js';
 import type { PrefectDeploymentOptions } from './prefect-deployment-options.interface.js';
+import type { TaskContext } from './task-context.interface.js';
 
 /** Where a task is implemented, for error messages and `JobInfo.source`. */
 export interface TaskLocation {
@@ -22,12 +27,32 @@ export interface TaskDefinition {
   location: TaskLocation;
   handler: TaskHandler;
   /**
-   * The decorator's options, exactly one of which is set. A tier running a task declared for another tier
-   * (fallback) reads what it understands from `schedule` and the shared fields.
+   * The decorator's options, exactly one of which is set. A tier reads only its own block; what every tier
+   * needs (timeout, attempts, input, context shape) comes from the router's `RunPolicy`.
    */
   internal?: InternalTaskOptions;
   queue?: QueuedWorkflowOptions;
   prefect?: PrefectDeploymentOptions;
-  /** First argument for handlers of queue/prefect tasks when a fallback tier runs them on a schedule. */
-  fallbackInput?: unknown;
+}
+
+/** How a task runs, whichever tier runs it: built once by the router from the declared decorator's options. */
+export interface RunPolicy {
+  timeoutMs?: number;
+  /** Tries of one run or job in total (1: no retry). */
+  attempts: number;
+  backoff: BackoffOptions;
+  /** First argument of a scheduled or triggered run (schedulePayload, Prefect parameters); none for internal tasks. */
+  input?: Record<string, unknown>;
+  /** The DTO class that payloads are validated against and instantiated as, when the declaration has one. */
+  payload?: PayloadClass;
+  /** Calls the handler with the arguments and the context shape of the tier the task was declared for. */
+  invoke(context: TaskContext, input: unknown): unknown;
+}
+
+/** A task after routing: the tier it runs on and its run policy; what every `SchedulerTier.register` gets. */
+export interface RoutedTask extends TaskDefinition {
+  tier: TierName;
+  policy: RunPolicy;
+  /** Set when the task does not run where it was declared (or, for the queue tier, not on its configured engine). */
+  fallbackReason?: string;
 }

@@ -1,5 +1,5 @@
 import type { TierName } from './characteristics.interface.js';
-import type { TaskDefinition } from './task-definition.interface.js';
+import type { RoutedTask } from './task-definition.interface.js';
 
 export interface TierAvailability {
   available: boolean;
@@ -29,7 +29,7 @@ export interface SchedulerTier {
   /** Whether the tier is configured and its engine answers; called once at boot, before routing. */
   probe(): Promise<TierAvailability>;
   /** Takes a routed task; throws (naming class, method, option and value) when its options don't fit. */
-  register(task: TaskDefinition): void;
+  register(task: RoutedTask): void;
   start(): Promise<void>;
   /** Stops triggering new runs (timers, pollers, workers stop taking jobs). */
   stopTriggers(): Promise<void>;

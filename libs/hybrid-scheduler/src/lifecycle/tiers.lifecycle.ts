@@ -10,10 +10,11 @@ import {
 import { HYBRID_SCHEDULER_OPTIONS, HYBRID_SCHEDULER_TIERS } from '../hybrid-scheduler.constants.js';
 import { TierUnavailableError } from '../errors/index.js';
 import type { ResolvedModuleOptions } from '../config/module-options.js';
-import type { SchedulerTier, TierAvailability, TierName } from '../interfaces/index.js';
+import type { SchedulerTier, TaskDefinition, TierAvailability, TierName } from '../interfaces/index.js';
 import { TaskExplorer } from '../discovery/task.explorer.js';
 import { TaskRouter, type RoutedTask } from '../classifier/task.router.js';
-import { JobRegistry, jobId } from '../registry/job.registry.js';
+import { JobRegistry } from '../registry/job.registry.js';
+import { jobId } from '../registry/job-id.js';
 
 /** Shutdown order: the outermost engines first, so that nothing hands work to a tier already stopped. */
 const SHUTDOWN_ORDER: TierName[] = ['prefect', 'queue', 'internal'];
@@ -30,7 +31,8 @@ export class TiersLifecycle
   private availability: Partial<Record<TierName, TierAvailability>> = {};
   private started: SchedulerTier[] = [];
   private shutDown = false;
-  private routed: RoutedTask[] = [];
+  /** Each task as declared (what moves back to a recovered tier) and as it was routed. */
+  private routes: Array<{ task: TaskDefinition; routed: RoutedTask }> = [];
   /** Stops the background probes of configured tiers that were down at boot. */
   private watchers: Array<() => void> = [];
 
@@ -68,13 +70,17 @@ export class TiersLifecycle
     }
     for (const task of tasks) {
       const routed = this.router.route(task, this.availability, this.options.fallback);
-      this.tiers.find((t) => t.name === routed.tier)!.register(routed.fallbackTask ?? task);
-      this.routed.push(routed);
+      this.tierNamed(routed.tier).register(routed);
+      this.routes.push({ task, routed });
     }
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const usable = this.tiers.filter((tier) => this.availability[tier.name]?.available);
+    // An unavailable tier still starts when tasks were routed to it (the queue tier's in-process engine).
+    const usable = this.tiers.filter(
+      (tier) =>
+        this.availability[tier.name]?.available || this.routes.some((r) => r.routed.tier === tier.name),
+    );
     const results = await Promise.allSettled(usable.map((tier) => tier.start()));
     const failed = results.flatMap((result, i) =>
       result.status === 'rejected' ? [[usable[i], result.reason] as const] : [],
@@ -117,16 +123,14 @@ export class TiersLifecycle
    */
   private async recover(tier: SchedulerTier): Promise<void> {
     if (this.shutDown) return;
-    for (const routed of this.routed.filter(
-      (r) => r.task.declaredTier === tier.name && r.tier !== tier.name,
+    const available = { ...this.availability, [tier.name]: { available: true } };
+    for (const route of this.routes.filter(
+      (r) => r.task.declaredTier === tier.name && r.routed.tier !== tier.name,
     )) {
-      const fallbackId = jobId(routed.tier, routed.task.name);
-      if (this.registry.has(fallbackId))
-        await this.tiers.find((t) => t.name === routed.tier)!.remove(fallbackId);
-      tier.register(routed.task);
-      routed.tier = tier.name;
-      routed.fallbackReason = undefined;
-      routed.fallbackTask = undefined;
+      const fallbackId = jobId(route.routed.tier, route.task.name);
+      if (this.registry.has(fallbackId)) await this.tierNamed(route.routed.tier).remove(fallbackId);
+      route.routed = this.router.route(route.task, available, this.options.fallback);
+      tier.register(route.routed);
     }
     await tier.start();
     this.availability[tier.name] = { available: true };
@@ -151,6 +155,12 @@ export class TiersLifecycle
     for (const stop of this.watchers.splice(0)) stop();
     await this.stopTiers(this.started);
     this.registry.complete();
+  }
+
+  private tierNamed(name: TierName): SchedulerTier {
+    const tier = this.tiers.find((t) => t.name === name);
+    if (!tier) throw new TierUnavailableError(`The ${name} tier is not configured`);
+    return tier;
   }
 
   private ordered(tiers: SchedulerTier[]): SchedulerTier[] {

@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import { DuplicateTaskError, JobNotFoundError } from '../errors/index.js';
-import type { JobEvent, JobInfo, SchedulerTier, TaskDefinition, TierName } from '../interfaces/index.js';
+import type { JobEvent, JobInfo, SchedulerTier, TaskDefinition } from '../interfaces/index.js';
 import { describeSchedule } from '../schedule/schedule.calculator.js';
 import { GuardedEventStream } from './guarded-event.stream.js';
+import { jobId } from './job-id.js';
 
 interface JobRecord {
   info: JobInfo;
@@ -11,7 +12,7 @@ interface JobRecord {
   task: TaskDefinition;
 }
 
-export const jobId = (tier: TierName, name: string): string => `${tier}:${name}`;
+export { jobId } from './job-id.js';
 
 /** Every job's live state and the stream of outcome events; what `listJobs()` and health read. */
 @Injectable()

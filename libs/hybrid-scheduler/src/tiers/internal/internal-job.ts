@@ -1,4 +1,4 @@
-import type { InternalTaskOptions, JobInfo, TaskDefinition } from '../../interfaces/index.js';
+import type { InternalTaskOptions, JobInfo, RoutedTask } from '../../interfaces/index.js';
 import { timerAt, type LongTimer } from '../../common/timers.js';
 import { catchUpGraceMs, dueTicks, MAX_REPORTED_MISSES } from '../../schedule/due-ticks.js';
 import { nextDue } from '../../schedule/schedule.calculator.js';
@@ -23,7 +23,7 @@ export class InternalJobTimer {
   reserved = 0;
 
   constructor(
-    readonly task: TaskDefinition,
+    readonly task: RoutedTask,
     readonly info: JobInfo,
     private readonly onDue: (ticks: DueTick[]) => void,
   ) {}

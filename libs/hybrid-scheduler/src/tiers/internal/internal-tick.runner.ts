@@ -1,17 +1,16 @@
 import type { TaskContext, TriggerResult } from '../../interfaces/index.js';
 import { JobRegistry } from '../../registry/job.registry.js';
 import { TaskRunner } from '../../runner/task.runner.js';
-import { fallbackContext } from './fallback-context.js';
 import type { InternalJobTimer } from './internal-job.js';
 import type { TickLock } from './tick-lock.interface.js';
+
+/** A tick's result, as `trigger()` reports it. */
+export type TickOutcome = Omit<TriggerResult, 'jobId'>;
 
 /**
  * Runs one tick of an internal job: the overlap rule, jitter, the replica lease of singleton tasks, then the
  * TaskRunner. Split from the tier so that the tier file is about registration and control.
  */
-/** A tick's result, with the error itself when it failed (callers that dead-letter keep its stack). */
-export type TickOutcome = Omit<TriggerResult, 'jobId'> & { cause?: Error };
-
 export class InternalTickRunner {
   private readonly waits = new Set<{ timer: NodeJS.Timeout; resolve: (slept: boolean) => void }>();
 
@@ -22,16 +21,9 @@ export class InternalTickRunner {
     private readonly tickLock?: TickLock,
   ) {}
 
-  async run(
-    timer: InternalJobTimer,
-    scheduledAt: Date,
-    manual: boolean,
-    explicit?: { input: unknown; reportFailure?: boolean },
-  ): Promise<TickOutcome> {
+  async run(timer: InternalJobTimer, scheduledAt: Date, manual: boolean): Promise<TickOutcome> {
     const { info, task, options } = timer;
-    // Jobs enqueued into a queue workflow that fell back here run side by side, like queue jobs do.
-    const overlap = options.overlap ?? (explicit ? 'allow' : 'skip');
-    if ((info.running > 0 || timer.reserved > 0) && overlap === 'skip') {
+    if ((info.running > 0 || timer.reserved > 0) && (options.overlap ?? 'skip') === 'skip') {
       const reason = 'previous run is still running (overlap: skip)';
       this.registry.emit({
         type: 'skipped',
@@ -52,7 +44,7 @@ export class InternalTickRunner {
         return { status: 'skipped', error: 'application is shutting down' };
       }
       if (options.singleton && this.tickLock && !manual) {
-        release = await this.tickLock.acquire(info.id, scheduledAt, options.timeoutMs ?? 60_000);
+        release = await this.tickLock.acquire(info.id, scheduledAt, task.policy.timeoutMs ?? 60_000);
         if (!release) return { status: 'skipped', error: 'another replica runs this tick' };
       }
       const run = this.runner.run({
@@ -60,19 +52,15 @@ export class InternalTickRunner {
         tier: 'internal',
         name: task.name,
         scheduledAt,
-        timeoutMs: options.timeoutMs ?? task.queue?.timeoutMs ?? task.prefect?.timeoutMs,
+        timeoutMs: task.policy.timeoutMs,
         signal: this.shutdownSignal,
-        reportFailure: explicit?.reportFailure,
-        invoke: (context: TaskContext) => {
-          if (task.declaredTier === 'internal') return task.handler(context);
-          const input = explicit ? explicit.input : task.fallbackInput;
-          return task.handler(input, fallbackContext(task, context, input));
-        },
+        // The context shape and first argument of the declared tier (a Prefect deployment on fallback here).
+        invoke: (context: TaskContext) => task.policy.invoke(context, task.policy.input),
       });
       const outcome = await run;
       return outcome.status === 'succeeded'
         ? { status: 'completed' }
-        : { status: 'failed', error: outcome.error?.message, cause: outcome.error };
+        : { status: 'failed', error: outcome.error?.message };
     } finally {
       timer.reserved--;
       await release?.();

@@ -3,8 +3,8 @@ import { HYBRID_SCHEDULER_OPTIONS } from '../../hybrid-scheduler.constants.js';
 import { InvalidTaskOptionsError, TierUnavailableError } from '../../errors/index.js';
 import { INVALID_OPTION } from '../../errors/messages.js';
 import type {
+  RoutedTask,
   SchedulerTier,
-  TaskDefinition,
   TierAvailability,
   TierHealth,
   TriggerResult,
@@ -46,7 +46,7 @@ export class InternalTier implements SchedulerTier {
       : { available: false, reason: 'internal.enabled is false' };
   }
 
-  register(task: TaskDefinition): void {
+  register(task: RoutedTask): void {
     if (task.schedule.kind === 'rrule') {
       throw new TierUnavailableError(`Task "${task.name}": the internal tier cannot run rrule schedules.`);
     }
@@ -111,7 +111,7 @@ export class InternalTier implements SchedulerTier {
 
   async trigger(id: string): Promise<TriggerResult> {
     const timer = this.timerOf(id);
-    const { cause: _cause, ...outcome } = await this.ticks.run(timer, new Date(), true);
+    const outcome = await this.ticks.run(timer, new Date(), true);
     return { jobId: id, ...outcome };
   }
 
@@ -129,19 +129,6 @@ export class InternalTier implements SchedulerTier {
     this.timerOf(id).stop();
     this.timers.delete(id);
     this.registry.remove(id);
-  }
-
-  /**
-   * Runs a task of this tier once with an explicit first argument (queue workflows that fell back here).
-   * `reportFailure: false` leaves logging a failed attempt that will be retried to the caller.
-   */
-  async runWithInput(
-    id: string,
-    input: unknown,
-    reportFailure = true,
-  ): Promise<TriggerResult & { cause?: Error }> {
-    const outcome = await this.ticks.run(this.timerOf(id), new Date(), true, { input, reportFailure });
-    return { jobId: id, ...outcome };
   }
 
   private readonly pendingCatchUp = new Set<string>();

@@ -1,18 +1,18 @@
 import { Logger } from '@nestjs/common';
-import type { JobInfo, QueueProviderName, TaskDefinition, WorkflowContext } from '../../interfaces/index.js';
+import type { JobInfo, QueueProviderName, RoutedTask, WorkflowContext } from '../../interfaces/index.js';
 import type { JobRegistry } from '../../registry/job.registry.js';
+import { queueJobId } from '../../registry/job-id.js';
 import type { TaskRunner } from '../../runner/task.runner.js';
 import { payloadForHandler } from './payload.validator.js';
 import type { JobProcessor, EngineEvents, EngineWorkflow } from './queue-engine.interface.js';
-import { queueJobId } from './workflow.mapper.js';
 
 /**
- * Glue between a provider and the user's method: every delivery runs through the TaskRunner (timing, timeout,
+ * Glue between an engine and the user's method: every delivery runs through the TaskRunner (timing, timeout,
  * events, drain), with a failure reported as `failed` only on the last attempt; retries and dead letters
  * become `retrying` / `dead-lettered` events.
  */
 export function workflowGlue(
-  task: TaskDefinition,
+  task: RoutedTask,
   workflow: EngineWorkflow,
   info: JobInfo,
   provider: QueueProviderName,
@@ -20,7 +20,6 @@ export function workflowGlue(
   registry: JobRegistry,
 ): { processor: JobProcessor; events: EngineEvents } {
   const logger = new Logger('HybridScheduler:QueueTier');
-  const dto = task.queue?.payload;
   const base = { jobId: info.id, tier: 'queue' as const, name: task.name };
 
   const processor: JobProcessor = async (job, signal) => {
@@ -41,7 +40,7 @@ export function workflowGlue(
         enqueuedAt: job.enqueuedAt,
         provider,
       }),
-      invoke: (context) => task.handler(payloadForHandler(job.payload, dto), context),
+      invoke: (context) => task.policy.invoke(context, payloadForHandler(job.payload, task.policy.payload)),
     });
     if (outcome.status !== 'succeeded') throw outcome.error ?? new Error('failed');
   };

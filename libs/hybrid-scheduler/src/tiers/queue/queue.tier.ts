@@ -15,24 +15,24 @@ import type {
   EnqueueResult,
   JobInfo,
   QueueTierApi,
+  RoutedTask,
   SchedulerTier,
-  TaskDefinition,
   TierAvailability,
   TierHealth,
   TriggerResult,
 } from '../../interfaces/index.js';
 import { JobRegistry } from '../../registry/job.registry.js';
+import { parseJobId, parseQueueJobId, queueJobId } from '../../registry/job-id.js';
 import { TaskRunner } from '../../runner/task.runner.js';
 import { checkEnqueueOptions } from './enqueue-options.check.js';
 import { validatePayload } from './payload.validator.js';
-import type { ResolvedQueueOptions } from './queue-engine.registry.js';
 import { QueueEngines } from './queue-engines.js';
 import type { EngineWorkflow, QueueEngine } from './queue-engine.interface.js';
 import { workflowGlue } from './queue-job.processor.js';
-import { parseQueueJobId, providerOf, queueJobId, toProviderWorkflow } from './workflow.mapper.js';
+import { providerOf, toEngineWorkflow } from './workflow.mapper.js';
 
 interface WorkflowEntry {
-  task: TaskDefinition;
+  task: RoutedTask;
   workflow: EngineWorkflow;
   provider: QueueEngine;
   info: JobInfo;
@@ -41,55 +41,44 @@ interface WorkflowEntry {
 /**
  * Durable, multi-replica work: `@QueuedWorkflow`s on a QueueEngine (memory, BullMQ, Cloud Tasks). Validates
  * payloads before anything is enqueued, runs deliveries through the TaskRunner, and exposes dead letters.
+ * When its engines did not answer at boot (or `queue.enabled` is false), the workflows routed here run on its
+ * in-process memory engine: the same code path, not durable.
  */
 @Injectable()
 export class QueueTier implements SchedulerTier, QueueTierApi {
   readonly name = 'queue' as const;
   private readonly logger = new Logger('HybridScheduler:QueueTier');
   private readonly entries = new Map<string, WorkflowEntry>();
-  private providersOf?: QueueEngines;
+  private readonly providers: QueueEngines;
 
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
     private readonly registry: JobRegistry,
     private readonly runner: TaskRunner,
     @Optional() private readonly moduleRef?: ModuleRef,
-    @Optional() private readonly httpAdapterHost?: HttpAdapterHost,
-  ) {}
-
-  private get queueOptions(): ResolvedQueueOptions {
-    if (!this.options.queue)
-      throw new TierUnavailableError('The queue tier is disabled (queue.enabled is false)');
-    return this.options.queue;
-  }
-
-  private get providers(): QueueEngines {
-    this.providersOf ??= new QueueEngines(this.queueOptions, {
-      moduleRef: this.moduleRef,
-      httpAdapterHost: this.httpAdapterHost,
-    });
-    return this.providersOf;
+    @Optional() httpAdapterHost?: HttpAdapterHost,
+  ) {
+    this.providers = new QueueEngines(options.queue, { moduleRef, httpAdapterHost });
   }
 
   /** Creates every configured provider and checks that each answers; the tier is available only if all do. */
   async probe(): Promise<TierAvailability> {
-    if (!this.options.queue) return { available: false, reason: 'queue.enabled is false' };
     return this.providers.probe();
   }
 
-  register(task: TaskDefinition): void {
-    const decorator = task.declaredTier === 'prefect' ? 'PrefectDeployment' : 'QueuedWorkflow';
+  register(task: RoutedTask): void {
     if (task.schedule.kind === 'rrule' || task.schedule.kind === 'at') {
       throw new TierUnavailableError(
         `Task "${task.name}": the queue tier cannot run ${task.schedule.kind} schedules.`,
       );
     }
-    const providerName = providerOf(task, this.queueOptions.provider);
+    const providerName = providerOf(task, this.options.queue?.provider ?? 'memory');
     const provider = this.providers.get(providerName);
     if (!provider) {
+      // Only a `@QueuedWorkflow` names a provider; anything else gets the module default, which is configured.
       throw new InvalidTaskOptionsError(
         INVALID_OPTION(
-          decorator,
+          'QueuedWorkflow',
           task.location,
           'provider',
           providerName,
@@ -98,15 +87,16 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
       );
     }
     const info = this.registry.add(this, task);
-    info.details = { provider: providerName };
-    const workflow = toProviderWorkflow(task);
-    const glue = workflowGlue(task, workflow, info, providerName, this.runner, this.registry);
+    const inProcess = this.providers.inProcessReason;
+    info.details = { provider: provider.name, ...(inProcess ? { inProcess } : {}) };
+    const workflow = toEngineWorkflow(task);
+    const glue = workflowGlue(task, workflow, info, provider.name, this.runner, this.registry);
     provider.addWorkflow(workflow, glue.processor, glue.events);
     this.entries.set(task.name, { task, workflow, provider, info });
   }
 
   async start(): Promise<void> {
-    const consume = this.queueOptions.roles.includes('worker');
+    const consume = this.options.queue?.roles.includes('worker') ?? true;
     await this.providers.start(consume);
     this.logger.log(
       `Started ${this.entries.size} queued workflow(s)${consume ? '' : ' (producer only: no workers)'}`,
@@ -118,7 +108,7 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
   }
 
   async shutdown(): Promise<void> {
-    const timeoutMs = this.queueOptions.shutdownTimeoutMs;
+    const timeoutMs = this.options.queue?.shutdownTimeoutMs ?? this.options.internal.shutdownTimeoutMs;
     const running = this.runner.runningCount('queue');
     if (running > 0) this.logger.log(`Waiting up to ${timeoutMs}ms for ${running} running queued job(s)`);
     await this.providers.close(timeoutMs);
@@ -161,7 +151,12 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
             entry.provider.counts(entry.task.name),
             entry.provider.nextRunAt(entry.task.name),
           ]);
-          entry.info.details = { provider: entry.provider.name, ...counts };
+          const inProcess = this.providers.inProcessReason;
+          entry.info.details = {
+            provider: entry.provider.name,
+            ...counts,
+            ...(inProcess ? { inProcess } : {}),
+          };
           entry.info.nextRunAt = next;
         } catch (error) {
           entry.info.details = {
@@ -180,7 +175,7 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
   ): Promise<EnqueueResult> {
     const entry = this.workflowEntry(workflow);
     checkEnqueueOptions(workflow, options);
-    await validatePayload(workflow, payload, entry.task.queue?.payload);
+    await validatePayload(workflow, payload, entry.task.policy.payload);
     const job = await entry.provider.enqueue(workflow, payload, options);
     return {
       id: queueJobId(workflow, job.jobKey),
@@ -226,7 +221,8 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
   }
 
   private entryOf(id: string): WorkflowEntry {
-    const entry = this.entries.get(id.replace(/^queue:/, ''));
+    const parsed = parseJobId(id);
+    const entry = parsed?.tier === 'queue' ? this.entries.get(parsed.name) : undefined;
     if (!entry) this.registry.get(id); // throws JobNotFoundError listing the known ids
     return entry as WorkflowEntry;
   }

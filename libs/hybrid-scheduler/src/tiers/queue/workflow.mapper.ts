@@ -1,42 +1,28 @@
-import type { QueueProviderName, TaskDefinition } from '../../interfaces/index.js';
+import type { QueueProviderName, RoutedTask } from '../../interfaces/index.js';
 import type { EngineWorkflow } from './queue-engine.interface.js';
 
-export const DEFAULT_ATTEMPTS = 3;
-export const DEFAULT_BACKOFF = { type: 'exponential', delayMs: 1000 } as const;
-
 /** The provider this workflow runs on: its own `provider` option, else the module default. */
-export function providerOf(task: TaskDefinition, defaultProvider: QueueProviderName): QueueProviderName {
+export function providerOf(task: RoutedTask, defaultProvider: QueueProviderName): QueueProviderName {
   return task.queue?.provider ?? defaultProvider;
 }
 
-/** A validated `@QueuedWorkflow` definition with defaults applied, as providers see it. */
-export function toProviderWorkflow(task: TaskDefinition): EngineWorkflow {
+/**
+ * A routed task as engines see it: attempts, backoff, timeout and scheduled payload from the router's run policy
+ * (the same for a Prefect deployment on fallback here), the rest from the `@QueuedWorkflow` options with defaults.
+ */
+export function toEngineWorkflow(task: RoutedTask): EngineWorkflow {
   const options = task.queue ?? {};
-  // A Prefect deployment falling back to this tier keeps its retry policy and default parameters.
-  const prefect = task.prefect;
   return {
     name: task.name,
-    attempts: options.attempts ?? (prefect ? (prefect.retries ?? 0) + 1 : DEFAULT_ATTEMPTS),
-    backoff:
-      options.backoff ??
-      (prefect
-        ? { type: 'fixed', delayMs: (prefect.retryDelaySeconds ?? 0) * 1000 }
-        : { ...DEFAULT_BACKOFF }),
+    attempts: task.policy.attempts,
+    backoff: task.policy.backoff,
     concurrency: options.concurrency ?? 1,
     rateLimit: options.rateLimit,
-    timeoutMs: options.timeoutMs ?? prefect?.timeoutMs,
+    timeoutMs: task.policy.timeoutMs,
     deadLetter: options.deadLetter ?? true,
     schedule: task.schedule,
     catchUp: options.catchUp ?? 'skip',
-    schedulePayload: options.schedulePayload ?? prefect?.parameters ?? {},
-    payload: options.payload,
+    schedulePayload: task.policy.input ?? {},
+    payload: task.policy.payload,
   };
-}
-
-/** `queue:<workflow>:<jobKey>`; the inverse is `parseQueueJobId`. */
-export const queueJobId = (workflow: string, jobKey: string): string => `queue:${workflow}:${jobKey}`;
-
-export function parseQueueJobId(id: string): { workflow: string; jobKey: string } | undefined {
-  const match = /^queue:([^:]+):(.+)$/.exec(id);
-  return match ? { workflow: match[1], jobKey: match[2] } : undefined;
 }

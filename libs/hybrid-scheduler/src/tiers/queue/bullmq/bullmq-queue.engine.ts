@@ -12,7 +12,7 @@ import type {
   EngineWorkflow,
   QueueEngine,
 } from '../queue-engine.interface.js';
-import { queueJobId } from '../workflow.mapper.js';
+import { queueJobId } from '../../../registry/job-id.js';
 import { redactDeep } from '../../../common/redact.js';
 import { createRedis, probeRedis, redisAddress, redisOutage } from '../redis/redis-connection.js';
 import { removeScheduler, syncSchedulers } from './bullmq-schedulers.js';

@@ -3,7 +3,7 @@ import { PayloadValidationError } from '../../../errors/index.js';
 import type { DeadLetterStore } from '../dead-letter-store.interface.js';
 import type { DeliveredJob, JobProcessor, EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
 import { validatePayload } from '../payload.validator.js';
-import { queueJobId } from '../workflow.mapper.js';
+import { queueJobId } from '../../../registry/job-id.js';
 import { cloudTasksRetryDelayMs, type QueueRetry } from './cloud-tasks-backoff.js';
 import type { CloudTasksEnvelope } from './cloud-tasks.enqueuer.js';
 import type { CloudTasksOidcVerifier } from './cloud-tasks-oidc.verifier.js';

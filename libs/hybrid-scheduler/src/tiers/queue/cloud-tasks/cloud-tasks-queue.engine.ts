@@ -11,7 +11,7 @@ import type {
   EngineWorkflow,
   QueueEngine,
 } from '../queue-engine.interface.js';
-import { queueJobId } from '../workflow.mapper.js';
+import { queueJobId } from '../../../registry/job-id.js';
 import { CloudTasksConnection } from './cloud-tasks.connection.js';
 import { hashedTaskId } from './cloud-tasks.enqueuer.js';
 import type { PushTarget } from './cloud-tasks-push.handler.js';

@@ -8,7 +8,7 @@ import type {
   EngineWorkflow,
   QueueEngine,
 } from '../queue-engine.interface.js';
-import { queueJobId } from '../workflow.mapper.js';
+import { queueJobId } from '../../../registry/job-id.js';
 import { MemoryWorkflowQueue } from './memory-workflow.queue.js';
 
 /**

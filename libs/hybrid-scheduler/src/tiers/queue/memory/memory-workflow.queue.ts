@@ -11,7 +11,7 @@ import type {
   EngineEvents,
   EngineWorkflow,
 } from '../queue-engine.interface.js';
-import { queueJobId } from '../workflow.mapper.js';
+import { queueJobId } from '../../../registry/job-id.js';
 import { MemoryRateLimit } from './memory-rate-limit.js';
 import { MemorySchedule } from './memory-schedule.js';
 
