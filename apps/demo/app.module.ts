@@ -14,7 +14,7 @@ import { CodeSweepFlow } from './sweep/code-sweep.flow.js';
 
 /**
  * With no environment the demo runs on embedded defaults: internal tier plus the in-memory queue.
- * REDIS_URL switches the queue tier to BullMQ; PREFECT_API_URL turns on the Prefect tier.
+ * REDIS_URL switches the queue tier to BullMQ, AMQP_URL to RabbitMQ; PREFECT_API_URL turns on the Prefect tier.
  */
 @Module({
   imports: [

@@ -10,7 +10,12 @@ describe('demo app on embedded defaults', () => {
 
   beforeAll(async () => {
     for (const key of Object.keys(process.env)) {
-      if (key.startsWith('HYBRID_SCHEDULER_') || key === 'REDIS_URL' || key.startsWith('PREFECT_'))
+      if (
+        key.startsWith('HYBRID_SCHEDULER_') ||
+        key === 'REDIS_URL' ||
+        key === 'AMQP_URL' ||
+        key.startsWith('PREFECT_')
+      )
         delete process.env[key];
     }
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();

@@ -15,7 +15,7 @@ export const rabbitmqOptions = block({
     protocols: ['amqp', 'amqps'],
     required: true,
     secret: true,
-    env: 'HYBRID_SCHEDULER_RABBITMQ_URL',
+    env: ['HYBRID_SCHEDULER_RABBITMQ_URL', 'AMQP_URL'],
   }),
   /** First segment of every queue name (default `hybrid`): `<prefix>.<workflow>`, `<prefix>.<workflow>.dead`, … */
   prefix: text({ env: 'HYBRID_SCHEDULER_RABBITMQ_PREFIX' }),
