@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { HybridSchedulerModule, hybridSchedulerOptionsFromEnv } from 'nestjs-hybrid-scheduler';
 import { HybridSchedulerHealthModule } from 'nestjs-hybrid-scheduler/health';
 import { TerminusModule } from '@nestjs/terminus';
@@ -11,6 +12,8 @@ import { HealthController } from './health/health.controller.js';
 import { DataWorkflows } from './workflows/data.workflows.js';
 import { WorkflowsController } from './workflows/workflows.controller.js';
 import { CodeSweepFlow } from './sweep/code-sweep.flow.js';
+import { SchedulerErrorFilter } from './scheduler-error.filter.js';
+import { JobEventsLogger } from './maintenance/job-events.logger.js';
 
 /**
  * With no environment the demo runs on embedded defaults: internal tier plus the in-memory queue.
@@ -23,6 +26,15 @@ import { CodeSweepFlow } from './sweep/code-sweep.flow.js';
     HybridSchedulerHealthModule,
   ],
   controllers: [JobsController, WorkflowsController, HealthController],
-  providers: [CacheStore, MetricsCollector, SecretInventory, MaintenanceJobs, DataWorkflows, CodeSweepFlow],
+  providers: [
+    { provide: APP_FILTER, useClass: SchedulerErrorFilter },
+    JobEventsLogger,
+    CacheStore,
+    MetricsCollector,
+    SecretInventory,
+    MaintenanceJobs,
+    DataWorkflows,
+    CodeSweepFlow,
+  ],
 })
 export class AppModule {}

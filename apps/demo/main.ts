@@ -4,7 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule);
+  // abortOnError: false, so a boot error reaches the catch below instead of aborting the process.
+  const app = await NestFactory.create(AppModule, { abortOnError: false });
   // SIGTERM/SIGINT run the shutdown hooks, so running jobs finish before the process exits.
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
@@ -12,4 +13,10 @@ async function bootstrap(): Promise<void> {
   Logger.log(`Demo listening on http://localhost:${port} (GET /jobs, GET /health)`, 'Demo');
 }
 
-void bootstrap();
+// A boot error (e.g. a tier that is down with `fallback: 'fail'`, or invalid options) names its culprit in its
+// message: print that, not an unhandled rejection, and exit 1.
+bootstrap().catch((error: unknown) => {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  Logger.error(`The demo could not start: ${message}`, undefined, 'Demo');
+  process.exit(1);
+});

@@ -1,11 +1,9 @@
-import { Controller, Get, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { HybridScheduler, type JobInfo, type TriggerResult } from 'nestjs-hybrid-scheduler';
 import { MetricsCollector, type MetricsSnapshot } from '../maintenance/metrics.collector.js';
-import { SchedulerErrorFilter } from './scheduler-error.filter.js';
 
 /** Ids contain a colon (`internal:health-check`) and Prefect ids a slash: URL-encode them. */
 @Controller('jobs')
-@UseFilters(SchedulerErrorFilter)
 export class JobsController {
   constructor(
     private readonly scheduler: HybridScheduler,

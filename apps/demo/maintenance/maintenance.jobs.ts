@@ -1,16 +1,29 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { HybridScheduler, InternalTask, type InternalTaskContext } from 'nestjs-hybrid-scheduler';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import {
+  HybridScheduler,
+  InternalTask,
+  type InternalTaskContext,
+  type TierName,
+} from 'nestjs-hybrid-scheduler';
 import { HybridSchedulerHealthIndicator } from 'nestjs-hybrid-scheduler/health';
 import { CacheStore } from './cache.store.js';
 import { MetricsCollector } from './metrics.collector.js';
 import { SecretInventory } from './secret.inventory.js';
 import { TRANSIENT } from '../workflows/workflow.dto.js';
 
+const TIERS: TierName[] = ['internal', 'queue', 'prefect'];
+
 /** The original design's in-process jobs: frequent, fast and tied to this process's lifetime. */
 @Injectable()
-export class MaintenanceJobs {
+export class MaintenanceJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Maintenance');
   private lastHealth = new Map<string, string>();
+  private stopping = false;
 
   constructor(
     private readonly scheduler: HybridScheduler,
@@ -20,13 +33,43 @@ export class MaintenanceJobs {
     private readonly secrets: SecretInventory,
   ) {}
 
+  /**
+   * The first check runs once every tier has started and its connections have settled (BullMQ's worker
+   * connections finish their handshake just after start), for at most 5 s; it does not hold up the boot.
+   * (`runOnStart` would run it as soon as the internal tier starts, while the queue and Prefect tiers are
+   * still connecting, and report them degraded.)
+   */
+  onApplicationBootstrap(): void {
+    void this.settled(5_000)
+      .then(async () => {
+        if (!this.stopping) await this.scheduler.trigger('internal:health-check');
+      })
+      .catch((error: Error) => this.logger.warn(`First health check failed: ${error.message}`));
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
+  private async settled(withinMs: number): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    while (!this.stopping && Date.now() < deadline) {
+      const statuses = await Promise.all(TIERS.map((tier) => this.statusOf(tier)));
+      if (!statuses.includes('degraded')) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private async statusOf(tier: TierName): Promise<string> {
+    const indicator = Object.values(await this.health.isHealthy(tier))[0];
+    return indicator?.configured === false ? 'not configured' : (indicator?.status ?? 'unknown');
+  }
+
   /** Checks every tier and logs only changes, so a flapping dependency is visible without log spam. */
-  @InternalTask({ name: 'health-check', every: '30s', runOnStart: true, timeoutMs: 10_000 })
+  @InternalTask({ name: 'health-check', every: '30s', timeoutMs: 10_000 })
   async healthCheck(ctx: InternalTaskContext): Promise<void> {
-    for (const tier of ['internal', 'queue', 'prefect'] as const) {
-      const result = await this.health.isHealthy(tier);
-      const indicator = Object.values(result)[0];
-      const status = indicator?.configured === false ? 'not configured' : (indicator?.status ?? 'unknown');
+    for (const tier of TIERS) {
+      const status = await this.statusOf(tier);
       if (this.lastHealth.get(tier) !== status) ctx.logger.log(`${tier} tier is ${status}`);
       this.lastHealth.set(tier, status);
     }

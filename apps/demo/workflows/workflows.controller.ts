@@ -1,10 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { HybridScheduler, type DeadLetter, type EnqueueResult } from 'nestjs-hybrid-scheduler';
-import { SchedulerErrorFilter } from '../jobs/scheduler-error.filter.js';
 
 /** Enqueue workflows and work their dead letters over HTTP. Payloads are validated by the workflow's DTO. */
 @Controller('workflows')
-@UseFilters(SchedulerErrorFilter)
 export class WorkflowsController {
   constructor(private readonly scheduler: HybridScheduler) {}
 
