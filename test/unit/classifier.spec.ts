@@ -1,4 +1,20 @@
-import { classifyTask, type TaskCharacteristics, type TierName } from 'nestjs-hybrid-scheduler';
+import {
+  classifyTask,
+  InvalidCharacteristicsError,
+  type TaskCharacteristics,
+  type TierName,
+} from 'nestjs-hybrid-scheduler';
+
+/** The error classifyTask throws for `input`, for assertions on its fields. */
+const refusal = (input: unknown): InvalidCharacteristicsError => {
+  try {
+    classifyTask(input as TaskCharacteristics);
+  } catch (error) {
+    if (error instanceof InvalidCharacteristicsError) return error;
+    throw error;
+  }
+  throw new Error(`classifyTask(${JSON.stringify(input)}) did not throw`);
+};
 
 /** The selection guide's examples, as the README's decision table lists them. */
 const examples: Array<[string, TaskCharacteristics, TierName]> = [
@@ -43,5 +59,31 @@ describe('classifyTask', () => {
     expect(classifyTask({ complexity: 'dag' }).fallbacks).toEqual(['queue', 'internal']);
     expect(classifyTask({ infrastructure: 'distributed' }).fallbacks).toEqual(['internal']);
     expect(classifyTask({}).fallbacks).toEqual([]);
+  });
+
+  it('refuses a value a characteristic does not take, naming the characteristic and the value', () => {
+    const error = refusal({ frequency: 'sometimes', visibility: 'internal' });
+    expect({ characteristic: error.characteristic, value: error.value }).toEqual({
+      characteristic: 'frequency',
+      value: 'sometimes',
+    });
+    expect(error.message).toBe(
+      `classifyTask: characteristic "frequency" = "sometimes" is invalid: expected one of 'high', 'medium', 'low'`,
+    );
+  });
+
+  it('refuses an unknown characteristic and anything that is not an object', () => {
+    expect(refusal({ colour: 'red' }).message).toMatch(
+      /characteristic "colour" = "red" is invalid: expected a known/,
+    );
+    for (const input of [null, 'high', 42, ['high']]) {
+      const error = refusal(input);
+      expect(error.characteristic).toBe('characteristics');
+      expect(error.message).toMatch(/^classifyTask: characteristics = .* is invalid: expected an object/);
+    }
+  });
+
+  it('ignores characteristics left undefined', () => {
+    expect(classifyTask({ frequency: undefined, durability: 'persistent' }).tier).toBe('queue');
   });
 });

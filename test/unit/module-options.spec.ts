@@ -1,9 +1,9 @@
 import {
   hybridSchedulerOptionsFromEnv,
   InvalidModuleOptionsError,
-  validateModuleOptions,
   type HybridSchedulerModuleOptions,
 } from 'nestjs-hybrid-scheduler';
+import { validateModuleOptions } from '../../libs/hybrid-scheduler/src/config/validate-options.js';
 
 const problemsOf = (options: HybridSchedulerModuleOptions): string[] => {
   try {

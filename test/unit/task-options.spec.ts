@@ -1,4 +1,5 @@
-import { InvalidTaskOptionsError, parseDuration, type InternalTaskOptions } from 'nestjs-hybrid-scheduler';
+import { InvalidTaskOptionsError, type InternalTaskOptions } from 'nestjs-hybrid-scheduler';
+import { parseDuration } from '../../libs/hybrid-scheduler/src/schedule/duration.js';
 import { internalTaskDefinition } from '../../libs/hybrid-scheduler/src/discovery/internal-task.definition.js';
 import { queuedWorkflowDefinition } from '../../libs/hybrid-scheduler/src/discovery/queued-workflow.definition.js';
 import { prefectDeploymentDefinition } from '../../libs/hybrid-scheduler/src/discovery/prefect-deployment.definition.js';

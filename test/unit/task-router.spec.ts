@@ -1,4 +1,5 @@
-import { TierUnavailableError, type TaskDefinition } from 'nestjs-hybrid-scheduler';
+import { TierUnavailableError } from 'nestjs-hybrid-scheduler';
+import type { TaskDefinition } from '../../libs/hybrid-scheduler/src/interfaces/index.js';
 import { TaskRouter } from '../../libs/hybrid-scheduler/src/classifier/task.router.js';
 
 const task = (overrides: Partial<TaskDefinition>): TaskDefinition => ({

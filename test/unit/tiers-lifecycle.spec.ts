@@ -1,4 +1,4 @@
-import type { SchedulerTier, TierName } from 'nestjs-hybrid-scheduler';
+import type { SchedulerTier, TierName } from '../../libs/hybrid-scheduler/src/interfaces/index.js';
 import { TiersLifecycle } from '../../libs/hybrid-scheduler/src/lifecycle/tiers.lifecycle.js';
 import { TaskRouter } from '../../libs/hybrid-scheduler/src/classifier/task.router.js';
 import { JobRegistry } from '../../libs/hybrid-scheduler/src/registry/job.registry.js';

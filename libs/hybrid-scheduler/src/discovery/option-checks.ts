@@ -1,6 +1,7 @@
 import { InvalidTaskOptionsError } from '../errors/index.js';
 import { INVALID_OPTION } from '../errors/messages.js';
 import type { TaskCharacteristics, TaskLocation } from '../interfaces/index.js';
+import { characteristicsProblem } from '../classifier/classify-task.js';
 
 /** Small checks shared by the decorator validators; each throws an error naming decorator, method, option, value. */
 export class OptionChecker {
@@ -64,30 +65,13 @@ export class OptionChecker {
   characteristics(): TaskCharacteristics {
     const value = this.value('characteristics');
     if (value === undefined) return {};
-    if (typeof value !== 'object' || value === null)
-      this.fail('characteristics', value, 'expected an object');
-    const allowed: Record<keyof TaskCharacteristics, readonly string[]> = {
-      frequency: ['high', 'medium', 'low'],
-      visibility: ['internal', 'user-facing'],
-      complexity: ['simple', 'dag', 'complex'],
-      durability: ['ephemeral', 'persistent'],
-      infrastructure: ['local', 'distributed'],
-    };
-    for (const [key, given] of Object.entries(value as object)) {
-      const options = allowed[key as keyof TaskCharacteristics];
-      if (!options)
-        this.fail(
-          `characteristics.${key}`,
-          given,
-          `unknown characteristic; known: ${Object.keys(allowed).join(', ')}`,
-        );
-      if (!options.includes(given as string)) {
-        this.fail(
-          `characteristics.${key}`,
-          given,
-          `expected one of ${options.map((o) => `'${o}'`).join(', ')}`,
-        );
-      }
+    const problem = characteristicsProblem(value);
+    if (problem) {
+      const option =
+        problem.characteristic === 'characteristics'
+          ? 'characteristics'
+          : `characteristics.${problem.characteristic}`;
+      this.fail(option, problem.value, `expected ${problem.expected}`);
     }
     return value as TaskCharacteristics;
   }

@@ -15,6 +15,18 @@ export class InvalidModuleOptionsError extends HybridSchedulerError {
   }
 }
 
+/** Characteristics given to `classifyTask()` / `HybridScheduler.classify()` are invalid; names which and the value. */
+export class InvalidCharacteristicsError extends HybridSchedulerError {
+  constructor(
+    /** `'frequency'`, …, or `'characteristics'` when the whole argument is not an object. */
+    readonly characteristic: string,
+    readonly value: unknown,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export class DuplicateTaskError extends HybridSchedulerError {}
 
 export class JobNotFoundError extends HybridSchedulerError {
