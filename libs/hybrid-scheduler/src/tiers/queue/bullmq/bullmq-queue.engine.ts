@@ -16,6 +16,7 @@ import { queueJobId } from '../../../registry/job-id.js';
 import { redactDeep } from '../../../common/redact.js';
 import { createRedis, probeRedis, redisAddress, redisOutage } from '../redis/redis-connection.js';
 import { removeScheduler, syncSchedulers } from './bullmq-schedulers.js';
+import { BullMqSchedulerWatch } from './bullmq-scheduler.watch.js';
 import { BullMqWorkflow } from './bullmq-workflow.js';
 import { keyPrefixOf } from '../../../common/key-prefix.js';
 
@@ -44,6 +45,7 @@ export class BullMqQueueEngine implements QueueEngine {
   /** One command connection per worker, as BullMQ workers under load want (BullMQ adds a blocking one each). */
   private readonly workerConnections = new Map<string, Redis>();
   private consuming = false;
+  private watch?: BullMqSchedulerWatch;
 
   constructor(
     private readonly options: BullMqProviderOptions,
@@ -80,6 +82,10 @@ export class BullMqQueueEngine implements QueueEngine {
     this.producer ??= createRedis(this.options.connection, 'bullmq producer');
     const all = [...this.workflows.values()];
     await syncSchedulers(this.producer, keyPrefixOf(this.options), all);
+    this.watch = new BullMqSchedulerWatch(this.producer, keyPrefixOf(this.options), () => [
+      ...this.workflows.values(),
+    ]);
+    this.watch.start();
     if (!consume) return;
     for (const w of all) {
       const connection = createRedis(this.options.connection, `bullmq worker ${w.workflow.name}`, {
@@ -96,11 +102,13 @@ export class BullMqQueueEngine implements QueueEngine {
   }
 
   async stopConsuming(): Promise<void> {
+    this.watch?.stop();
     // Stop fetching; the jobs already running keep their locks and finish in close().
     await Promise.all([...this.workflows.values()].map((w) => w.worker?.pause(true)));
   }
 
   async close(drainMs: number): Promise<void> {
+    this.watch?.stop();
     const workers = [...this.workflows.values()].flatMap((w) => (w.worker ? [w.worker] : []));
     if (!(await settleWithin([Promise.all(workers.map((w) => w.close()))], drainMs))) {
       this.logger.warn(
