@@ -29,8 +29,16 @@ const STATUS: ReadonlyArray<readonly [HttpStatus, ReadonlyArray<ErrorClass>]> = 
   [HttpStatus.SERVICE_UNAVAILABLE, [TierUnavailableError, PrefectUnreachableError]],
 ];
 
+/** Errors the table does not list yet (a newer library version) follow the library's naming. */
+const BY_NAME: ReadonlyArray<readonly [HttpStatus, RegExp]> = [
+  [HttpStatus.NOT_FOUND, /NotFoundError$/],
+  [HttpStatus.BAD_REQUEST, /^Invalid|ValidationError$/],
+  [HttpStatus.SERVICE_UNAVAILABLE, /(Unavailable|Unreachable)Error$/],
+];
+
 export const statusOf = (error: HybridSchedulerError): HttpStatus =>
   STATUS.find(([, classes]) => classes.some((type) => error instanceof type))?.[0] ??
+  BY_NAME.find(([, pattern]) => pattern.test(error.name))?.[0] ??
   HttpStatus.INTERNAL_SERVER_ERROR;
 
 /** Registered app-wide (APP_FILTER): unknown ids 404, bad input 400, a tier that cannot answer 503. */

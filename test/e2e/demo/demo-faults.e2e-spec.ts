@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { TierUnavailableError } from 'nestjs-hybrid-scheduler';
+import { HybridSchedulerError, TierUnavailableError } from 'nestjs-hybrid-scheduler';
 import { AppModule } from '../../../apps/demo/app.module.js';
 import { statusOf } from '../../../apps/demo/scheduler-error.filter.js';
 import { waitFor } from '../../support/nest-app.js';
@@ -9,7 +9,7 @@ import { freePort, startRedis, type PrivateRedis } from '../../support/redis.js'
 import { runToExit } from '../../support/run-to-exit.js';
 import { LogCapture } from './log-capture.js';
 
-const ENGINE_ENV = /^(HYBRID_SCHEDULER_|PREFECT_)|^REDIS_URL$/;
+const ENGINE_ENV = /^(HYBRID_SCHEDULER_|PREFECT_)|^(REDIS|AMQP|NATS)_URL$/;
 
 /** Boots the demo's AppModule with the environment a user would set, logging into `logs`. */
 async function bootDemo(env: Record<string, string>, logs: LogCapture): Promise<INestApplication> {
@@ -47,6 +47,12 @@ describe('demo app: faults a user runs into', () => {
       expect([invalid.status, invalid.body.error]).toEqual([400, 'PayloadValidationError']);
       expect(invalid.body.message).toContain('format');
       expect(statusOf(new TierUnavailableError('the queue tier is down'))).toBe(503);
+      class InvalidArgumentError extends HybridSchedulerError {}
+      class ScheduleNotFoundError extends HybridSchedulerError {}
+      expect([statusOf(new InvalidArgumentError('x')), statusOf(new ScheduleNotFoundError('y'))]).toEqual([
+        400, 404,
+      ]);
+      expect(statusOf(new HybridSchedulerError('z'))).toBe(500);
     });
 
     it('logs each retry at the default level, then the dead letter', async () => {
