@@ -4,6 +4,10 @@ import { TaskRouter } from '../../libs/hybrid-scheduler/src/classifier/task.rout
 import { JobRegistry } from '../../libs/hybrid-scheduler/src/registry/job.registry.js';
 import { validateModuleOptions } from '../../libs/hybrid-scheduler/src/config/validate-options.js';
 import type { TaskExplorer } from '../../libs/hybrid-scheduler/src/discovery/task.explorer.js';
+import {
+  SchedulerTiers,
+  type TierInstances,
+} from '../../libs/hybrid-scheduler/src/lifecycle/scheduler-tiers.js';
 
 /** A tier that records what the lifecycle asks of it; `failStart` makes its start() reject. */
 function recordingTier(name: TierName, log: string[], failStart = false): SchedulerTier {
@@ -26,8 +30,12 @@ function recordingTier(name: TierName, log: string[], failStart = false): Schedu
 }
 
 const explorer = { explore: () => [] } as unknown as TaskExplorer;
-const lifecycle = (tiers: SchedulerTier[]) =>
-  new TiersLifecycle(validateModuleOptions({}), tiers, explorer, new TaskRouter(), new JobRegistry());
+const lifecycle = ([internal, queue, prefect]: SchedulerTier[]) => {
+  const options = validateModuleOptions({});
+  const instances = { internal, queue, prefect } as unknown as TierInstances;
+  const tiers = new SchedulerTiers(options, instances);
+  return new TiersLifecycle(options, tiers, explorer, new TaskRouter(), new JobRegistry());
+};
 
 describe('TiersLifecycle', () => {
   it('stops the tiers that started when another fails, and names the failed tier', async () => {

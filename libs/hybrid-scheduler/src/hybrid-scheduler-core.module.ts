@@ -1,16 +1,11 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import {
-  HYBRID_SCHEDULER_OPTIONS,
-  HYBRID_SCHEDULER_TIERS,
-  PREFECT_TIER,
-} from './hybrid-scheduler.constants.js';
+import { HYBRID_SCHEDULER_OPTIONS, PREFECT_TIER } from './hybrid-scheduler.constants.js';
 import { QueueTier } from './tiers/queue/queue.tier.js';
 import { PREFECT_TIER_PROVIDERS } from './tiers/prefect/prefect-tier.providers.js';
 import { RAW_OPTIONS_TOKEN } from './hybrid-scheduler.module-definition.js';
 import { validateModuleOptions } from './config/validate-options.js';
-import type { HybridSchedulerModuleOptions } from './config/module-options.js';
-import type { SchedulerTier } from './interfaces/index.js';
+import type { HybridSchedulerModuleOptions, ResolvedModuleOptions } from './config/module-options.js';
 import { TaskExplorer } from './discovery/task.explorer.js';
 import { TaskRouter } from './classifier/task.router.js';
 import { JobRegistry } from './registry/job.registry.js';
@@ -19,6 +14,9 @@ import { TiersLifecycle } from './lifecycle/tiers.lifecycle.js';
 import { HybridScheduler } from './hybrid-scheduler.service.js';
 import { InternalTier } from './tiers/internal/internal.tier.js';
 import { TICK_LOCK_PROVIDER } from './locks/redis-tick-lock.provider.js';
+import { INTERNAL_TICK_LOCK, type TickLock } from './tiers/internal/tick-lock.interface.js';
+import type { PrefectTier } from './tiers/prefect/prefect.tier.js';
+import { SchedulerTiers } from './lifecycle/scheduler-tiers.js';
 
 /**
  * The static core: one instance per application however often `forRoot` is imported, so there is exactly one
@@ -37,19 +35,38 @@ import { TICK_LOCK_PROVIDER } from './locks/redis-tick-lock.provider.js';
     TaskExplorer,
     TaskRouter,
     TICK_LOCK_PROVIDER,
-    InternalTier,
     QueueTier,
     ...PREFECT_TIER_PROVIDERS,
     {
-      provide: HYBRID_SCHEDULER_TIERS,
-      useFactory: (...tiers: Array<SchedulerTier | undefined>) =>
-        tiers.filter((t): t is SchedulerTier => !!t),
-      // The queue tier is always there: with its engines down or disabled it runs workflows in-process.
-      inject: [InternalTier, QueueTier, { token: PREFECT_TIER, optional: true }],
+      // A tier the options leave out is not constructed; the queue tier always is (its in-process engine).
+      provide: SchedulerTiers,
+      useFactory: (
+        options: ResolvedModuleOptions,
+        registry: JobRegistry,
+        runner: TaskRunner,
+        queue: QueueTier,
+        prefect?: PrefectTier,
+        tickLock?: TickLock,
+      ) =>
+        new SchedulerTiers(options, {
+          internal: options.internal.enabled
+            ? new InternalTier(options, registry, runner, tickLock)
+            : undefined,
+          queue,
+          prefect,
+        }),
+      inject: [
+        HYBRID_SCHEDULER_OPTIONS,
+        JobRegistry,
+        TaskRunner,
+        QueueTier,
+        { token: PREFECT_TIER, optional: true },
+        { token: INTERNAL_TICK_LOCK, optional: true },
+      ],
     },
     TiersLifecycle,
     HybridScheduler,
   ],
-  exports: [HybridScheduler, JobRegistry, TaskRunner, TiersLifecycle, HYBRID_SCHEDULER_OPTIONS],
+  exports: [HybridScheduler, JobRegistry, TaskRunner, SchedulerTiers, HYBRID_SCHEDULER_OPTIONS],
 })
 export class HybridSchedulerCoreModule {}

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { filter, type Observable } from 'rxjs';
 import { HYBRID_SCHEDULER_OPTIONS } from './hybrid-scheduler.constants.js';
-import { DeploymentNotFoundError, TierUnavailableError } from './errors/index.js';
+import { DeploymentNotFoundError } from './errors/index.js';
 import type { ResolvedModuleOptions } from './config/module-options.js';
 import type {
   Classification,
@@ -16,18 +16,16 @@ import type {
   JobEventType,
   JobInfo,
   PrefectDeploymentOptions,
-  PrefectTierApi,
   TaskCharacteristics,
-  TaskHandler,
   TriggerResult,
 } from './interfaces/index.js';
 import { classifyTask } from './classifier/classify-task.js';
 import { internalTaskDefinition } from './discovery/internal-task.definition.js';
-import { JobRegistry, jobId } from './registry/job.registry.js';
-import { TiersLifecycle } from './lifecycle/tiers.lifecycle.js';
-import { InternalTier } from './tiers/internal/internal.tier.js';
-import { QueueTier } from './tiers/queue/queue.tier.js';
+import { JobRegistry } from './registry/job.registry.js';
+import { jobId } from './registry/job-id.js';
+import { SchedulerTiers } from './lifecycle/scheduler-tiers.js';
 import { TaskRouter } from './classifier/task.router.js';
+import { deprecated, handlerArgument, internalTaskArguments, objectArgument } from './facade-arguments.js';
 
 /** Copies a JobInfo so callers cannot change the registry's live state. */
 const snapshot = (info: JobInfo): JobInfo => ({
@@ -44,9 +42,7 @@ export class HybridScheduler {
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
     private readonly registry: JobRegistry,
-    private readonly lifecycle: TiersLifecycle,
-    private readonly internal: InternalTier,
-    private readonly queue: QueueTier,
+    private readonly tiers: SchedulerTiers,
     private readonly router: TaskRouter,
   ) {}
 
@@ -92,24 +88,30 @@ export class HybridScheduler {
     record.info.paused = false;
   }
 
-  /** Adds an in-process task at runtime, validated like `@InternalTask`; returns its job id. */
+  /**
+   * Adds an in-process task at runtime, validated like `@InternalTask`; returns its job id `internal:<name>`.
+   * The old order `(name, handler, options)` still works, with a deprecation warning, until the next minor.
+   */
+  scheduleInternalTask(
+    options: InternalTaskOptions & { name: string },
+    handler: (ctx: InternalTaskContext) => unknown,
+  ): string;
+  /** @deprecated use `scheduleInternalTask({ name, ...options }, handler)` */
   scheduleInternalTask(
     name: string,
     handler: (ctx: InternalTaskContext) => unknown,
     options: Omit<InternalTaskOptions, 'name'>,
-  ): string {
-    if (!this.lifecycle.tier('internal')) {
-      throw new TierUnavailableError(
-        `Cannot schedule "${name}": ${this.lifecycle.availabilityOf('internal').reason}`,
-      );
-    }
+  ): string;
+  scheduleInternalTask(first: unknown, second: unknown, third?: unknown): string {
+    const { options, handler } = internalTaskArguments([first, second, third]);
+    const internal = this.tiers.internal(`schedule "${options.name}"`);
     const task = internalTaskDefinition(
-      { ...options, name },
-      { className: 'dynamic', methodName: name },
-      handler as TaskHandler,
+      options,
+      { className: 'dynamic', methodName: String(options.name) },
+      handler,
       this.options.internal.timeZone,
     );
-    this.internal.register(this.router.route(task, { internal: { available: true } }, 'fail'));
+    internal.register(this.router.route(task, this.tiers.snapshot(), 'fail'));
     return jobId('internal', task.name);
   }
 
@@ -130,21 +132,25 @@ export class HybridScheduler {
     payload: unknown = {},
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
-    return this.queue.enqueueWorkflow(workflow, payload, options);
+    return this.tiers.queue.enqueueWorkflow(
+      workflow,
+      payload,
+      objectArgument('enqueueWorkflow', 'options', options, {}),
+    );
   }
 
   /** Jobs of `workflow` that used up their attempts: payload, error, stack, attempts, timestamps. */
   async deadLetters(workflow: string): Promise<DeadLetter[]> {
-    return this.queue.deadLetters(workflow);
+    return this.tiers.queue.deadLetters(workflow);
   }
 
   /** Re-enqueues a dead-lettered job (`queue:<workflow>:<job key>`) with its attempts reset. */
   async retryDeadLetter(id: string): Promise<EnqueueResult> {
-    return this.queue.retryDeadLetter(id);
+    return this.tiers.queue.retryDeadLetter(id);
   }
 
   async purgeDeadLetters(workflow: string): Promise<number> {
-    return this.queue.purgeDeadLetters(workflow);
+    return this.tiers.queue.purgeDeadLetters(workflow);
   }
 
   /** Creates a flow run of a deployment (`<flow>/<deployment>`); any worker of the pool may run it. */
@@ -153,31 +159,33 @@ export class HybridScheduler {
     parameters: Record<string, unknown> = {},
     options: { idempotencyKey?: string; scheduledAt?: Date } = {},
   ): Promise<FlowRunRef> {
-    const prefect = this.prefectApi();
-    if (!prefect)
-      throw new TierUnavailableError(
-        `Cannot run "${deployment}": ${this.lifecycle.availabilityOf('prefect').reason}`,
-      );
+    const prefect = this.tiers.prefect(`run "${deployment}"`);
     if (!prefect.deployments().includes(deployment))
       throw new DeploymentNotFoundError(deployment, prefect.deployments());
     return prefect.runDeployment(deployment, parameters, options);
   }
 
-  /** Registers a deployment at runtime, served by this app's worker; returns its job id. */
+  /** Registers a deployment at runtime, served by this app's worker; returns its job id `prefect:<flow>/<name>`. */
   async scheduleDeployment<P extends object = Record<string, unknown>>(
     options: PrefectDeploymentOptions,
     handler: (parameters: P, ctx: FlowRunContext) => unknown,
-  ): Promise<string> {
-    const prefect = this.prefectApi();
-    if (!prefect)
-      throw new TierUnavailableError(
-        `Cannot schedule a deployment: ${this.lifecycle.availabilityOf('prefect').reason}`,
-      );
-    return prefect.scheduleDeployment(options, handler as TaskHandler);
-  }
-
-  private prefectApi(): PrefectTierApi | undefined {
-    return this.lifecycle.tier('prefect') as unknown as PrefectTierApi | undefined;
+  ): Promise<string>;
+  /** @deprecated the order is `(options, handler)`, as for scheduleInternalTask */
+  async scheduleDeployment<P extends object = Record<string, unknown>>(
+    handler: (parameters: P, ctx: FlowRunContext) => unknown,
+    options: PrefectDeploymentOptions,
+  ): Promise<string>;
+  async scheduleDeployment(first: unknown, second: unknown): Promise<string> {
+    const method = 'scheduleDeployment';
+    if (typeof first === 'function') deprecated(method, 'the order is (options, handler)');
+    const [options, handler] = typeof first === 'function' ? [second, first] : [first, second];
+    const checked = objectArgument<PrefectDeploymentOptions>(
+      method,
+      'options',
+      options as PrefectDeploymentOptions,
+    );
+    const run = handlerArgument(method, handler);
+    return this.tiers.prefect('schedule a deployment').scheduleDeployment(checked, run);
   }
 
   private async refresh(ids: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { TiersLifecycle } from '../../../libs/hybrid-scheduler/src/lifecycle/tiers.lifecycle.js';
+import { SchedulerTiers } from '../../../libs/hybrid-scheduler/src/lifecycle/scheduler-tiers.js';
 import {
   startCloudTasksEmulator,
   type CloudTasksEmulator,
@@ -20,7 +20,7 @@ describe('Cloud Tasks provider: health', () => {
   });
 
   it('reports the queue RUNNING, then down with the queue path once the service stops answering', async () => {
-    const queueTier = app.app.get(TiersLifecycle).tier('queue')!;
+    const queueTier = app.app.get(SchedulerTiers).queue;
     const up = await queueTier.health();
     expect(up.status).toBe('up');
     expect(JSON.stringify(up.details)).toContain('"state":"RUNNING"');

@@ -110,9 +110,9 @@ describe('internal tier: control through HybridScheduler', () => {
 
   it('adds and removes dynamic tasks validated like the decorator', async () => {
     const seen: string[] = [];
-    const id = booted.scheduler.scheduleInternalTask('dynamic-report', (ctx) => seen.push(ctx.jobId), {
-      every: 50,
-    });
+    const id = booted.scheduler.scheduleInternalTask({ name: 'dynamic-report', every: 50 }, (ctx) =>
+      seen.push(ctx.jobId),
+    );
     expect(id).toBe('internal:dynamic-report');
     await waitFor(() => seen.length >= 2, 1_000, 'dynamic runs');
     expect((await booted.scheduler.getJob(id)).source).toBe('dynamic.dynamic-report');
@@ -125,9 +125,19 @@ describe('internal tier: control through HybridScheduler', () => {
     expect(() => booted.scheduler.scheduleInternalTask('bad', () => undefined, { cron: 'whenever' })).toThrow(
       /"cron" = "whenever"/,
     );
-    expect(() => booted.scheduler.scheduleInternalTask('pausable', () => undefined, { every: 10 })).toThrow(
-      /Duplicate job id "internal:pausable"/,
-    );
+    expect(() =>
+      booted.scheduler.scheduleInternalTask({ name: 'pausable', every: 10 }, () => undefined),
+    ).toThrow(/Duplicate job id "internal:pausable"/);
+  });
+
+  it('keeps the old argument order of scheduleInternalTask working for one minor version', async () => {
+    const seen: string[] = [];
+    const id = booted.scheduler.scheduleInternalTask('old-order', (ctx) => seen.push(ctx.jobId), {
+      every: 50,
+    });
+    expect(id).toBe('internal:old-order');
+    await waitFor(() => seen.length >= 1, 1_000, 'a run of the old-order task');
+    await booted.scheduler.removeJob(id);
   });
 
   it('classifies characteristics through the facade', () => {

@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { HybridSchedulerModule, PrefectDeployment, type TaskContext } from 'nestjs-hybrid-scheduler';
 import { startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
 import { waitFor } from '../../support/nest-app.js';
-import { TiersLifecycle } from '../../../libs/hybrid-scheduler/src/lifecycle/tiers.lifecycle.js';
+import { SchedulerTiers } from '../../../libs/hybrid-scheduler/src/lifecycle/scheduler-tiers.js';
 import { bootPrefectApp, FAST, freePort, tcpProxy } from './prefect-app.js';
 
 const ticks: Array<{ tier: string; scheduledAt: number; runId: string }> = [];
@@ -148,7 +148,7 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
       expect(server.requests.filter((r) => r.status === 401)).toEqual([]);
 
       // health: /health answers, and the last poll and heartbeat are recent
-      const tier = booted.app.get(TiersLifecycle).tier('prefect')!;
+      const tier = booted.app.get(SchedulerTiers).prefect('check health');
       const up = await tier.health();
       expect(up.status).toBe('up');
       // A run of the every-1s deployment may be executing right now: `running` is 0 or 1.

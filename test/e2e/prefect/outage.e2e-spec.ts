@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrefectDeployment, type FlowRunContext } from 'nestjs-hybrid-scheduler';
-import { TiersLifecycle } from '../../../libs/hybrid-scheduler/src/lifecycle/tiers.lifecycle.js';
+import { SchedulerTiers } from '../../../libs/hybrid-scheduler/src/lifecycle/scheduler-tiers.js';
 import { startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
 import { sleep, waitFor } from '../../support/nest-app.js';
 import { bootPrefectApp, tcpProxy } from './prefect-app.js';
@@ -36,7 +36,7 @@ describe('prefect tier: Prefect unreachable while running', () => {
       await proxy.close();
       const during = server.createFlowRun(deploymentId); // created in Prefect while the app cannot reach it
       await sleep(1_000); // several failed polls and heartbeats
-      const tier = booted.app.get(TiersLifecycle).tier('prefect')!;
+      const tier = booted.app.get(SchedulerTiers).prefect('check health');
       expect((await tier.health()).status).toBe('down');
       expect(executed).not.toContain(during.id);
 

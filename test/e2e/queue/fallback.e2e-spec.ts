@@ -7,7 +7,7 @@ import {
   TierUnavailableError,
   type HybridSchedulerModuleOptions,
 } from 'nestjs-hybrid-scheduler';
-import { TiersLifecycle } from '../../../libs/hybrid-scheduler/src/lifecycle/tiers.lifecycle.js';
+import { SchedulerTiers } from '../../../libs/hybrid-scheduler/src/lifecycle/scheduler-tiers.js';
 import { bootApp, waitFor } from '../../support/nest-app.js';
 import { freePort, startRedis } from '../../support/redis.js';
 
@@ -54,12 +54,10 @@ describe('queue tier when the provider is unreachable at boot', () => {
       appWith({ queue: { bullmq: { connection: `redis://127.0.0.1:${deadPort}` } } }),
     );
     try {
-      const lifecycle = booted.app.get(TiersLifecycle);
-      expect(lifecycle.tier('queue')).toBeUndefined();
-      expect(lifecycle.isConfigured('queue')).toBe(true);
-      expect(lifecycle.availabilityOf('queue').reason).toContain(
-        `Redis at 127.0.0.1:${deadPort} is unreachable`,
-      );
+      const tiers = booted.app.get(SchedulerTiers);
+      expect(tiers.isAvailable('queue')).toBe(false);
+      expect(tiers.isConfigured('queue')).toBe(true);
+      expect(tiers.availabilityOf('queue').reason).toContain(`Redis at 127.0.0.1:${deadPort} is unreachable`);
       const result = await booted.scheduler.enqueueWorkflow('report', { day: 1 });
       expect(result.provider).toBe('memory');
       await waitFor(() => booted.app.get(Reports).runs.length === 1, 3000, 'the fallback run');

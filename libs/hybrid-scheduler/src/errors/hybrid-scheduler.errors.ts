@@ -1,8 +1,22 @@
+import { show } from './messages.js';
+
 /** Base class of every error this library throws, so callers can catch them as one family. */
 export class HybridSchedulerError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
+  }
+}
+
+/** A facade method got an argument it cannot use; names the method, the argument and the value. Nothing ran. */
+export class InvalidArgumentError extends HybridSchedulerError {
+  constructor(
+    readonly method: string,
+    readonly argument: string,
+    readonly value: unknown,
+    expected: string,
+  ) {
+    super(`${method}(): argument "${argument}" = ${show(value)} is invalid: ${expected}`);
   }
 }
 

@@ -3,7 +3,8 @@ import type { TaskLocation } from '../interfaces/index.js';
 /** Names the method a message is about: `ReportsService.nightly()`. */
 export const at = (loc: TaskLocation): string => `${loc.className}.${loc.methodName}()`;
 
-const show = (value: unknown): string => {
+/** A value as messages quote it: strings in quotes, dates as ISO, functions by name, the rest as JSON. */
+export const show = (value: unknown): string => {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;

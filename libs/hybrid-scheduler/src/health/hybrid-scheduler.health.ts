@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { TierName } from '../interfaces/index.js';
-import { TiersLifecycle } from '../lifecycle/tiers.lifecycle.js';
+import { SchedulerTiers } from '../lifecycle/scheduler-tiers.js';
 
 /**
  * A @nestjs/terminus indicator per tier: `up`, `degraded` (serving on a fallback, reconnecting) or `down`.
@@ -13,22 +13,21 @@ import { TiersLifecycle } from '../lifecycle/tiers.lifecycle.js';
 export class HybridSchedulerHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
-    private readonly lifecycle: TiersLifecycle,
+    private readonly tiers: SchedulerTiers,
   ) {}
 
   async isHealthy(tier: TierName, key = `scheduler-${tier}`): Promise<HealthIndicatorResult> {
     const session = this.indicators.check(key);
-    const instance = this.lifecycle.tier(tier);
-    const availability = this.lifecycle.availabilityOf(tier);
-    if (!instance) {
-      const configured = this.lifecycle.isConfigured(tier);
+    const availability = this.tiers.availabilityOf(tier);
+    if (!availability.available) {
+      const configured = this.tiers.isConfigured(tier);
       // A tier nobody configured is not a failure; one that is configured but unreachable is degraded (fallback).
       return configured
         ? session.degraded({ configured, available: false, reason: availability.reason })
         : session.up({ configured: false, message: `${tier} tier not configured` });
     }
     try {
-      const health = await instance.health();
+      const health = await this.tiers.named(tier).health();
       if (health.status === 'down') return session.down(health.details);
       if (health.status === 'degraded') return session.degraded(health.details);
       return session.up({ ...health.details, tierStatus: health.status });

@@ -7,14 +7,15 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { HYBRID_SCHEDULER_OPTIONS, HYBRID_SCHEDULER_TIERS } from '../hybrid-scheduler.constants.js';
+import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
 import { TierUnavailableError } from '../errors/index.js';
 import type { ResolvedModuleOptions } from '../config/module-options.js';
-import type { SchedulerTier, TaskDefinition, TierAvailability, TierName } from '../interfaces/index.js';
+import type { SchedulerTier, TaskDefinition, TierName } from '../interfaces/index.js';
 import { TaskExplorer } from '../discovery/task.explorer.js';
 import { TaskRouter, type RoutedTask } from '../classifier/task.router.js';
 import { JobRegistry } from '../registry/job.registry.js';
 import { jobId } from '../registry/job-id.js';
+import { SchedulerTiers } from './scheduler-tiers.js';
 
 /** Shutdown order: the outermost engines first, so that nothing hands work to a tier already stopped. */
 const SHUTDOWN_ORDER: TierName[] = ['prefect', 'queue', 'internal'];
@@ -28,7 +29,6 @@ export class TiersLifecycle
   implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger('HybridScheduler');
-  private availability: Partial<Record<TierName, TierAvailability>> = {};
   private started: SchedulerTier[] = [];
   private shutDown = false;
   /** Each task as declared (what moves back to a recovered tier) and as it was routed. */
@@ -38,49 +38,36 @@ export class TiersLifecycle
 
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
-    @Inject(HYBRID_SCHEDULER_TIERS) private readonly tiers: SchedulerTier[],
+    private readonly tiers: SchedulerTiers,
     private readonly explorer: TaskExplorer,
     private readonly router: TaskRouter,
     private readonly registry: JobRegistry,
   ) {}
 
-  tier(name: TierName): SchedulerTier | undefined {
-    return this.tiers.find((t) => t.name === name && this.availability[name]?.available);
-  }
-
-  /** Whether the app configured this tier at all (the internal and queue tiers are on by default). */
-  isConfigured(name: TierName): boolean {
-    if (name === 'internal') return this.options.internal.enabled;
-    return name === 'queue' ? !!this.options.queue : !!this.options.prefect;
-  }
-
-  availabilityOf(name: TierName): TierAvailability {
-    return this.availability[name] ?? { available: false, reason: `the ${name} tier is not configured` };
-  }
-
   async onModuleInit(): Promise<void> {
     const tasks = this.explorer.explore();
     const probes = await Promise.all(
-      this.tiers.map(async (tier) => [tier.name, await tier.probe()] as const),
+      this.tiers.all().map(async (tier) => [tier.name, await tier.probe()] as const),
     );
-    this.availability = Object.fromEntries(probes);
     for (const [name, availability] of probes) {
-      if (!availability.available && name !== 'internal')
+      this.tiers.record(name, availability);
+      if (!availability.available && name !== 'internal' && this.tiers.isConfigured(name))
         this.logger.warn(`The ${name} tier is not available: ${availability.reason}`);
     }
     for (const task of tasks) {
-      const routed = this.router.route(task, this.availability, this.options.fallback);
-      this.tierNamed(routed.tier).register(routed);
+      const routed = this.router.route(task, this.tiers.snapshot(), this.options.fallback);
+      this.tiers.named(routed.tier).register(routed);
       this.routes.push({ task, routed });
     }
   }
 
   async onApplicationBootstrap(): Promise<void> {
     // An unavailable tier still starts when tasks were routed to it (the queue tier's in-process engine).
-    const usable = this.tiers.filter(
-      (tier) =>
-        this.availability[tier.name]?.available || this.routes.some((r) => r.routed.tier === tier.name),
-    );
+    const usable = this.tiers
+      .all()
+      .filter(
+        (tier) => this.tiers.isAvailable(tier.name) || this.routes.some((r) => r.routed.tier === tier.name),
+      );
     const results = await Promise.allSettled(usable.map((tier) => tier.start()));
     const failed = results.flatMap((result, i) =>
       result.status === 'rejected' ? [[usable[i], result.reason] as const] : [],
@@ -109,8 +96,8 @@ export class TiersLifecycle
 
   /** Configured tiers that were down at boot keep being probed; when one answers, its tasks move back to it. */
   private watchUnavailableTiers(): void {
-    for (const tier of this.tiers) {
-      if (this.availability[tier.name]?.available || !this.isConfigured(tier.name) || !tier.watchAvailability)
+    for (const tier of this.tiers.all()) {
+      if (this.tiers.isAvailable(tier.name) || !this.tiers.isConfigured(tier.name) || !tier.watchAvailability)
         continue;
       this.logger.warn(`The ${tier.name} tier is configured but unavailable; retrying in the background`);
       this.watchers.push(tier.watchAvailability(() => this.recover(tier)));
@@ -123,17 +110,17 @@ export class TiersLifecycle
    */
   private async recover(tier: SchedulerTier): Promise<void> {
     if (this.shutDown) return;
-    const available = { ...this.availability, [tier.name]: { available: true } };
+    const available = { ...this.tiers.snapshot(), [tier.name]: { available: true } };
     for (const route of this.routes.filter(
       (r) => r.task.declaredTier === tier.name && r.routed.tier !== tier.name,
     )) {
       const fallbackId = jobId(route.routed.tier, route.task.name);
-      if (this.registry.has(fallbackId)) await this.tierNamed(route.routed.tier).remove(fallbackId);
+      if (this.registry.has(fallbackId)) await this.tiers.named(route.routed.tier).remove(fallbackId);
       route.routed = this.router.route(route.task, available, this.options.fallback);
       tier.register(route.routed);
     }
     await tier.start();
-    this.availability[tier.name] = { available: true };
+    this.tiers.record(tier.name, { available: true });
     this.started.push(tier);
     this.logger.log(
       `The ${tier.name} tier is available again; its tasks moved back from their fallback tier`,
@@ -155,12 +142,6 @@ export class TiersLifecycle
     for (const stop of this.watchers.splice(0)) stop();
     await this.stopTiers(this.started);
     this.registry.complete();
-  }
-
-  private tierNamed(name: TierName): SchedulerTier {
-    const tier = this.tiers.find((t) => t.name === name);
-    if (!tier) throw new TierUnavailableError(`The ${name} tier is not configured`);
-    return tier;
   }
 
   private ordered(tiers: SchedulerTier[]): SchedulerTier[] {
