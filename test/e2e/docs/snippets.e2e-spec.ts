@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
 import { startRedis, type PrivateRedis } from '../../support/redis.js';
 import { runToExit } from '../../support/run-to-exit.js';
-import { appSnippets, MARKER, type Snippet } from './snippets.js';
+import { appSnippets, documents, MARKER, unmarkedApps, type Snippet } from './snippets.js';
 
 const root = resolve('.');
 const out = join(root, 'dist', 'docs-snippets');
@@ -70,6 +70,8 @@ describe('documentation snippets', () => {
       queue: true,
       prefect: true,
     });
+    // A block that declares an AppModule is an app: it must carry the marker, so that it is booted too.
+    expect(unmarkedApps(root, documents(root))).toEqual([]);
     expect(MARKER).toBe('<!-- docs-test: app -->');
   });
 

@@ -12,15 +12,17 @@ export interface Snippet {
   code: string;
 }
 
+/** README.md and docs/*.md, relative to `root`. */
+export const documents = (root: string): string[] => [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
+
 /** Every marked snippet of README.md and docs/*.md under `root`. */
 export function appSnippets(root: string): Snippet[] {
-  const files = [
-    'README.md',
-    ...readdirSync(join(root, 'docs'))
-      .filter((f) => f.endsWith('.md'))
-      .map((f) => `docs/${f}`),
-  ];
-  return files.flatMap((file) => {
+  return documents(root).flatMap((file) => {
     const lines = readFileSync(join(root, file), 'utf8').split('\n');
     const found: Snippet[] = [];
     lines.forEach((line, index) => {
@@ -35,6 +37,21 @@ export function appSnippets(root: string): Snippet[] {
         slug: `${file.replace('/', '_')}-${fence + 1}`,
         code: lines.slice(fence + 1, end).join('\n'),
       });
+    });
+    return found;
+  });
+}
+
+/** `README.md:40` of every fenced `ts` block that declares an `AppModule` but is not marked. */
+export function unmarkedApps(root: string, files: string[]): string[] {
+  return files.flatMap((file) => {
+    const lines = readFileSync(join(root, file), 'utf8').split('\n');
+    const found: string[] = [];
+    lines.forEach((line, index) => {
+      if (!/^```ts\s*$/.test(line) || lines[index - 1]?.trim() === MARKER) return;
+      const end = lines.findIndex((candidate, at) => at > index && candidate.startsWith('```'));
+      const code = lines.slice(index + 1, end < 0 ? undefined : end).join('\n');
+      if (/export class AppModule\b/.test(code)) found.push(`${file}:${index + 1}`);
     });
     return found;
   });
