@@ -2,12 +2,16 @@ import { catchUpGraceMs, dueTicks } from '../../../schedule/due-ticks.js';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
 import type { EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
 
-/** The BullMQ repeat options of a recurring workflow. */
+/**
+ * The BullMQ repeat options of a recurring workflow. An `every` scheduler starts one period from now, like
+ * every other engine and the internal tier (BullMQ alone would fire at once); BullMQ applies `startDate` only
+ * when it creates the scheduler, so re-upserting at every boot does not move an existing schedule.
+ */
 export function repeatOptions(
   workflow: EngineWorkflow,
-): { every: number } | { pattern: string; tz?: string } | undefined {
+): { every: number; startDate: number } | { pattern: string; tz?: string } | undefined {
   const { schedule } = workflow;
-  if (schedule.kind === 'every') return { every: schedule.everyMs };
+  if (schedule.kind === 'every') return { every: schedule.everyMs, startDate: Date.now() + schedule.everyMs };
   if (schedule.kind === 'cron') return { pattern: schedule.cron, tz: schedule.timeZone };
   return undefined;
 }
