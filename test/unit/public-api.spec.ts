@@ -31,6 +31,7 @@ const VALUES = [
   'TaskCancelledError',
   'InvalidEnqueueOptionsError',
   'PrefectApiError',
+  'PrefectAuthError',
   'PrefectUnreachableError',
 ].sort();
 

@@ -124,5 +124,7 @@ export { TaskCancelledError } from './errors/hybrid-scheduler.errors.js';
 export { InvalidEnqueueOptionsError } from './tiers/queue/enqueue-options.check.js';
 /** Prefect answered an error status. */
 export { PrefectApiError } from './tiers/prefect/prefect.errors.js';
+/** Prefect answered 401: the API key or the basic-auth string is wrong ("authentication failed"). */
+export { PrefectAuthError } from './tiers/prefect/prefect.errors.js';
 /** Prefect could not be reached. */
 export { PrefectUnreachableError } from './tiers/prefect/prefect.errors.js';

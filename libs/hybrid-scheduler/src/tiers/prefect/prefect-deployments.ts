@@ -1,6 +1,8 @@
+import { Logger } from '@nestjs/common';
 import { DeploymentNotFoundError } from '../../errors/index.js';
 import type { TaskDefinition } from '../../interfaces/index.js';
 import type { JobRegistry } from '../../registry/job.registry.js';
+import type { PrefectClient } from './prefect.client.js';
 import type { PrefectRegistration } from './prefect.registration.js';
 import type { DeploymentEntry } from './prefect-worker.types.js';
 
@@ -9,6 +11,7 @@ import type { DeploymentEntry } from './prefect-worker.types.js';
  * by Prefect deployment id (what the worker looks runs up by). Registering one writes its ids into `listJobs()`.
  */
 export class PrefectDeployments {
+  private readonly logger = new Logger('HybridScheduler:PrefectTier');
   private readonly entries = new Map<string, DeploymentEntry>();
   private readonly byDeploymentId = new Map<string, DeploymentEntry>();
 
@@ -73,6 +76,45 @@ export class PrefectDeployments {
     const info = this.registry.info(entry.jobId);
     info.paused = registered.paused;
     info.details = { ...info.details, deploymentId: registered.deploymentId, flowId: registered.flowId };
+  }
+
+  /**
+   * Every `everyMs`, one `POST /deployments/filter` for the registered ids; a deployment deleted in Prefect
+   * behind the app's back is registered again, with a warning. Returns the function that stops the checks.
+   */
+  watch(
+    client: PrefectClient,
+    reRegister: (entry: DeploymentEntry) => Promise<void>,
+    everyMs: number,
+  ): () => void {
+    let checking = false;
+    const timer = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      void this.reRegisterMissing(client, reRegister).finally(() => (checking = false));
+    }, everyMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async reRegisterMissing(
+    client: PrefectClient,
+    reRegister: (entry: DeploymentEntry) => Promise<void>,
+  ): Promise<void> {
+    const registered = this.all().filter((e) => e.deploymentId);
+    if (!registered.length) return;
+    try {
+      const found = await client.filterDeployments(registered.map((e) => e.deploymentId));
+      for (const entry of registered.filter((e) => !found.has(e.deploymentId) && this.entries.has(e.jobId))) {
+        this.logger.warn(
+          `Deployment "${entry.task.name}" (${entry.deploymentId}) was deleted in Prefect; registering it again`,
+        );
+        await reRegister(entry);
+      }
+    } catch (error) {
+      // Prefect unreachable: the worker loop reports that; the next check tries again.
+      this.logger.debug(`Deployment check failed: ${error instanceof Error ? error.message : error}`);
+    }
   }
 
   /** The queues to poll: the configured ones, else those of the deployments served here (never other apps'). */

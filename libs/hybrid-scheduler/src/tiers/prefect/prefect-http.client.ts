@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { sleep } from '../../common/timers.js';
-import { errorDetail, PrefectApiError, PrefectUnreachableError } from './prefect.errors.js';
+import { errorDetail, PrefectApiError, PrefectAuthError, PrefectUnreachableError } from './prefect.errors.js';
 
 /** The API version the Python client 3.x announces; some orchestration rules key off it. */
 export const PREFECT_API_VERSION = '0.8.4';
@@ -124,6 +124,7 @@ export class PrefectHttp {
         );
         if (await sleep(delay, options.signal)) continue;
       }
+      if (response.status === 401) throw new PrefectAuthError(method, url, errorDetail(text));
       throw new PrefectApiError(method, url, response.status, errorDetail(text));
     }
   }

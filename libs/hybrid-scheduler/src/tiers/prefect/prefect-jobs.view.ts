@@ -77,6 +77,8 @@ export class PrefectJobsView {
         details: { ...details, error: error instanceof Error ? error.message : String(error) },
       };
     }
+    // /health is exempt from basic auth: a wrong auth string shows only in the worker's authenticated calls.
+    if (worker.authFailed) return { status: 'down', details: { ...details, error: worker.lastError } };
     if (!started || settings.registerOnly) return { status: 'up', details };
     const pollLate = (age(worker.lastPollAt) ?? Infinity) > 3 * settings.pollIntervalMs;
     const heartbeatLate = (age(worker.lastHeartbeatAt) ?? Infinity) > 3 * settings.heartbeatIntervalMs;

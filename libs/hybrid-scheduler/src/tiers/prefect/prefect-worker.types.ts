@@ -27,6 +27,18 @@ export interface ActiveRun {
   own: Set<string>;
 }
 
+export const emptyResults = (): Record<RunResult, number> => ({
+  skipped: 0,
+  completed: 0,
+  failed: 0,
+  cancelled: 0,
+  crashed: 0,
+  'not-claimed': 0,
+  released: 0,
+  aborted: 0,
+  error: 0,
+});
+
 export type RunResult =
   | 'skipped'
   | 'completed'

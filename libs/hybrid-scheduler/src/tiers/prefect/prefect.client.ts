@@ -72,6 +72,13 @@ export class PrefectClient {
     return res.status === 404 ? null : res.body;
   }
 
+  /** The ids among `ids` that exist (one request for up to 200). */
+  async filterDeployments(ids: string[]): Promise<Set<string>> {
+    const body = { deployments: { id: { any_: ids.slice(0, 200) } }, limit: 200 };
+    const found = (await this.http.post<PrefectDeployment[]>('/deployments/filter', body)).body;
+    return new Set(found.map((d) => d.id));
+  }
+
   async createDeployment(body: DeploymentCreate): Promise<PrefectDeployment> {
     return (await this.http.post<PrefectDeployment>('/deployments/', body)).body;
   }

@@ -12,10 +12,17 @@ export class PrefectApiError extends HybridSchedulerError {
     readonly url: string,
     readonly status: number,
     readonly detail: string,
+    message = `Prefect API ${method} ${url} answered ${status}${detail ? `: ${detail}` : ''}.${AUTH_HINT[status] ?? ''}`,
   ) {
-    super(
-      `Prefect API ${method} ${url} answered ${status}${detail ? `: ${detail}` : ''}.${AUTH_HINT[status] ?? ''}`,
-    );
+    super(message);
+  }
+}
+
+/** Prefect answered 401: the API key (Cloud) or the basic-auth string (self-hosted) is wrong or missing. */
+export class PrefectAuthError extends PrefectApiError {
+  constructor(method: string, url: string, detail: string) {
+    const answer = `${method} ${url} answered 401${detail ? ` (${detail})` : ''}`;
+    super(method, url, 401, detail, `Prefect authentication failed: ${answer}.${AUTH_HINT[401]}`);
   }
 }
 

@@ -44,6 +44,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
   private started = false;
   /** When Prefect answered again after being down at boot (ticks before it ran on the fallback tier). */
   private recoveredAt?: Date;
+  private stopWatch?: () => void;
 
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -133,6 +134,11 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
       });
     }
     this.started = true;
+    this.stopWatch = this.deps.watch(
+      this.client!,
+      (e) => this.registerDeployment(e),
+      this.settings!.heartbeatIntervalMs,
+    );
     this.logger.log(
       `Registered ${this.deps.size} deployment(s) in work pool "${this.settings!.workPool}" at ${this.client!.apiUrl}`,
     );
@@ -143,6 +149,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
   }
 
   async shutdown(): Promise<void> {
+    this.stopWatch?.();
     await this.worker?.shutdown(this.settings?.shutdownTimeoutMs ?? 0);
     await this.shipper?.stop();
     this.started = false;

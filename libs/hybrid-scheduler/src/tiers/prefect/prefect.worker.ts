@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { TaskCancelledError } from '../../errors/index.js';
 import type { PrefectClient } from './prefect.client.js';
-import type { ActiveRun, DeploymentEntry, PrefectRunExecutor, RunResult } from './prefect-run.executor.js';
+import type { ActiveRun, DeploymentEntry, PrefectRunExecutor } from './prefect-run.executor.js';
+import { emptyResults, type RunResult } from './prefect-worker.types.js';
+import { PrefectAuthError } from './prefect.errors.js';
 import { PrefectRunPoller } from './prefect-run.poller.js';
 import { markWorkerLive } from './prefect-claims.js';
 import { settleWithin } from '../../common/settle-within.js';
@@ -47,17 +49,9 @@ export class PrefectWorker {
   lastPollAt: Date | null = null;
   lastHeartbeatAt: Date | null = null;
   lastError: string | null = null;
-  readonly results: Record<RunResult, number> = {
-    skipped: 0,
-    completed: 0,
-    failed: 0,
-    cancelled: 0,
-    crashed: 0,
-    'not-claimed': 0,
-    released: 0,
-    aborted: 0,
-    error: 0,
-  };
+  /** The last failure of a loop was a 401: health says "authentication failed", not just down. */
+  authFailed = false;
+  readonly results = emptyResults();
 
   constructor(
     private readonly client: PrefectClient,
@@ -167,6 +161,7 @@ export class PrefectWorker {
     const message = error instanceof Error ? error.message : String(error);
     if (message !== this.lastError) this.logger.warn(`Prefect worker loop: ${message}`);
     this.lastError = message;
+    this.authFailed = error instanceof PrefectAuthError;
   }
 
   private async recover(): Promise<void> {
@@ -183,6 +178,7 @@ export class PrefectWorker {
     const seconds = Math.max(1, Math.round(this.options.heartbeatIntervalMs / 1000));
     await this.client.heartbeat(this.options.workPool, this.options.workerName, seconds);
     this.lastHeartbeatAt = new Date();
+    this.authFailed = false;
   }
 
   private async poll(): Promise<void> {
@@ -198,6 +194,7 @@ export class PrefectWorker {
     }
     this.lastPollAt = new Date();
     this.lastError = null;
+    this.authFailed = false;
     this.backlog = runs.length >= free;
     for (const run of runs) {
       if (!this.claiming || this.active.size >= this.options.concurrency) break;
