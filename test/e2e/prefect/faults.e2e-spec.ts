@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Injectable, Logger, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { HybridSchedulerModule, PrefectDeployment } from 'nestjs-hybrid-scheduler';
-import { TiersLifecycle } from '../../../libs/hybrid-scheduler/src/lifecycle/tiers.lifecycle.js';
+import { SchedulerTiers } from '../../../libs/hybrid-scheduler/src/lifecycle/scheduler-tiers.js';
 import { startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
 import { waitFor } from '../../support/nest-app.js';
 import { bootPrefectApp, FAST } from './prefect-app.js';
@@ -91,7 +91,7 @@ describe('prefect tier: faults at runtime (issue 9)', () => {
     try {
       await server.stop();
       server = await startPrefectTestServer({ port, auth: { basic: 'admin:rotated' } });
-      const tier = app.app.get(TiersLifecycle).tier('prefect')!;
+      const tier = app.app.get(SchedulerTiers).prefect('check health');
       await waitFor(async () => (await tier.health()).status === 'down', 5_000, 'health to go down');
       const health = await tier.health();
       expect(String(health.details.error)).toMatch(/Prefect authentication failed/);
