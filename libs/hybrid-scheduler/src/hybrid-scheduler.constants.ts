@@ -7,8 +7,5 @@ export const PREFECT_DEPLOYMENT_METADATA = 'hybrid-scheduler:prefect-deployment'
 export const HYBRID_SCHEDULER_OPTIONS = Symbol('HYBRID_SCHEDULER_OPTIONS');
 /** Injection token under which every tier provider is collected. */
 export const HYBRID_SCHEDULER_TIERS = Symbol('HYBRID_SCHEDULER_TIERS');
-
-export const LOGGER_CONTEXT = 'HybridScheduler';
-/** Tokens under which the queue and Prefect tiers register themselves (optional: the app may run without them). */
-export const QUEUE_TIER = Symbol('HYBRID_SCHEDULER_QUEUE_TIER');
+/** Token under which the Prefect tier registers itself (optional: the app may run without it). */
 export const PREFECT_TIER = Symbol('HYBRID_SCHEDULER_PREFECT_TIER');

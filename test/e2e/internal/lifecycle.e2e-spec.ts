@@ -150,7 +150,7 @@ describe('internal tier: lifecycle and boot errors', () => {
     class AppModule {}
     await expect(bootFails(AppModule)).rejects.toThrow(InvalidModuleOptionsError);
     await expect(bootFails(AppModule)).rejects.toThrow(
-      /internal\.timeZone must be an IANA time zone[\s\S]*fallback must be one of/,
+      /internal\.timeZone: must be an IANA time zone[\s\S]*fallback: must be one of/,
     );
   });
 
