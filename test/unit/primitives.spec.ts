@@ -139,8 +139,16 @@ describe('shared primitives', () => {
       ]);
       expect(outage.downSince).toBeUndefined();
       outage.note('queue a: some other error');
+      jest.advanceTimersByTime(1_500);
       outage.note('queue a: some other error');
+      jest.advanceTimersByTime(1_500);
       expect(warn).toHaveBeenCalledTimes(3);
+      // An error noted just before its connection fails belongs to that outage.
+      outage.note('worker a: read ECONNRESET');
+      outage.fail('producer', 'is unreachable (ECONNREFUSED)');
+      jest.advanceTimersByTime(1_500);
+      expect(warn).toHaveBeenCalledTimes(4);
+      expect(warn.mock.calls[3][0]).toMatch(/is unreachable/);
     } finally {
       warn.mockRestore();
       log.mockRestore();

@@ -4,6 +4,9 @@ import { redact } from './redact.js';
 /** While an outage lasts, one reminder at most this often. */
 export const OUTAGE_REMINDER_MS = 60_000;
 
+/** How long a noted error waits for its connection's failure before it is logged on its own. */
+const NOTE_DELAY_MS = 1_000;
+
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
 
 /**
@@ -20,6 +23,7 @@ export class OutageLog {
   private since?: number;
   private reason = '';
   private lastReminder = 0;
+  private lastFailAt = -Infinity;
   private readonly noted = new Map<string, number>();
 
   constructor(
@@ -43,6 +47,7 @@ export class OutageLog {
 
   fail(source: string, reason: string): void {
     const now = Date.now();
+    this.lastFailAt = now;
     this.failing.add(source);
     this.reason = redact(reason);
     if (this.since === undefined) {
@@ -67,13 +72,21 @@ export class OutageLog {
     if (!this.failing.size) this.since = undefined;
   }
 
+  /**
+   * Logged after NOTE_DELAY_MS unless a failure was reported meanwhile: a part's error often arrives a moment
+   * before its connection's own (a worker's blocking read sees ECONNRESET first), and belongs to that outage.
+   */
   note(message: string): void {
     if (this.since !== undefined) return;
-    const text = redact(message);
-    const now = Date.now();
-    if (now - (this.noted.get(text) ?? -Infinity) < this.reminderMs) return;
-    if (this.noted.size > 100) this.noted.clear();
-    this.noted.set(text, now);
-    this.logger.warn(`${this.what}: ${text}`);
+    const notedAt = Date.now();
+    setTimeout(() => {
+      if (this.since !== undefined || this.lastFailAt >= notedAt - NOTE_DELAY_MS) return;
+      const text = redact(message);
+      const now = Date.now();
+      if (now - (this.noted.get(text) ?? -Infinity) < this.reminderMs) return;
+      if (this.noted.size > 100) this.noted.clear();
+      this.noted.set(text, now);
+      this.logger.warn(`${this.what}: ${text}`);
+    }, NOTE_DELAY_MS).unref();
   }
 }
