@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { freePort } from './redis.js';
 
 export interface PrivateRabbitMq {
-  /** `amqp://guest:guest@127.0.0.1:<port>` (guest may log in from loopback). */
+  /** `amqp://<user>:<password>@127.0.0.1:<port>` (default guest:guest). */
   url: string;
   port: number;
   dir: string;
@@ -54,7 +54,9 @@ function amqpAnswers(port: number): Promise<boolean> {
  * and HOME (so its Erlang cookie is its own). One Erlang scheduler thread: tests share two cores. It takes a
  * few seconds to boot, so share one node per suite file. Stop it in afterAll.
  */
-export async function startRabbitMq(options: { bootTimeoutMs?: number } = {}): Promise<PrivateRabbitMq> {
+export async function startRabbitMq(
+  options: { bootTimeoutMs?: number; user?: string; password?: string } = {},
+): Promise<PrivateRabbitMq> {
   if (!SERVER) throw new Error('rabbitmq-server is not installed (apt-get install rabbitmq-server)');
   const port = await freePort();
   let distPort = await freePort();
@@ -63,7 +65,12 @@ export async function startRabbitMq(options: { bootTimeoutMs?: number } = {}): P
   const name = `hs${port}@localhost`;
   for (const sub of ['mnesia', 'log', 'home']) mkdirSync(join(dir, sub));
   writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
-  writeFileSync(join(dir, 'rabbitmq.conf'), 'loopback_users = none\n');
+  const user = options.user ?? 'guest';
+  const password = options.password ?? 'guest';
+  writeFileSync(
+    join(dir, 'rabbitmq.conf'),
+    `loopback_users = none\ndefault_user = ${user}\ndefault_pass = ${password}\n`,
+  );
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: join(dir, 'home'),
@@ -128,7 +135,7 @@ export async function startRabbitMq(options: { bootTimeoutMs?: number } = {}): P
 
   await launch();
   return {
-    url: `amqp://guest:guest@127.0.0.1:${port}`,
+    url: `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     port,
     dir,
     stop: async ({ keepDir = false } = {}) => {

@@ -39,7 +39,7 @@ export class RabbitMqBroker {
       heartbeat: options.heartbeatSeconds ?? RABBITMQ_DEFAULTS.heartbeatSeconds,
       connectionName: `nestjs-hybrid-scheduler ${purpose}`,
       retryLow: 250,
-      retryHigh: 5000,
+      retryHigh: 2000,
       acquireTimeout: 10_000,
     });
     this.connection.on('error', (error: unknown) => {

@@ -87,12 +87,11 @@ export class RabbitMqQueueEngine implements QueueEngine {
   async start(consume: boolean): Promise<void> {
     const broker = this.connect();
     await broker.connection.onConnect(10_000, true);
-    for (const { consumer } of this.workflows.values()) await consumer.declare();
+    const entries = [...this.workflows.values()];
+    await Promise.all(entries.map((e) => e.consumer.declare()));
     if (!consume) return;
-    for (const { consumer, ticker } of this.workflows.values()) {
-      consumer.startConsuming();
-      await ticker?.start();
-    }
+    for (const { consumer } of entries) consumer.startConsuming();
+    await Promise.all(entries.map((e) => e.ticker?.start()));
     this.consuming = true;
     this.logger.log(
       `Consuming ${this.workflows.size} workflow(s) from RabbitMQ at ${this.address} (prefix "${this.prefix}")`,

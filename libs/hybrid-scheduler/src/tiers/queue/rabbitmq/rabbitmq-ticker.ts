@@ -36,7 +36,6 @@ export class RabbitMqTicker {
   private leading?: AbortController;
   private stopped = false;
   private readonly logger: Logger;
-  private nextAt: Date | null = null;
 
   constructor(
     private readonly workflow: EngineWorkflow,
@@ -52,8 +51,9 @@ export class RabbitMqTicker {
     return !!this.leading && !this.leading.signal.aborted;
   }
 
+  /** The next tick on the schedule's grid (whichever replica fires it). */
   nextRunAt(): Date | null {
-    return this.isTicker ? this.nextAt : nextDue(this.workflow.schedule, new Date(), ANCHOR);
+    return nextDue(this.workflow.schedule, new Date(), ANCHOR);
   }
 
   async start(): Promise<void> {
@@ -122,14 +122,11 @@ export class RabbitMqTicker {
       if (token.lastTickAt !== null) {
         const gap = this.catchUp(new Date(token.lastTickAt));
         after = gap.from;
-        if (gap.runNow) {
-          await this.fire(gap.runNow);
-          await this.rotate(gap.runNow, signal);
-        }
+        // The next token records the next regular tick; until then a successor would catch up again.
+        if (gap.runNow) await this.fire(gap.runNow);
       }
       for (;;) {
         const due = nextDue(schedule, after, ANCHOR);
-        this.nextAt = due;
         if (!due) return;
         if (!(await sleep(due.getTime() - Date.now(), signal))) return;
         await this.fire(due);
