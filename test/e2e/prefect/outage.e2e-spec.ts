@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { PrefectDeployment, type FlowRunContext } from 'nestjs-hybrid-scheduler';
+import { jest } from '@jest/globals';
+import { Injectable, Logger } from '@nestjs/common';
+import { PrefectDeployment, TierUnavailableError, type FlowRunContext } from 'nestjs-hybrid-scheduler';
 import { SchedulerTiers } from '../../../libs/hybrid-scheduler/src/lifecycle/scheduler-tiers.js';
 import { startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
 import { sleep, waitFor } from '../../support/nest-app.js';
@@ -46,6 +47,64 @@ describe('prefect tier: Prefect unreachable while running', () => {
       expect(executed.filter((id) => id === during.id)).toHaveLength(1);
       expect(server.flowRuns().find((r) => r.id === during.id)?.state?.type).toBe('COMPLETED');
     } finally {
+      await booted.close();
+      await proxy.close();
+    }
+  });
+
+  it('while Prefect is known down, facade calls fail fast with TierUnavailableError, listJobs answers stale; one outage WARN', async () => {
+    server = await startPrefectTestServer({ schedulerIntervalMs: 100 });
+    const proxy = await tcpProxy(server.port);
+    await proxy.open();
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const booted = await bootPrefectApp(`http://127.0.0.1:${proxy.port}/api`, [Reports]);
+    try {
+      const { scheduler } = booted;
+      const id = 'prefect:monthly-report/prod';
+      await proxy.close();
+      const tier = booted.app.get(SchedulerTiers).prefect('check health');
+      await waitFor(
+        async () => (await tier.health()).details.downSince !== undefined,
+        10_000,
+        'the outage noticed',
+      );
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ['runDeployment', () => scheduler.runDeployment('monthly-report/prod')],
+        ['trigger', () => scheduler.trigger(id)],
+        ['pause', () => scheduler.pause(id)],
+        ['resume', () => scheduler.resume(id)],
+      ];
+      for (const [name, call] of calls) {
+        const started = Date.now();
+        const error = await call().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect([name, error]).toEqual([name, expect.any(TierUnavailableError)]);
+        expect((error as TierUnavailableError).engine).toBe('prefect');
+        expect((error as Error).message).toMatch(
+          /Prefect at http:\/\/127\.0\.0\.1:\d+\/api is unreachable since/,
+        );
+        expect(Date.now() - started).toBeLessThan(3_000);
+      }
+      const started = Date.now();
+      const job = (await scheduler.listJobs()).find((j) => j.id === id);
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(job?.details).toMatchObject({ stale: true });
+      await sleep(1_500); // many failed polls and heartbeats: still one WARN for the outage
+      const outageLines = warn.mock.calls
+        .map((c) => String(c[0]))
+        .filter((m) => m.includes('is unreachable'));
+      expect(outageLines).toHaveLength(1);
+
+      await proxy.open();
+      await waitFor(async () => (await tier.health()).status === 'up', 8_000, 'Prefect back');
+      const ref = await scheduler.runDeployment('monthly-report/prod');
+      await waitFor(() => executed.includes(ref.flowRunId), 5_000, 'a run after the outage');
+      const fresh = (await scheduler.listJobs()).find((j) => j.id === id);
+      expect(fresh?.details?.stale).toBeUndefined();
+    } finally {
+      warn.mockRestore();
       await booted.close();
       await proxy.close();
     }

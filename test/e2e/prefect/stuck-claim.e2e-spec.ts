@@ -47,7 +47,7 @@ describe('prefect tier: a claim whose RUNNING cannot be reported is given back (
           runs.every((r) =>
             server
               .stateHistory(r.id)
-              .some((s) => s.type === 'SCHEDULED' && /^Released by/.test(s.message ?? '')),
+              .some((s) => s.type === 'SCHEDULED' && (s.message ?? '').startsWith('Released by')),
           ),
         20_000,
         'both claims to be given back while RUNNING cannot be reported',

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { sleep } from '../../common/timers.js';
+import { redact, rememberSecrets } from '../../common/redact.js';
 import { errorDetail, PrefectApiError, PrefectAuthError, PrefectUnreachableError } from './prefect.errors.js';
 
 /** The API version the Python client 3.x announces; some orchestration rules key off it. */
@@ -56,6 +57,7 @@ export class PrefectHttp {
       'User-Agent': USER_AGENT,
       'X-PREFECT-API-VERSION': PREFECT_API_VERSION,
     };
+    rememberSecrets(options.apiKey, options.authString, options.authString?.split(':').slice(1).join(':'));
     if (options.apiKey) this.headers.Authorization = `Bearer ${options.apiKey}`;
     else if (options.authString)
       this.headers.Authorization = `Basic ${Buffer.from(options.authString).toString('base64')}`;
@@ -120,7 +122,9 @@ export class PrefectHttp {
       if (RETRYABLE.has(response.status) && attempt < maxRetries) {
         const delay = retryAfterMs(response.headers.get('retry-after')) ?? this.backoff(attempt);
         this.logger.warn(
-          `${method} ${url} answered ${response.status}; retrying in ${delay}ms (${attempt + 1}/${maxRetries})`,
+          redact(
+            `${method} ${url} answered ${response.status}; retrying in ${delay}ms (${attempt + 1}/${maxRetries})`,
+          ),
         );
         if (await sleep(delay, options.signal)) continue;
       }

@@ -1,3 +1,4 @@
+import { redactDeep } from '../../common/redact.js';
 import type { TierHealth } from '../../interfaces/index.js';
 import type { JobRegistry } from '../../registry/job.registry.js';
 import type { PrefectClient } from './prefect.client.js';
@@ -14,7 +15,15 @@ export class PrefectJobsView {
     private readonly registry: JobRegistry,
   ) {}
 
-  async refresh(entries: DeploymentEntry[]): Promise<void> {
+  /** While Prefect is known to be down (`downSince`), answers at once: the last known state, marked stale. */
+  async refresh(entries: DeploymentEntry[], downSince?: Date): Promise<void> {
+    if (downSince) {
+      for (const entry of entries.filter((e) => this.registry.has(e.jobId))) {
+        const info = this.registry.info(entry.jobId);
+        info.details = { ...info.details, stale: true, staleSince: downSince.toISOString() };
+      }
+      return;
+    }
     await Promise.all(
       entries.map(async (entry) => {
         const [deployment, next, last] = await Promise.all([
@@ -45,8 +54,9 @@ export class PrefectJobsView {
           at: run.next_scheduled_start_time ?? run.expected_start_time,
         }));
         info.nextRunAt = nextRuns[0]?.at ? new Date(nextRuns[0].at) : null;
+        const { stale: _stale, staleSince: _since, ...fresh } = info.details ?? {};
         info.details = {
-          ...info.details,
+          ...fresh,
           deploymentId: entry.deploymentId,
           nextRuns,
           lastState: last[0] ? (last[0].state_name ?? last[0].state_type ?? null) : null,
@@ -59,6 +69,14 @@ export class PrefectJobsView {
 
   /** `down` when `/health` fails, `degraded` when polls or heartbeats are overdue, else `up`. */
   async health(settings: PrefectSettings, worker: PrefectWorker, started: boolean): Promise<TierHealth> {
+    return redactDeep(await this.check(settings, worker, started));
+  }
+
+  private async check(
+    settings: PrefectSettings,
+    worker: PrefectWorker,
+    started: boolean,
+  ): Promise<TierHealth> {
     const details: Record<string, unknown> = {
       apiUrl: this.client.apiUrl,
       workPool: settings.workPool,
@@ -66,7 +84,8 @@ export class PrefectJobsView {
       running: worker.running,
       lastPollAgeMs: age(worker.lastPollAt),
       lastHeartbeatAgeMs: age(worker.lastHeartbeatAt),
-      lastError: worker.lastError,
+      lastError: worker.connection.lastError,
+      ...(worker.connection.downSince ? { downSince: worker.connection.downSince.toISOString() } : {}),
       results: { ...worker.results },
     };
     try {
@@ -78,7 +97,8 @@ export class PrefectJobsView {
       };
     }
     // /health is exempt from basic auth: a wrong auth string shows only in the worker's authenticated calls.
-    if (worker.authFailed) return { status: 'down', details: { ...details, error: worker.lastError } };
+    if (worker.connection.authFailed)
+      return { status: 'down', details: { ...details, error: worker.connection.lastError } };
     if (!started || settings.registerOnly) return { status: 'up', details };
     const pollLate = (age(worker.lastPollAt) ?? Infinity) > 3 * settings.pollIntervalMs;
     const heartbeatLate = (age(worker.lastHeartbeatAt) ?? Infinity) > 3 * settings.heartbeatIntervalMs;

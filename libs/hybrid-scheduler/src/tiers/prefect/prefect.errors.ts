@@ -1,3 +1,4 @@
+import { redact } from '../../common/redact.js';
 import { HybridSchedulerError } from '../../errors/index.js';
 
 const AUTH_HINT: Record<number, string> = {
@@ -14,7 +15,7 @@ export class PrefectApiError extends HybridSchedulerError {
     readonly detail: string,
     message = `Prefect API ${method} ${url} answered ${status}${detail ? `: ${detail}` : ''}.${AUTH_HINT[status] ?? ''}`,
   ) {
-    super(message);
+    super(redact(message));
   }
 }
 
@@ -33,7 +34,7 @@ export class PrefectUnreachableError extends HybridSchedulerError {
     readonly url: string,
     reason: string,
   ) {
-    super(`Prefect API ${method} ${url} is unreachable: ${reason}`);
+    super(redact(`Prefect API ${method} ${url} is unreachable: ${reason}`));
   }
 }
 

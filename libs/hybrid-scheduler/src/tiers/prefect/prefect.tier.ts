@@ -25,6 +25,8 @@ import { PrefectWorker } from './prefect.worker.js';
 import type { PrefectSettings } from './prefect-tier.settings.js';
 import { PrefectJobsView } from './prefect-jobs.view.js';
 import { PrefectDeployments } from './prefect-deployments.js';
+import { watchPrefect } from './prefect-availability.js';
+import { redact, redactedMessage } from '../../common/redact.js';
 
 /**
  * The Prefect tier: registers each `@PrefectDeployment` (flow, deployment, slugged schedule) in a work pool and,
@@ -75,36 +77,19 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
       await this.registration!.ensureWorkPool(true); // an authenticated call: /health is exempt from basic auth
       return { available: true };
     } catch (error) {
-      return { available: false, reason: error instanceof Error ? error.message : String(error) };
+      return { available: false, reason: redactedMessage(error) };
     }
   }
 
   /** Keeps probing (every `reconnectIntervalMs`) until Prefect answers, then calls `onAvailable` until it succeeds. */
   watchAvailability(onAvailable: () => Promise<void>): () => void {
-    let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
-    const attempt = async () => {
-      if (stopped) return;
-      const availability = await this.probe();
-      if (availability.available && !stopped) {
-        try {
-          // The first attempt is when the fallback stopped running these tasks: runs due before it were covered there.
-          this.recoveredAt ??= new Date();
-          await onAvailable();
-          return;
-        } catch (error) {
-          this.logger.error(
-            `Prefect answers again at ${this.client?.apiUrl}, but switching to it failed: ${error instanceof Error ? error.message : error}`,
-          );
-        }
-      }
-      if (!stopped) timer = setTimeout(() => void attempt(), this.settings?.reconnectIntervalMs ?? 10_000);
-    };
-    timer = setTimeout(() => void attempt(), this.settings?.reconnectIntervalMs ?? 10_000);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
+    return watchPrefect(() => this.probe(), onAvailable, {
+      everyMs: this.settings?.reconnectIntervalMs ?? 10_000,
+      apiUrl: this.client?.apiUrl ?? '',
+      logger: this.logger,
+      // Runs due before the first answer were covered by the fallback tier.
+      onFirstAnswer: () => (this.recoveredAt ??= new Date()),
+    });
   }
 
   register(task: TaskDefinition): void {
@@ -140,7 +125,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
       this.settings!.heartbeatIntervalMs,
     );
     this.logger.log(
-      `Registered ${this.deps.size} deployment(s) in work pool "${this.settings!.workPool}" at ${this.client!.apiUrl}`,
+      `Registered ${this.deps.size} deployment(s) in work pool "${this.settings!.workPool}" at ${redact(this.client!.apiUrl)}`,
     );
   }
 
@@ -165,10 +150,12 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
   }
 
   async pause(id: string): Promise<void> {
+    await this.available(`pause ${id}`);
     await this.client!.updateDeployment(this.entryOf(id).deploymentId, { paused: true });
   }
 
   async resume(id: string): Promise<void> {
+    await this.available(`resume ${id}`);
     await this.client!.updateDeployment(this.entryOf(id).deploymentId, { paused: false });
   }
 
@@ -181,6 +168,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
   async refresh(ids: string[]): Promise<void> {
     await this.view!.refresh(
       ids.map((id) => this.deps.get(id)).filter((e): e is DeploymentEntry => !!e?.deploymentId),
+      this.worker?.connection.downSince,
     );
   }
 
@@ -194,6 +182,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     options: { idempotencyKey?: string; scheduledAt?: Date } = {},
   ): Promise<FlowRunRef> {
     const entry = this.entryOf(jobId('prefect', deployment));
+    await this.available(`run deployment ${deployment}`);
     const { run, created } = await this.client!.createFlowRun(entry.deploymentId, {
       parameters,
       ...(options.idempotencyKey ? { idempotency_key: options.idempotencyKey } : {}),
@@ -241,6 +230,11 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
       this.settings!.workQueues?.[0] ?? null,
       this.recoveredAt,
     );
+  }
+
+  /** Fails fast with TierUnavailableError while Prefect is known to be down (and a quick probe agrees). */
+  private available(action: string): Promise<void> {
+    return this.worker?.connection.assertAvailable(action) ?? Promise.resolve();
   }
 
   private entryOf(id: string): DeploymentEntry {

@@ -3,7 +3,7 @@ import { TaskCancelledError } from '../../errors/index.js';
 import type { PrefectClient } from './prefect.client.js';
 import type { ActiveRun, DeploymentEntry, PrefectRunExecutor } from './prefect-run.executor.js';
 import { emptyResults, type RunResult } from './prefect-worker.types.js';
-import { PrefectAuthError } from './prefect.errors.js';
+import { PrefectConnection } from './prefect-connection.js';
 import { PrefectRunPoller } from './prefect-run.poller.js';
 import { markWorkerLive } from './prefect-claims.js';
 import { settleWithin } from '../../common/settle-within.js';
@@ -48,10 +48,9 @@ export class PrefectWorker {
   private readonly stopping = new AbortController();
   lastPollAt: Date | null = null;
   lastHeartbeatAt: Date | null = null;
-  lastError: string | null = null;
-  /** The last failure of a loop was a 401: health says "authentication failed", not just down. */
-  authFailed = false;
   readonly results = emptyResults();
+  /** Outages, 401s and the fail-fast check of facade calls, from what these loops see. */
+  readonly connection: PrefectConnection;
 
   constructor(
     private readonly client: PrefectClient,
@@ -59,6 +58,7 @@ export class PrefectWorker {
     private readonly options: PrefectWorkerOptions,
     private readonly deploymentOf: (deploymentId: string) => DeploymentEntry | undefined,
   ) {
+    this.connection = new PrefectConnection(client);
     this.poller = new PrefectRunPoller(
       client,
       options.workPool,
@@ -81,21 +81,25 @@ export class PrefectWorker {
     await this.recover();
     this.claiming = true;
     this.watching = true;
+    const { heartbeatIntervalMs, pollIntervalMs } = this.options;
     this.loop(
+      'heartbeat',
       () => this.heartbeat(),
-      this.options.heartbeatIntervalMs,
+      heartbeatIntervalMs,
       () => this.claiming,
       false,
     );
     this.loop(
+      'poll',
       () => this.poll(),
-      this.options.pollIntervalMs,
+      pollIntervalMs,
       () => this.claiming,
       true,
     );
     this.loop(
+      'cancellation watch',
       () => this.watchCancellations(),
-      this.options.pollIntervalMs,
+      pollIntervalMs,
       () => this.watching,
       false,
     );
@@ -144,24 +148,26 @@ export class PrefectWorker {
     this.timers.clear();
   }
 
-  private loop(tick: () => Promise<void>, everyMs: number, alive: () => boolean, immediately: boolean): void {
+  private loop(
+    source: string,
+    tick: () => Promise<void>,
+    everyMs: number,
+    alive: () => boolean,
+    immediately: boolean,
+  ): void {
     const next = (ms: number) => {
       const timer = setTimeout(async () => {
         this.timers.delete(timer);
         if (!alive()) return;
-        await tick().catch((error) => this.fail(error));
+        await tick().then(
+          () => this.connection.answered(source),
+          (error) => this.connection.failed(source, error),
+        );
         if (alive()) next(everyMs);
       }, ms);
       this.timers.add(timer);
     };
     next(immediately ? 0 : everyMs);
-  }
-
-  private fail(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    if (message !== this.lastError) this.logger.warn(`Prefect worker loop: ${message}`);
-    this.lastError = message;
-    this.authFailed = error instanceof PrefectAuthError;
   }
 
   private async recover(): Promise<void> {
@@ -170,7 +176,7 @@ export class PrefectWorker {
       if (recovered)
         this.logger.warn(`Gave back ${recovered} flow run(s) left PENDING by a worker that no longer runs`);
     } catch (error) {
-      this.fail(error);
+      this.connection.failed('recovery', error);
     }
   }
 
@@ -178,7 +184,6 @@ export class PrefectWorker {
     const seconds = Math.max(1, Math.round(this.options.heartbeatIntervalMs / 1000));
     await this.client.heartbeat(this.options.workPool, this.options.workerName, seconds);
     this.lastHeartbeatAt = new Date();
-    this.authFailed = false;
   }
 
   private async poll(): Promise<void> {
@@ -193,8 +198,6 @@ export class PrefectWorker {
       this.polling = false;
     }
     this.lastPollAt = new Date();
-    this.lastError = null;
-    this.authFailed = false;
     this.backlog = runs.length >= free;
     for (const run of runs) {
       if (!this.claiming || this.active.size >= this.options.concurrency) break;
@@ -220,7 +223,8 @@ export class PrefectWorker {
       this.active.set(run.id, { run: active, done });
       void done.finally(() => {
         this.active.delete(run.id);
-        if (this.backlog && this.claiming) void this.poll().catch((error) => this.fail(error));
+        if (this.backlog && this.claiming)
+          void this.poll().catch((error) => this.connection.failed('poll', error));
       });
     }
   }

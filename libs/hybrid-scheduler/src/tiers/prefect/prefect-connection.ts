@@ -1,0 +1,70 @@
+import { Logger } from '@nestjs/common';
+import { OutageLog } from '../../common/outage-log.js';
+import { redact, redactedMessage } from '../../common/redact.js';
+import { TierUnavailableError } from '../../errors/index.js';
+import type { PrefectClient } from './prefect.client.js';
+import { PrefectApiError, PrefectAuthError, PrefectUnreachableError } from './prefect.errors.js';
+
+/** How long a facade call waits for Prefect to answer a probe while it is known to be down. */
+export const PREFECT_UNAVAILABLE_PROBE_MS = 2_000;
+
+/**
+ * What this process knows about its connection to Prefect, from the worker's loops: one WARN when an outage
+ * starts and one LOG with its duration when it ends (not one line per loop and request), whether the last
+ * failure was a 401, and the fail-fast check of facade calls while Prefect is down.
+ */
+export class PrefectConnection {
+  private readonly logger = new Logger('HybridScheduler:PrefectWorker');
+  private readonly outage: OutageLog;
+  /** The last loop failure (redacted), null after a success. */
+  lastError: string | null = null;
+  /** The last failure was a 401: health says "authentication failed", not just down. */
+  authFailed = false;
+
+  constructor(private readonly client: PrefectClient) {
+    this.outage = new OutageLog(`Prefect at ${redact(client.apiUrl)}`, 'HybridScheduler:PrefectWorker');
+  }
+
+  /** When the current outage (Prefect unreachable or answering 5xx) started, if one is going on. */
+  get downSince(): Date | undefined {
+    return this.outage.downSince;
+  }
+
+  failed(source: string, error: unknown): void {
+    const message = redactedMessage(error);
+    this.authFailed = error instanceof PrefectAuthError;
+    if (isOutage(error)) this.outage.fail(source, 'is unreachable: ' + message);
+    else if (message !== this.lastError) this.logger.warn(`Prefect worker ${source}: ${message}`);
+    this.lastError = message;
+  }
+
+  answered(source: string): void {
+    this.outage.ok(source);
+    this.lastError = null;
+    this.authFailed = false;
+  }
+
+  /**
+   * Lets a facade call through unless Prefect is known to be down and does not answer a quick probe either:
+   * then TierUnavailableError naming Prefect, its address and the outage, within PREFECT_UNAVAILABLE_PROBE_MS.
+   */
+  async assertAvailable(action: string): Promise<void> {
+    const since = this.downSince;
+    if (!since) return;
+    try {
+      await this.client.health(PREFECT_UNAVAILABLE_PROBE_MS);
+    } catch (error) {
+      throw new TierUnavailableError(
+        `Cannot ${action}: Prefect at ${redact(this.client.apiUrl)} is unreachable since ${since.toISOString()} ` +
+          `(${redactedMessage(error)})`,
+        { cause: error, engine: 'prefect', address: redact(this.client.apiUrl) },
+      );
+    }
+  }
+}
+
+/** Unreachable, timed out, or a 5xx: the server is down, not refusing this request. */
+function isOutage(error: unknown): boolean {
+  if (error instanceof PrefectUnreachableError) return true;
+  return error instanceof PrefectApiError && error.status >= 500;
+}
