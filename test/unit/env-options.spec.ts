@@ -62,7 +62,7 @@ describe('options from the environment', () => {
     );
     expect(problems).toEqual([
       'HYBRID_SCHEDULER_SHUTDOWN_TIMEOUT_MS="soon" (internal.shutdownTimeoutMs): must be milliseconds or a duration such as 10s, 5m, 1h',
-      'HYBRID_SCHEDULER_QUEUE_PROVIDER="kafka" (queue.provider): must be one of "bullmq", "cloud-tasks", "rabbitmq", "memory" (got "kafka")',
+      'HYBRID_SCHEDULER_QUEUE_PROVIDER="kafka" (queue.provider): must be one of "bullmq", "cloud-tasks", "rabbitmq", "nats", "memory" (got "kafka")',
       'HYBRID_SCHEDULER_QUEUE_SHUTDOWN_TIMEOUT_MS="0.5" (queue.shutdownTimeoutMs): must be milliseconds or a duration such as 10s, 5m, 1h',
       'HYBRID_SCHEDULER_PREFECT_POLL_INTERVAL_MS="2m" (prefect.pollIntervalMs): 120000 is over 60000; Prefect marks deployments NOT_READY when not polled for 60s',
       'HYBRID_SCHEDULER_PREFECT_CONCURRENCY="four" (prefect.concurrency): must be an integer',

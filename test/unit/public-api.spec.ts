@@ -67,6 +67,7 @@ const TYPES = [
   'BullMqProviderOptions',
   'CloudTasksProviderOptions',
   'RabbitMqProviderOptions',
+  'NatsProviderOptions',
   'RedisConnection',
   'PrefectTierOptions',
 ].sort();

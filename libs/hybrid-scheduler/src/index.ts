@@ -12,7 +12,7 @@ export { HybridScheduler } from './hybrid-scheduler.service.js';
 // --- Decorators and their options ---
 /** Runs a method in-process on a cron, interval or one-shot schedule (the internal tier). */
 export { InternalTask } from './decorators/internal-task.decorator.js';
-/** Makes a method a durable queued workflow (memory, BullMQ, Cloud Tasks, RabbitMQ): enqueued, retried, dead-lettered. */
+/** Makes a method a durable queued workflow (memory, BullMQ, Cloud Tasks, RabbitMQ, NATS): enqueued, retried, dead-lettered. */
 export { QueuedWorkflow } from './decorators/queued-workflow.decorator.js';
 /** Registers a method as a Prefect 3 deployment that this app runs as the work pool's worker. */
 export { PrefectDeployment } from './decorators/prefect-deployment.decorator.js';
@@ -82,6 +82,8 @@ export type { BullMqProviderOptions } from './config/module-options.js';
 export type { CloudTasksProviderOptions } from './config/module-options.js';
 /** `queue.rabbitmq` options. */
 export type { RabbitMqProviderOptions } from './config/module-options.js';
+/** `queue.nats` options. */
+export type { NatsProviderOptions } from './config/module-options.js';
 /** `queue.bullmq.connection`: a Redis URL or ioredis options. */
 export type { RedisConnection } from './config/module-options.js';
 /** `prefect` options. */

@@ -1,6 +1,7 @@
 import type { bullmqOptions } from './bullmq.options.js';
 import type { cloudTasksOptions } from './cloud-tasks.options.js';
 import type { internalOptions } from './internal.options.js';
+import type { natsOptions } from './nats.options.js';
 import type { moduleOptions } from './module-options.schema.js';
 import type { InputOf, OutputOf } from './option-section.js';
 import type { prefectOptions } from './prefect.options.js';
@@ -22,6 +23,10 @@ export interface BullMqProviderOptions extends InputOf<typeof bullmqOptions.shap
 export interface CloudTasksProviderOptions extends InputOf<typeof cloudTasksOptions.shape> {}
 /** `queue.rabbitmq`: the RabbitMQ engine (AMQP 0-9-1). */
 export interface RabbitMqProviderOptions extends InputOf<typeof rabbitmqOptions.shape> {}
+/** `queue.nats`: the NATS JetStream engine. */
+export interface NatsProviderOptions extends InputOf<typeof natsOptions.shape> {}
+/** `queue.nats` after validation. */
+export type ResolvedNatsOptions = OutputOf<typeof natsOptions.shape>;
 /** `prefect`: the Prefect 3 tier (registration and worker). */
 export interface PrefectTierOptions extends InputOf<typeof prefectOptions.shape> {}
 

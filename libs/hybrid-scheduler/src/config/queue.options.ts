@@ -2,6 +2,7 @@ import type { QueueProviderName } from '../interfaces/index.js';
 import { bullmqOptions } from './bullmq.options.js';
 import { cloudTasksOptions } from './cloud-tasks.options.js';
 import { rabbitmqOptions } from './rabbitmq.options.js';
+import { natsOptions } from './nats.options.js';
 import { bool, listOf, millis, oneOf } from './option-kinds.js';
 import { section } from './option-section.js';
 
@@ -16,6 +17,7 @@ const engineBlocks = {
   bullmq: bullmqOptions,
   cloudTasks: cloudTasksOptions,
   rabbitmq: rabbitmqOptions,
+  nats: natsOptions,
 };
 
 /** Which block configures each engine; `null`: needs none. The first one given picks the default provider. */
@@ -23,6 +25,7 @@ const ENGINE_BLOCK: Record<QueueProviderName, keyof typeof engineBlocks | null> 
   bullmq: 'bullmq',
   'cloud-tasks': 'cloudTasks',
   rabbitmq: 'rabbitmq',
+  nats: 'nats',
   memory: null,
 };
 const PROVIDERS = Object.keys(ENGINE_BLOCK) as QueueProviderName[];

@@ -1,7 +1,7 @@
 import type { TaskCharacteristics } from './characteristics.interface.js';
 import type { Duration, ScheduleOptions } from './internal-task-options.interface.js';
 
-export type QueueProviderName = 'memory' | 'bullmq' | 'cloud-tasks' | 'rabbitmq';
+export type QueueProviderName = 'memory' | 'bullmq' | 'cloud-tasks' | 'rabbitmq' | 'nats';
 
 export interface BackoffOptions {
   type: 'fixed' | 'exponential';

@@ -5,6 +5,7 @@ import type { DeadLetterStore } from './dead-letter-store.interface.js';
 import type { QueueEngine } from './queue-engine.interface.js';
 import { BullMqQueueEngine } from './bullmq/bullmq-queue.engine.js';
 import { MemoryQueueEngine } from './memory/memory-queue.engine.js';
+import { NatsQueueEngine } from './nats/nats-queue.engine.js';
 import { CloudTasksQueueEngine } from './cloud-tasks/cloud-tasks-queue.engine.js';
 import { RabbitMqQueueEngine } from './rabbitmq/rabbitmq-queue.engine.js';
 
@@ -29,11 +30,13 @@ export const QUEUE_ENGINE_FACTORIES: Partial<Record<QueueProviderName, QueueEngi
   'cloud-tasks': (options, deps) =>
     new CloudTasksQueueEngine(options.cloudTasks!, { ...deps, worker: options.roles.includes('worker') }),
   rabbitmq: (options) => new RabbitMqQueueEngine(options.rabbitmq!, options.shutdownTimeoutMs),
+  nats: (options) => new NatsQueueEngine(options.nats!, options.shutdownTimeoutMs),
 };
 
 /** Whether the module options configure `provider` (memory needs nothing). */
 export function isEngineConfigured(provider: QueueProviderName, options: ResolvedQueueOptions): boolean {
   if (provider === 'memory') return true;
   if (provider === 'rabbitmq') return !!options.rabbitmq;
+  if (provider === 'nats') return !!options.nats;
   return provider === 'bullmq' ? !!options.bullmq : !!options.cloudTasks;
 }

@@ -43,7 +43,7 @@ export class QueueEngines {
     if (!this.options) return this.runInProcess('queue.enabled is false');
     this.deadLetterStore ??= createDeadLetterStore(this.options);
     const options = this.options;
-    const names = (['memory', 'bullmq', 'cloud-tasks', 'rabbitmq'] as const).filter((n) =>
+    const names = (['memory', 'bullmq', 'cloud-tasks', 'rabbitmq', 'nats'] as const).filter((n) =>
       isEngineConfigured(n, options),
     );
     const problems: string[] = [];

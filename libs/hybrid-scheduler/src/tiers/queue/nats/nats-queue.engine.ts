@@ -1,0 +1,298 @@
+import { Logger } from '@nestjs/common';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { OutageLog } from '../../../common/outage-log.js';
+import { redactedMessage } from '../../../common/redact.js';
+import { settleWithin } from '../../../common/settle-within.js';
+import type { ResolvedNatsOptions } from '../../../config/module-options.js';
+import { InvalidTaskOptionsError, TaskCancelledError, WorkflowNotFoundError } from '../../../errors/index.js';
+import type { DeadLetter, EnqueueOptions, TierAvailability, TierHealth } from '../../../interfaces/index.js';
+import type {
+  EngineEvents,
+  EngineWorkflow,
+  EnqueuedJob,
+  JobProcessor,
+  QueueEngine,
+} from '../queue-engine.interface.js';
+import { connectionOptions, natsAddress, probeNats } from './nats-connection.js';
+import { NatsDeadLetters } from './nats-dead-letters.js';
+import { metaHeaders } from './nats-message.js';
+import { NatsNames, streamProblem, subjectProblem } from './nats-names.js';
+import { natsSettings, type NatsSettings } from './nats-settings.js';
+import { NatsTicker, nextTick } from './nats-ticker.js';
+import { ensureConsumers, ensureStreams } from './nats-topology.js';
+import { NatsWorkflow, type NatsRuntime } from './nats-workflow.js';
+import { natsJetStream, natsTransport } from './nats.module-loader.js';
+
+interface Entry {
+  w: NatsWorkflow;
+  ticker?: NatsTicker;
+}
+
+/**
+ * Queues on NATS JetStream (server ≥ 2.9): one work stream per prefix with a subject per workflow
+ * (`<stream>.jobs.<workflow>`, body = the JSON payload, so plain `js.publish` producers can enqueue), durable pull
+ * consumers, a dead-letter stream and a state stream. One connection per process; it reconnects forever.
+ */
+export class NatsQueueEngine implements QueueEngine {
+  readonly name = 'nats' as const;
+  private readonly logger = new Logger('HybridScheduler:NATS');
+  private readonly settings: NatsSettings;
+  private readonly names: NatsNames;
+  private readonly address: string;
+  private readonly outage: OutageLog;
+  private readonly entries = new Map<string, Entry>();
+  private nc?: NatsConnection;
+  private runtime?: NatsRuntime;
+  private pauses?: Subscription;
+  private connection: 'not connected' | 'connected' | 'reconnecting' | 'closed' = 'not connected';
+  private consuming = false;
+
+  constructor(
+    options: ResolvedNatsOptions,
+    /** How long removeWorkflow() lets a running job finish (the queue tier's shutdownTimeoutMs). */
+    private readonly drainMs = 30_000,
+  ) {
+    this.settings = natsSettings(options);
+    this.names = new NatsNames(this.settings.stream);
+    this.address = natsAddress(options.servers);
+    this.outage = new OutageLog(`NATS at ${this.address}`, 'HybridScheduler:NATS');
+  }
+
+  async probe(): Promise<TierAvailability> {
+    const badStream = streamProblem(this.settings.stream);
+    if (badStream)
+      return {
+        available: false,
+        reason: `nats: queue.nats.stream "${this.settings.stream}" is invalid: ${badStream}`,
+      };
+    const problem = await probeNats(this.settings.options);
+    return problem ? { available: false, reason: `nats: ${problem}` } : { available: true };
+  }
+
+  addWorkflow(workflow: EngineWorkflow, processor: JobProcessor, events: EngineEvents): void {
+    const problem = subjectProblem(workflow.name);
+    if (problem)
+      throw new InvalidTaskOptionsError(
+        `@QueuedWorkflow "${workflow.name}" cannot run on the nats provider: ${problem}; rename it (option "name")`,
+      );
+    const w = new NatsWorkflow(workflow, processor, events, () => this.rt());
+    const recurring = workflow.schedule.kind === 'every' || workflow.schedule.kind === 'cron';
+    const ticker = recurring
+      ? new NatsTicker(
+          workflow,
+          events,
+          () => this.rt(),
+          () => w.paused,
+        )
+      : undefined;
+    this.entries.set(workflow.name, { w, ticker });
+  }
+
+  async start(consume: boolean): Promise<void> {
+    const runtime = await this.connect();
+    await ensureStreams(runtime.jsm, this.names, this.settings);
+    for (const name of this.entries.keys())
+      await ensureConsumers(runtime.jsm, this.names, name, this.settings);
+    await this.watchPauses(runtime);
+    if (!consume) return;
+    for (const { w, ticker } of this.entries.values()) {
+      w.start();
+      await ticker?.start();
+    }
+    this.consuming = true;
+    this.logger.log(
+      `Consuming ${this.entries.size} workflow(s) from NATS at ${this.address} (stream "${this.names.stream}")`,
+    );
+  }
+
+  async stopConsuming(): Promise<void> {
+    for (const { ticker } of this.entries.values()) ticker?.stop();
+    await Promise.all([...this.entries.values()].map(({ w }) => w.stop()));
+    this.consuming = false;
+  }
+
+  async close(drainMs: number): Promise<void> {
+    await this.stopConsuming();
+    const running = [...this.entries.values()].flatMap(({ w }) => [...w.inFlight]);
+    if (!(await settleWithin(running, drainMs))) {
+      this.logger.warn(
+        `Shutdown timeout (${drainMs}ms) reached; aborting running jobs and handing them back to the stream (no attempt is used)`,
+      );
+      const reason = new TaskCancelledError('application shutdown: the job goes back to the stream');
+      for (const { w } of this.entries.values()) w.abort.abort(reason);
+      await settleWithin(running, 1000);
+    }
+    this.pauses?.unsubscribe();
+    const nc = this.nc;
+    this.nc = undefined;
+    this.connection = 'closed';
+    if (nc && !(await settleWithin([nc.drain()], 2000))) await nc.close().catch(() => undefined);
+  }
+
+  async removeWorkflow(workflow: string): Promise<void> {
+    const { w, ticker } = this.get(workflow);
+    this.entries.delete(workflow);
+    ticker?.stop();
+    await w.stop();
+    // A running job gets the shutdown timeout to finish; then it is handed back like at shutdown.
+    if (!(await settleWithin([...w.inFlight], this.drainMs))) {
+      w.abort.abort(
+        new TaskCancelledError(`workflow "${workflow}" was removed: the job goes back to the stream`),
+      );
+      await settleWithin([...w.inFlight], 1000);
+    }
+  }
+
+  async enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
+    this.get(workflow);
+    const { js } = this.rt();
+    const now = Date.now();
+    const delayMs = options.runAt ? options.runAt.getTime() - now : (options.delayMs ?? 0);
+    const delayed = delayMs > 0;
+    // `priority` is ignored: JetStream delivers a subject in order (docs/queue.md, NATS).
+    const ack = await js.publish(
+      delayed ? this.names.delayed(workflow) : this.names.jobs(workflow),
+      JSON.stringify(payload),
+      {
+        ...(options.idempotencyKey ? { msgID: `key-${workflow}-${options.idempotencyKey}` } : {}),
+        headers: metaHeaders({ enqueuedAt: now, runAt: delayed ? now + delayMs : undefined }),
+      },
+    );
+    return { jobKey: String(ack.seq), created: !ack.duplicate };
+  }
+
+  async deadLetters(workflow: string): Promise<DeadLetter[]> {
+    this.get(workflow);
+    const letters = await this.rt().deadLetters.list(workflow);
+    return letters.map(({ letter: { jobKey: _jobKey, ...letter } }) => letter);
+  }
+
+  async retryDeadLetter(workflow: string, jobKey: string): Promise<EnqueuedJob> {
+    this.get(workflow);
+    await this.rt().deadLetters.retry(workflow, jobKey);
+    return { jobKey, created: true };
+  }
+
+  async purgeDeadLetters(workflow: string): Promise<number> {
+    this.get(workflow);
+    return this.rt().deadLetters.purge(workflow);
+  }
+
+  /** waiting: not yet delivered; active: delivered and not acknowledged (running, or its consumer died). */
+  async counts(workflow: string): Promise<Record<string, number>> {
+    this.get(workflow);
+    const { jsm, deadLetters } = this.rt();
+    const delayedSubject = this.names.delayed(workflow);
+    const [jobs, delayed, dead] = await Promise.all([
+      jsm.consumers.info(this.names.stream, this.names.durable(workflow, 'jobs')),
+      jsm.streams.info(this.names.stream, { subjects_filter: delayedSubject }),
+      deadLetters.count(workflow),
+    ]);
+    return {
+      waiting: jobs.num_pending,
+      active: jobs.num_ack_pending,
+      delayed: delayed.state.subjects?.[delayedSubject] ?? 0,
+      failed: dead,
+      dead,
+    };
+  }
+
+  async nextRunAt(workflow: string): Promise<Date | null> {
+    const { w, ticker } = this.get(workflow);
+    return ticker?.nextRunAt() ?? nextTick(w.workflow);
+  }
+
+  /** Pauses the workflow on every replica: a flag in the state stream, seen live through its subject. */
+  async pause(workflow: string): Promise<void> {
+    await this.setPaused(workflow, true);
+  }
+
+  async resume(workflow: string): Promise<void> {
+    await this.setPaused(workflow, false);
+  }
+
+  async health(): Promise<TierHealth> {
+    const ok = this.connection === 'connected';
+    return {
+      status: ok ? 'up' : 'degraded',
+      details: {
+        provider: 'nats',
+        address: this.address,
+        stream: this.names.stream,
+        connection: this.connection,
+        consuming: this.consuming,
+        workflows: this.entries.size,
+        ...(ok ? {} : { reason: `NATS at ${this.address} is ${this.connection}; reconnecting` }),
+        ...(this.outage.downSince ? { downSince: this.outage.downSince.toISOString() } : {}),
+      },
+    };
+  }
+
+  private async setPaused(workflow: string, paused: boolean): Promise<void> {
+    const { w } = this.get(workflow);
+    w.setPaused(paused);
+    await this.rt().js.publish(this.names.paused(workflow), JSON.stringify({ paused }));
+  }
+
+  /** Reads every workflow's pause flag, then follows changes made by any replica. */
+  private async watchPauses(runtime: NatsRuntime): Promise<void> {
+    for (const [name, { w }] of this.entries) {
+      const last = await runtime.jsm.streams.getMessage(this.names.stateStream, {
+        last_by_subj: this.names.paused(name),
+      });
+      if (last) w.setPaused(last.json<{ paused: boolean }>().paused);
+    }
+    this.pauses = this.nc!.subscribe(this.names.allPaused, {
+      callback: (error, msg) => {
+        if (error) return;
+        const name = msg.subject.slice(this.names.paused('').length);
+        const entry = this.entries.get(name);
+        if (entry) entry.w.setPaused(msg.json<{ paused: boolean }>().paused === true);
+      },
+    });
+  }
+
+  private async connect(): Promise<NatsRuntime> {
+    if (this.runtime) return this.runtime;
+    const nc = await natsTransport().connect(connectionOptions(this.settings.options, 'queue'));
+    this.nc = nc;
+    this.connection = 'connected';
+    void this.followStatus(nc);
+    const { jetstream, jetstreamManager } = natsJetStream();
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    this.runtime = {
+      js,
+      jsm,
+      names: this.names,
+      settings: this.settings,
+      deadLetters: new NatsDeadLetters(js, jsm, this.names),
+    };
+    return this.runtime;
+  }
+
+  private async followStatus(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnecting') {
+        this.connection = 'reconnecting';
+        this.outage.fail('connection', 'is unreachable; reconnecting');
+      } else if (status.type === 'reconnect') {
+        this.connection = 'connected';
+        this.outage.ok('connection');
+      } else if (status.type === 'error') {
+        this.outage.note(redactedMessage(status.error));
+      }
+    }
+  }
+
+  private rt(): NatsRuntime {
+    if (!this.runtime) throw new Error('the nats provider is not started');
+    return this.runtime;
+  }
+
+  private get(workflow: string): Entry {
+    const entry = this.entries.get(workflow);
+    if (!entry) throw new WorkflowNotFoundError(workflow, [...this.entries.keys()]);
+    return entry;
+  }
+}

@@ -1,0 +1,255 @@
+import { Logger } from '@nestjs/common';
+import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { redactedMessage } from '../../../common/redact.js';
+import { sleep } from '../../../common/timers.js';
+import { retryDelayMs } from '../backoff.delay.js';
+import type { DeliveredJob, EngineEvents, EngineWorkflow, JobProcessor } from '../queue-engine.interface.js';
+import { RateWindow } from '../rabbitmq/rate-window.js';
+import type { NatsDeadLetters } from './nats-dead-letters.js';
+import { deliveredJob, metaHeaders, readMeta, type JobMeta } from './nats-message.js';
+import type { NatsNames } from './nats-names.js';
+import { UNFINISHED_DELIVERIES, type NatsSettings } from './nats-settings.js';
+
+/** What every workflow of one engine shares: the connection's APIs, names, settings and dead letters. */
+export interface NatsRuntime {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: NatsNames;
+  settings: NatsSettings;
+  deadLetters: NatsDeadLetters;
+}
+
+/** Pull requests wait this long for messages before the next one (the client's minimum). */
+const FETCH_EXPIRES_MS = 1000;
+
+/**
+ * One workflow on JetStream in this process: a work loop that pulls at most `concurrency − running` messages
+ * at a time from `jobs_<name>` (so nothing waits in a client buffer while its ack timer runs), and a delay loop
+ * that holds not-yet-due messages of `delayed_<name>` by NAK with delay and then moves them to the work subject.
+ * Acks only after the handler succeeded; a failure is re-published as a delayed retry (or a dead letter) and
+ * then acked; a run aborted by shutdown is NAKed back at once, without using an attempt.
+ */
+export class NatsWorkflow {
+  readonly inFlight = new Set<Promise<void>>();
+  /** Aborts running handlers (shutdown or removal past the drain timeout). */
+  readonly abort = new AbortController();
+  paused = false;
+  private consuming = false;
+  private loops: Promise<void>[] = [];
+  private waking?: AbortController;
+  private readonly rate?: RateWindow;
+  private readonly logger: Logger;
+  private lastError = '';
+
+  constructor(
+    readonly workflow: EngineWorkflow,
+    private readonly processor: JobProcessor,
+    readonly events: EngineEvents,
+    private readonly rt: () => NatsRuntime,
+  ) {
+    this.logger = new Logger(`HybridScheduler:NATS:${workflow.name}`);
+    if (workflow.rateLimit) this.rate = new RateWindow(workflow.rateLimit.max, workflow.rateLimit.durationMs);
+  }
+
+  start(): void {
+    if (this.consuming) return;
+    this.consuming = true;
+    this.loops = [this.workLoop(), this.delayLoop()];
+  }
+
+  /** Stops pulling; returns once both loops ended (within about one pull). Running jobs keep running. */
+  async stop(): Promise<void> {
+    this.consuming = false;
+    this.wake();
+    await Promise.allSettled(this.loops);
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (!paused) this.wake();
+  }
+
+  private wake(): void {
+    this.waking?.abort();
+  }
+
+  /** Waits `ms`, or less when a slot frees, the workflow resumes or consumption stops. */
+  private async idle(ms: number): Promise<void> {
+    this.waking = new AbortController();
+    await sleep(ms, this.waking.signal);
+  }
+
+  private async workLoop(): Promise<void> {
+    const { names } = this.rt();
+    let consumer: Consumer | undefined;
+    while (this.consuming) {
+      try {
+        const free = this.workflow.concurrency - this.inFlight.size;
+        if (this.paused || free <= 0) {
+          await this.idle(this.paused ? 250 : FETCH_EXPIRES_MS);
+          continue;
+        }
+        consumer ??= await this.rt().js.consumers.get(
+          names.stream,
+          names.durable(this.workflow.name, 'jobs'),
+        );
+        // Rate-limited workflows pull one at a time, so at most one message waits for its slot.
+        const batch = await consumer.fetch({ max_messages: this.rate ? 1 : free, expires: FETCH_EXPIRES_MS });
+        for await (const msg of batch) {
+          if (!this.consuming || this.paused) msg.nak();
+          else this.track(this.handle(msg));
+        }
+        this.lastError = '';
+      } catch (error) {
+        consumer = undefined;
+        this.noteError('pull', error);
+        await this.idle(500);
+      }
+    }
+  }
+
+  private async delayLoop(): Promise<void> {
+    const { names } = this.rt();
+    let consumer: Consumer | undefined;
+    while (this.consuming) {
+      try {
+        consumer ??= await this.rt().js.consumers.get(
+          names.stream,
+          names.durable(this.workflow.name, 'delayed'),
+        );
+        const batch = await consumer.fetch({ max_messages: 256, expires: FETCH_EXPIRES_MS });
+        for await (const msg of batch) await this.promote(msg);
+      } catch (error) {
+        consumer = undefined;
+        this.noteError('delayed pull', error);
+        await this.idle(500);
+      }
+    }
+  }
+
+  /** A delayed message: NAK it until it is due (the server redelivers it then), then move it to the work subject. */
+  private async promote(msg: JsMsg): Promise<void> {
+    const meta = readMeta(msg.headers);
+    const due = meta.runAt ?? 0;
+    const wait = due - Date.now();
+    if (wait > 2 || !this.consuming) {
+      msg.nak(Math.max(0, wait));
+      return;
+    }
+    const { js, names } = this.rt();
+    await js.publish(names.jobs(this.workflow.name), msg.data, {
+      // The same id if this message is delivered again before its ack arrived: the stream keeps one copy.
+      msgID: `due-${this.workflow.name}-${msg.seq}`,
+      headers: metaHeaders({
+        ...meta,
+        runAt: undefined,
+        jobKey: meta.jobKey ?? String(msg.seq),
+        // A first delayed run is due at runAt; a retry keeps the due time of the job it retries.
+        scheduledAt: meta.attemptsMade ? meta.scheduledAt : (meta.scheduledAt ?? due),
+      }),
+    });
+    msg.ack();
+  }
+
+  private track(run: Promise<void>): void {
+    this.inFlight.add(run);
+    void run.finally(() => {
+      this.inFlight.delete(run);
+      this.wake();
+    });
+  }
+
+  private async handle(msg: JsMsg): Promise<void> {
+    const keepAlive = setInterval(() => msg.working(), Math.max(500, this.rt().settings.ackWaitMs / 3));
+    try {
+      await this.run(msg);
+    } catch (error) {
+      // Publishing the retry or the letter failed: leave the message unacknowledged, it is redelivered.
+      this.noteError('settle', error);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async run(msg: JsMsg): Promise<void> {
+    let payload: unknown;
+    try {
+      payload = msg.data.length === 0 ? {} : msg.json<unknown>();
+    } catch {
+      const { job, meta } = deliveredJob(this.workflow.name, msg, msg.string());
+      await this.deadLetter(msg, job, meta, new Error('the message body is not JSON'));
+      return;
+    }
+    const { job, meta } = deliveredJob(this.workflow.name, msg, payload);
+    const maxAttempts = job.maxAttempts ?? this.workflow.attempts;
+    if (msg.info.deliveryCount > maxAttempts + UNFINISHED_DELIVERIES) {
+      const reason = `delivered ${msg.info.deliveryCount} times without an attempt finishing (its consumers died or stopped while running it)`;
+      await this.deadLetter(msg, job, meta, new Error(reason));
+      return;
+    }
+    await this.rate?.take(this.abort.signal);
+    try {
+      await this.processor(job, this.abort.signal);
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      if (this.abort.signal.aborted) {
+        msg.nak(); // back to the stream for another replica; deliveries are not attempts
+        return;
+      }
+      if (job.attempt < maxAttempts) {
+        const delayMs = retryDelayMs(this.workflow.backoff, job.attempt);
+        await this.retry(msg, meta, job, delayMs);
+        this.events.retrying(job, failure, delayMs);
+      } else if (this.workflow.deadLetter) {
+        await this.deadLetter(msg, job, meta, failure);
+      } else {
+        msg.ack();
+      }
+      return;
+    }
+    await msg.ackAck().catch((error: unknown) => {
+      this.logger.warn(`Ack of job ${job.jobKey} failed (${redactedMessage(error)}); it may run again`);
+    });
+  }
+
+  /** The next attempt as a delayed message (attempts used so far in a header), then the ack of this one. */
+  private async retry(msg: JsMsg, meta: JobMeta, job: DeliveredJob, delayMs: number): Promise<void> {
+    const { js, names } = this.rt();
+    await js.publish(names.delayed(this.workflow.name), msg.data, {
+      msgID: `retry-${this.workflow.name}-${msg.seq}`,
+      headers: metaHeaders({
+        ...meta,
+        attemptsMade: job.attempt,
+        enqueuedAt: job.enqueuedAt.getTime(),
+        runAt: Date.now() + delayMs,
+      }),
+    });
+    await msg.ackAck();
+  }
+
+  private async deadLetter(msg: JsMsg, job: DeliveredJob, meta: JobMeta, error: Error): Promise<void> {
+    await this.rt().deadLetters.add(
+      {
+        id: `queue:${this.workflow.name}:${job.jobKey}`,
+        jobKey: meta.jobKey ?? job.jobKey,
+        workflow: this.workflow.name,
+        payload: job.payload,
+        error: error.message,
+        stack: error.stack,
+        attempts: job.attempt,
+        enqueuedAt: job.enqueuedAt,
+        failedAt: new Date(),
+      },
+      msg.seq,
+    );
+    await msg.ackAck();
+    this.events.deadLettered(job, error);
+  }
+
+  /** Logs a failure once per distinct message in a row (connection loss shows in health and the outage log). */
+  private noteError(what: string, error: unknown): void {
+    const message = redactedMessage(error);
+    if (message !== this.lastError) this.logger.warn(`${what}: ${message}`);
+    this.lastError = message;
+  }
+}
