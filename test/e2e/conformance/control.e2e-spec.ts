@@ -118,10 +118,12 @@ describe.each(DRIVERS)('conformance on $engine: control and health', (driver) =>
       }
       expect(missedSkip.length).toBeGreaterThanOrEqual(2);
       expect(missedOnce.length).toBeGreaterThanOrEqual(1);
-      // once: exactly one extra run for the gap, before the second regular tick (both tick on the same grid).
+      // once: exactly one extra run for the gap, besides the regular ticks (both tick every 400 ms): counted
+      // by due time up to half a period before late-skip's second tick after the boot.
       const skips = late.runs.filter((r) => r.workflow === 'late-skip');
+      const before = skips[1].scheduledAt - 200;
       const early = (workflow: string) =>
-        late.runs.filter((r) => r.workflow === workflow && r.at < skips[1].at - 150).length;
+        late.runs.filter((r) => r.workflow === workflow && r.scheduledAt < before).length;
       expect(early('late-once')).toBe(early('late-skip') + 1);
       for (const workflow of ['late-skip', 'late-once']) {
         const slots = late.runs.filter((r) => r.workflow === workflow).map((r) => r.scheduledAt);
@@ -151,7 +153,8 @@ describe.each(DRIVERS)('conformance on $engine: control and health', (driver) =>
       );
       try {
         const result = await degraded.scheduler.enqueueWorkflow('echo', { where: 'in-process' });
-        expect(result.provider).toBe('internal');
+        // Degraded: the queue tier's in-process memory engine runs it (docs/queue.md, unreachable at boot).
+        expect(result.provider).toBe('memory');
         const runs = degraded.app.get(ConformanceWorkflows);
         await waitFor(() => runs.runsOf('echo').length === 1, 3000, 'the in-process run');
       } finally {

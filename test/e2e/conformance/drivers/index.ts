@@ -5,4 +5,9 @@ import { natsDriver } from './nats.driver.js';
 import { rabbitmqDriver } from './rabbitmq.driver.js';
 
 /** Every engine of the suite; add a driver here (one line) to run all cases on it. */
-export const DRIVERS: EngineDriver[] = selectDrivers([memoryDriver, bullmqDriver, rabbitmqDriver, natsDriver]);
+export const DRIVERS: EngineDriver[] = selectDrivers([
+  memoryDriver,
+  bullmqDriver,
+  rabbitmqDriver,
+  natsDriver,
+]);
