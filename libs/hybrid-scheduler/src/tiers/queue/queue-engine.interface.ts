@@ -28,6 +28,13 @@ export interface EngineWorkflow {
   payload?: PayloadClass;
 }
 
+/**
+ * Message headers that travel with a job from the producer to the run, whatever the replica: today the W3C trace
+ * context (`traceparent`, `tracestate`) of the enqueue. Engines carry them as they can (BullMQ job options,
+ * Cloud Tasks HTTP headers, AMQP/NATS message headers, memory: as given) and hand them back on delivery.
+ */
+export type JobHeaders = Readonly<Record<string, string>>;
+
 /** One delivery of a job to this process. */
 export interface DeliveredJob {
   /** Engine job id (BullMQ job id, Cloud Tasks task id, memory id). */
@@ -41,6 +48,8 @@ export interface DeliveredJob {
   scheduledAt?: Date;
   /** Total tries this job gets when it differs from the workflow's `attempts` (a job added by a plain producer). */
   maxAttempts?: number;
+  /** The headers given to `enqueue()`, when the engine carried any. */
+  headers?: JobHeaders;
 }
 
 /**
@@ -81,7 +90,13 @@ export interface QueueEngine {
    * engine (used when a task moves back to a recovered tier, and by `removeJob`). Jobs already enqueued stay.
    */
   removeWorkflow(workflow: string): Promise<void>;
-  enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob>;
+  /** `headers` (trace context) travel with the job and come back as `DeliveredJob.headers`. */
+  enqueue(
+    workflow: string,
+    payload: unknown,
+    options: EnqueueOptions,
+    headers?: JobHeaders,
+  ): Promise<EnqueuedJob>;
   deadLetters(workflow: string): Promise<DeadLetter[]>;
   /** Re-enqueues the dead-lettered job `jobKey` with attempts reset, and removes it from the dead letters. */
   retryDeadLetter(workflow: string, jobKey: string): Promise<EnqueuedJob>;

@@ -11,6 +11,7 @@ import type {
   EngineEvents,
   EngineWorkflow,
   QueueEngine,
+  JobHeaders,
 } from '../queue-engine.interface.js';
 import { queueJobId } from '../../../registry/job-id.js';
 import { redactDeep } from '../../../common/redact.js';
@@ -138,8 +139,13 @@ export class BullMqQueueEngine implements QueueEngine {
     await connection?.quit().catch(() => connection.disconnect());
   }
 
-  async enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
-    return this.get(workflow).enqueue(payload, options);
+  async enqueue(
+    workflow: string,
+    payload: unknown,
+    options: EnqueueOptions,
+    headers?: JobHeaders,
+  ): Promise<EnqueuedJob> {
+    return this.get(workflow).enqueue(payload, options, headers);
   }
 
   async deadLetters(workflow: string): Promise<DeadLetter[]> {

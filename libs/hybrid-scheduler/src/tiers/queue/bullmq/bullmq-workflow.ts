@@ -14,8 +14,10 @@ import type {
   JobProcessor,
   EngineEvents,
   EngineWorkflow,
+  JobHeaders,
 } from '../queue-engine.interface.js';
 import { lateTick } from './bullmq-ticks.js';
+import { headersOf, telemetryOptions } from './bullmq-headers.js';
 import { keyPrefixOf } from '../../../common/key-prefix.js';
 
 /** Completed jobs kept for inspection; older ones are trimmed so Redis memory stays flat. */
@@ -99,10 +101,15 @@ export class BullMqWorkflow {
     this.worker.run().catch((error: Error) => this.logger.error(`Worker stopped: ${redactedMessage(error)}`));
   }
 
-  async enqueue(payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
+  async enqueue(payload: unknown, options: EnqueueOptions, headers?: JobHeaders): Promise<EnqueuedJob> {
     const delay = options.runAt ? Math.max(0, options.runAt.getTime() - Date.now()) : options.delayMs;
+    const telemetry = telemetryOptions(headers);
     if (!options.idempotencyKey) {
-      const job = await this.queue.add(this.workflow.name, payload, { delay, priority: options.priority });
+      const job = await this.queue.add(this.workflow.name, payload, {
+        delay,
+        priority: options.priority,
+        telemetry,
+      });
       return { jobKey: String(job.id), created: true };
     }
     // Deduplication returns the id of the job that holds the key, so a different id means nothing was created.
@@ -112,6 +119,7 @@ export class BullMqWorkflow {
       priority: options.priority,
       jobId,
       deduplication: { id: options.idempotencyKey },
+      telemetry,
     });
     return { jobKey: String(job.id), created: job.id === jobId };
   }
@@ -138,6 +146,7 @@ export class BullMqWorkflow {
       enqueuedAt: new Date(job.timestamp),
       scheduledAt,
       maxAttempts,
+      headers: headersOf(job),
     };
     if (job.repeatJobKey && scheduledAt && !lateTick(this.workflow, scheduledAt, this.events)) return;
     try {

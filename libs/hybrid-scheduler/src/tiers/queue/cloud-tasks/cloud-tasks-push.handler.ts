@@ -1,7 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { PayloadValidationError } from '../../../errors/index.js';
 import type { DeadLetterStore } from '../dead-letter-store.interface.js';
-import type { DeliveredJob, JobProcessor, EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
+import type {
+  DeliveredJob,
+  JobHeaders,
+  JobProcessor,
+  EngineEvents,
+  EngineWorkflow,
+} from '../queue-engine.interface.js';
 import { validatePayload } from '../payload.validator.js';
 import { queueJobId } from '../../../registry/job-id.js';
 import { cloudTasksRetryDelayMs, type QueueRetry } from './cloud-tasks-backoff.js';
@@ -37,6 +43,16 @@ export interface PushContext {
   signal: AbortSignal;
   track<T>(work: Promise<T>): Promise<T>;
 }
+
+/** The W3C trace context headers the enqueue sent along (see JobHeaders). */
+const TRACE_HEADERS = ['traceparent', 'tracestate', 'baggage'];
+const traceHeaders = (headers: PushRequest['headers']): JobHeaders | undefined => {
+  const found = TRACE_HEADERS.flatMap((name) => {
+    const value = header(headers, name);
+    return value ? [[name, value] as const] : [];
+  });
+  return found.length ? Object.fromEntries(found) : undefined;
+};
 
 const header = (headers: PushRequest['headers'], name: string): string | undefined => {
   const value = headers[name];
@@ -103,6 +119,7 @@ export class CloudTasksPushHandler {
         : Number.isFinite(eta)
           ? new Date(eta * 1000)
           : undefined,
+      headers: traceHeaders(request.headers),
     };
 
     if (!envelope || envelope.workflow !== request.workflow) {

@@ -10,6 +10,7 @@ import type {
   EngineEvents,
   EngineWorkflow,
   QueueEngine,
+  JobHeaders,
 } from '../queue-engine.interface.js';
 import { queueJobId } from '../../../registry/job-id.js';
 import { CloudTasksConnection } from './cloud-tasks.connection.js';
@@ -105,7 +106,12 @@ export class CloudTasksQueueEngine implements QueueEngine {
     this.schedules.delete(workflow);
   }
 
-  async enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
+  async enqueue(
+    workflow: string,
+    payload: unknown,
+    options: EnqueueOptions,
+    headers?: JobHeaders,
+  ): Promise<EnqueuedJob> {
     const runAtMs = options.runAt
       ? options.runAt.getTime()
       : options.delayMs
@@ -120,6 +126,7 @@ export class CloudTasksQueueEngine implements QueueEngine {
       },
       taskId: options.idempotencyKey ? hashedTaskId('key', workflow, options.idempotencyKey) : undefined,
       runAtMs,
+      headers,
     });
     return { jobKey: taskId, created };
   }

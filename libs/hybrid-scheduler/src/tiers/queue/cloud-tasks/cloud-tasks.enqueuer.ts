@@ -11,6 +11,7 @@ import {
   type CloudTasksSettings,
 } from './cloud-tasks.settings.js';
 import { redactedMessage } from '../../../common/redact.js';
+import type { JobHeaders } from '../queue-engine.interface.js';
 
 /** The JSON body of every task; what the push endpoint reads back. */
 export interface CloudTasksEnvelope {
@@ -28,6 +29,8 @@ export interface CreateRequest {
   /** Deterministic task id (idempotency key, tick); random otherwise. */
   taskId?: string;
   runAtMs?: number;
+  /** Job headers (trace context), sent as HTTP headers of the push. */
+  headers?: JobHeaders;
 }
 
 const TRANSIENT: number[] = [
@@ -80,7 +83,7 @@ export class CloudTasksEnqueuer {
       httpRequest: {
         httpMethod: 'POST' as const,
         url: this.settings.urlOf(envelope.workflow),
-        headers: { 'Content-Type': 'application/json' },
+        headers: { ...request.headers, 'Content-Type': 'application/json' },
         body,
         ...(options.serviceAccountEmail
           ? {

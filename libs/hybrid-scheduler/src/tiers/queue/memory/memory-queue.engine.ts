@@ -7,6 +7,7 @@ import type {
   EngineEvents,
   EngineWorkflow,
   QueueEngine,
+  JobHeaders,
 } from '../queue-engine.interface.js';
 import { queueJobId } from '../../../registry/job-id.js';
 import { MemoryWorkflowQueue } from './memory-workflow.queue.js';
@@ -50,8 +51,13 @@ export class MemoryQueueEngine implements QueueEngine {
     this.queues.delete(workflow);
   }
 
-  async enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
-    return this.queue(workflow).enqueue(JSON.stringify(payload), options);
+  async enqueue(
+    workflow: string,
+    payload: unknown,
+    options: EnqueueOptions,
+    headers?: JobHeaders,
+  ): Promise<EnqueuedJob> {
+    return this.queue(workflow).enqueue(JSON.stringify(payload), options, 1, undefined, undefined, headers);
   }
 
   async deadLetters(workflow: string): Promise<DeadLetter[]> {

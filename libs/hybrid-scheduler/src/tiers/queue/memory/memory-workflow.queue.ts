@@ -10,6 +10,7 @@ import type {
   JobProcessor,
   EngineEvents,
   EngineWorkflow,
+  JobHeaders,
 } from '../queue-engine.interface.js';
 import { queueJobId } from '../../../registry/job-id.js';
 import { MemoryRateLimit } from './memory-rate-limit.js';
@@ -92,6 +93,7 @@ export class MemoryWorkflowQueue {
     attempt = 1,
     jobKey: string = randomUUID(),
     tick?: Date,
+    headers?: JobHeaders,
   ): EnqueuedJob {
     if (options.idempotencyKey) {
       const existing = this.idempotency.get(options.idempotencyKey);
@@ -111,6 +113,7 @@ export class MemoryWorkflowQueue {
       priority: options.priority ?? 0,
       idempotencyKey: options.idempotencyKey,
       seq: seq++,
+      ...(headers ? { headers } : {}),
     };
     this.place(job, delay);
     return { jobKey, created: true };
