@@ -33,6 +33,7 @@ const VALUES = [
   'PrefectApiError',
   'PrefectAuthError',
   'PrefectUnreachableError',
+  'AdoptedJobControlError',
 ].sort();
 
 /** Option, context and result types users write down. */

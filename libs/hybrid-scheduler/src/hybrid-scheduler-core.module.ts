@@ -17,6 +17,7 @@ import { TICK_LOCK_PROVIDER } from './locks/redis-tick-lock.provider.js';
 import { INTERNAL_TICK_LOCK, type TickLock } from './tiers/internal/tick-lock.interface.js';
 import type { PrefectTier } from './tiers/prefect/prefect.tier.js';
 import { SchedulerTiers } from './lifecycle/scheduler-tiers.js';
+import { AdoptedJobs } from './adopt/adopted-jobs.js';
 
 /**
  * The static core: one instance per application however often `forRoot` is imported, so there is exactly one
@@ -65,6 +66,7 @@ import { SchedulerTiers } from './lifecycle/scheduler-tiers.js';
       ],
     },
     TiersLifecycle,
+    AdoptedJobs,
     HybridScheduler,
   ],
   exports: [HybridScheduler, JobRegistry, TaskRunner, SchedulerTiers, HYBRID_SCHEDULER_OPTIONS],

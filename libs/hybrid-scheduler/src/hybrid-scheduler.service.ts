@@ -25,6 +25,7 @@ import { JobRegistry } from './registry/job.registry.js';
 import { jobId } from './registry/job-id.js';
 import { SchedulerTiers } from './lifecycle/scheduler-tiers.js';
 import { TaskRouter } from './classifier/task.router.js';
+import { AdoptedJobs } from './adopt/adopted-jobs.js';
 import { deprecated, handlerArgument, internalTaskArguments, objectArgument } from './facade-arguments.js';
 
 /** Copies a JobInfo so callers cannot change the registry's live state. */
@@ -44,6 +45,8 @@ export class HybridScheduler {
     private readonly registry: JobRegistry,
     private readonly tiers: SchedulerTiers,
     private readonly router: TaskRouter,
+    /** Jobs of @nestjs/schedule and @nestjs/bullmq in the same app (adopt/). */
+    private readonly adopted: AdoptedJobs,
   ) {}
 
   /** Outcome events of every job: started, succeeded, failed, skipped, missed, retrying, dead-lettered. */
@@ -61,11 +64,14 @@ export class HybridScheduler {
 
   async listJobs(): Promise<JobInfo[]> {
     await this.refresh(this.registry.ids());
-    return this.registry.all().map((record) => snapshot(record.info));
+    const adopted = await this.adopted.list();
+    return [...this.registry.all().map((record) => snapshot(record.info)), ...adopted];
   }
 
   /** @throws JobNotFoundError */
   async getJob(id: string): Promise<JobInfo> {
+    const adopted = this.adopted.owns(id) ? await this.adopted.get(id) : undefined;
+    if (adopted) return adopted;
     this.registry.get(id);
     await this.refresh([id]);
     return snapshot(this.registry.info(id));
@@ -73,16 +79,20 @@ export class HybridScheduler {
 
   /** Runs the job now (internal: in this process, awaited; queue: enqueued; prefect: a new flow run). */
   async trigger(id: string): Promise<TriggerResult> {
+    const adopted = this.adopted.owns(id) ? await this.adopted.trigger(id) : undefined;
+    if (adopted) return adopted;
     return this.registry.get(id).tier.trigger(id);
   }
 
   async pause(id: string): Promise<void> {
+    if (this.adopted.owns(id)) return this.adopted.pause(id);
     const record = this.registry.get(id);
     await record.tier.pause(id);
     record.info.paused = true;
   }
 
   async resume(id: string): Promise<void> {
+    if (this.adopted.owns(id)) return this.adopted.resume(id);
     const record = this.registry.get(id);
     await record.tier.resume(id);
     record.info.paused = false;
@@ -117,6 +127,7 @@ export class HybridScheduler {
 
   /** Stops and forgets a job. Removing a decorated job lasts until the next boot. */
   async removeJob(id: string): Promise<void> {
+    if (this.adopted.owns(id)) this.adopted.removeJob(id);
     await this.registry.get(id).tier.remove(id);
     this.registry.remove(id);
   }

@@ -130,3 +130,5 @@ export { PrefectApiError } from './tiers/prefect/prefect.errors.js';
 export { PrefectAuthError } from './tiers/prefect/prefect.errors.js';
 /** Prefect could not be reached. */
 export { PrefectUnreachableError } from './tiers/prefect/prefect.errors.js';
+/** A control a job of @nestjs/schedule or @nestjs/bullmq does not offer (names the job, the control and why). */
+export { AdoptedJobControlError } from './adopt/adopt.errors.js';

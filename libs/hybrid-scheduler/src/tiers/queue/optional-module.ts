@@ -23,3 +23,16 @@ export function requireOptional<T>(name: string, purpose: string): T {
     throw error;
   }
 }
+
+/** An optional peer if the app installed it, else undefined (for integrations that only apply when present). */
+export function requireIfInstalled<T>(name: string): T | undefined {
+  try {
+    return requireFromHere(name) as T;
+  } catch (error) {
+    const missing =
+      (error as { code?: string }).code === 'MODULE_NOT_FOUND' &&
+      String((error as Error).message).includes(`'${name}'`);
+    if (missing) return undefined;
+    throw error;
+  }
+}

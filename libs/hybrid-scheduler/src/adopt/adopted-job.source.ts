@@ -1,0 +1,33 @@
+import type { JobInfo, TriggerResult } from '../interfaces/index.js';
+
+/**
+ * Jobs that another scheduling package owns (@nestjs/schedule's SchedulerRegistry, @nestjs/bullmq's
+ * @Processor queues), shown by `listJobs()` and controlled through the facade where that package allows it.
+ */
+export interface AdoptedJobSource {
+  /** The package, as `JobInfo.source` shows it. */
+  readonly source: string;
+  /** Fresh snapshots of the source's jobs. */
+  list(): Promise<JobInfo[]>;
+  /** Whether `jobId` names one of the source's jobs right now. */
+  owns(jobId: string): boolean;
+  pause(jobId: string): Promise<void>;
+  resume(jobId: string): Promise<void>;
+  trigger(jobId: string): Promise<TriggerResult>;
+}
+
+/** A JobInfo of an adopted job: no run history (the owning package keeps none we can read). */
+export const adoptedJobInfo = (
+  fields: Pick<JobInfo, 'id' | 'tier' | 'name' | 'schedule' | 'source'> & Partial<JobInfo>,
+): JobInfo => ({
+  declaredTier: fields.tier,
+  nextRunAt: null,
+  lastRunAt: null,
+  lastStatus: null,
+  lastError: null,
+  runs: 0,
+  failures: 0,
+  paused: false,
+  running: 0,
+  ...fields,
+});
