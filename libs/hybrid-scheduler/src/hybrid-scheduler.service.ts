@@ -24,6 +24,7 @@ import { internalTaskDefinition } from './discovery/internal-task.definition.js'
 import { JobRegistry } from './registry/job.registry.js';
 import { jobId } from './registry/job-id.js';
 import { SchedulerTiers } from './lifecycle/scheduler-tiers.js';
+import { withTimeout } from './common/settle-within.js';
 import { TaskRouter } from './classifier/task.router.js';
 import { AdoptedJobs } from './adopt/adopted-jobs.js';
 import { deprecated, handlerArgument, internalTaskArguments, objectArgument } from './facade-arguments.js';
@@ -199,6 +200,10 @@ export class HybridScheduler {
     return this.tiers.prefect('schedule a deployment').scheduleDeployment(checked, run);
   }
 
+  /**
+   * Engine-side fields of the jobs (counts, next runs), tier by tier. A tier that does not answer within
+   * `unavailableTimeoutMs` leaves its jobs as last known, marked `stale`: listing never hangs on an engine.
+   */
   private async refresh(ids: string[]): Promise<void> {
     const byTier = new Map<string, { ids: string[]; refresh: (ids: string[]) => Promise<void> }>();
     for (const id of ids) {
@@ -208,6 +213,21 @@ export class HybridScheduler {
       entry.ids.push(id);
       byTier.set(tier.name, entry);
     }
-    await Promise.all([...byTier.values()].map((entry) => entry.refresh(entry.ids)));
+    const timeoutMs = this.options.unavailableTimeoutMs;
+    await Promise.all(
+      [...byTier.entries()].map(([tier, entry]) =>
+        withTimeout(
+          entry.refresh(entry.ids),
+          timeoutMs,
+          () => new Error(`the ${tier} tier did not answer within ${timeoutMs}ms`),
+        ).catch((error: Error) => {
+          for (const id of entry.ids) {
+            if (!this.registry.has(id)) continue;
+            const info = this.registry.info(id);
+            info.details = { ...info.details, stale: true, staleReason: error.message };
+          }
+        }),
+      ),
+    );
   }
 }

@@ -3,7 +3,7 @@ import { bullmqOptions } from './bullmq.options.js';
 import { cloudTasksOptions } from './cloud-tasks.options.js';
 import { rabbitmqOptions } from './rabbitmq.options.js';
 import { natsOptions } from './nats.options.js';
-import { bool, listOf, millis, oneOf } from './option-kinds.js';
+import { bool, int, listOf, millis, oneOf } from './option-kinds.js';
 import { section } from './option-section.js';
 
 /**
@@ -52,6 +52,11 @@ export const queueOptions = section(
     }),
     /** How long shutdown waits for running jobs (default 30000). */
     shutdownTimeoutMs: millis({ min: 0, default: 30_000, env: 'HYBRID_SCHEDULER_QUEUE_SHUTDOWN_TIMEOUT_MS' }),
+    /**
+     * Largest payload (bytes of its JSON) enqueueWorkflow accepts, checked before anything is enqueued (default
+     * 1048576). An engine with a lower limit of its own (Cloud Tasks) lowers it for its workflows.
+     */
+    maxPayloadBytes: int({ min: 1, default: 1_048_576, env: 'HYBRID_SCHEDULER_QUEUE_MAX_PAYLOAD_BYTES' }),
     ...engineBlocks,
   },
   {

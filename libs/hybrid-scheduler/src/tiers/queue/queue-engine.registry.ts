@@ -8,6 +8,8 @@ import { MemoryQueueEngine } from './memory/memory-queue.engine.js';
 import { NatsQueueEngine } from './nats/nats-queue.engine.js';
 import { CloudTasksQueueEngine } from './cloud-tasks/cloud-tasks-queue.engine.js';
 import { RabbitMqQueueEngine } from './rabbitmq/rabbitmq-queue.engine.js';
+import { redisAddress, redisOutage } from './redis/redis-connection.js';
+import type { EngineWatch } from './engine-guard.js';
 
 /** The queue tier's options after validation (`queue` is set whenever the tier is enabled). */
 export type ResolvedQueueOptions = NonNullable<ResolvedModuleOptions['queue']>;
@@ -39,4 +41,16 @@ export function isEngineConfigured(provider: QueueProviderName, options: Resolve
   if (provider === 'rabbitmq') return !!options.rabbitmq;
   if (provider === 'nats') return !!options.nats;
   return provider === 'bullmq' ? !!options.bullmq : !!options.cloudTasks;
+}
+
+/** The outage state of an engine's server, for engines that keep one (BullMQ: its Redis); else undefined. */
+export function engineWatch(
+  provider: QueueProviderName,
+  options: ResolvedQueueOptions,
+): EngineWatch | undefined {
+  if (provider === 'bullmq' && options.bullmq) {
+    const { connection } = options.bullmq;
+    return { engine: 'bullmq', address: redisAddress(connection), outage: redisOutage(connection) };
+  }
+  return undefined;
 }

@@ -29,6 +29,9 @@ import { validatePayload } from './payload.validator.js';
 import { QueueEngines } from './queue-engines.js';
 import type { EngineWorkflow, QueueEngine } from './queue-engine.interface.js';
 import { workflowGlue } from './queue-job.processor.js';
+import { guardEngine, type EngineWatch } from './engine-guard.js';
+import { engineWatch } from './queue-engine.registry.js';
+import { refreshWorkflowInfo } from './queue-jobs.view.js';
 import { providerOf, toEngineWorkflow } from './workflow.mapper.js';
 
 interface WorkflowEntry {
@@ -36,6 +39,8 @@ interface WorkflowEntry {
   workflow: EngineWorkflow;
   provider: QueueEngine;
   info: JobInfo;
+  /** Outage state of the engine's server (none for the in-process engine). */
+  watch?: EngineWatch;
 }
 
 /**
@@ -92,7 +97,9 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     const workflow = toEngineWorkflow(task);
     const glue = workflowGlue(task, workflow, info, provider.name, this.runner, this.registry);
     provider.addWorkflow(workflow, glue.processor, glue.events);
-    this.entries.set(task.name, { task, workflow, provider, info });
+    const watch =
+      inProcess || !this.options.queue ? undefined : engineWatch(provider.name, this.options.queue);
+    this.entries.set(task.name, { task, workflow, provider, info, watch });
   }
 
   async start(): Promise<void> {
@@ -126,44 +133,36 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
 
   async pause(id: string): Promise<void> {
     const entry = this.entryOf(id);
-    await entry.provider.pause(entry.task.name);
+    await this.guard(entry, `pause("${id}")`, () => entry.provider.pause(entry.task.name));
   }
 
   async resume(id: string): Promise<void> {
     const entry = this.entryOf(id);
-    await entry.provider.resume(entry.task.name);
+    await this.guard(entry, `resume("${id}")`, () => entry.provider.resume(entry.task.name));
   }
 
   /** Stops the workflow in this process and removes its engine-side schedule; jobs already enqueued stay. */
   async remove(id: string): Promise<void> {
     const entry = this.entryOf(id);
-    await entry.provider.removeWorkflow(entry.task.name);
+    await this.guard(entry, `removeJob("${id}")`, () => entry.provider.removeWorkflow(entry.task.name));
     this.entries.delete(entry.task.name);
     this.registry.remove(id);
   }
 
+  /** Engine-side counts and next runs; never waits on an outage (stale values are marked). */
   async refresh(ids: string[]): Promise<void> {
+    const inProcess = this.providers.inProcessReason;
+    const extra = inProcess ? { inProcess } : {};
     await Promise.all(
-      ids.map(async (id) => {
+      ids.map((id) => {
         const entry = this.entryOf(id);
-        try {
-          const [counts, next] = await Promise.all([
-            entry.provider.counts(entry.task.name),
-            entry.provider.nextRunAt(entry.task.name),
-          ]);
-          const inProcess = this.providers.inProcessReason;
-          entry.info.details = {
-            provider: entry.provider.name,
-            ...counts,
-            ...(inProcess ? { inProcess } : {}),
-          };
-          entry.info.nextRunAt = next;
-        } catch (error) {
-          entry.info.details = {
-            provider: entry.provider.name,
-            error: error instanceof Error ? error.message : String(error),
-          };
-        }
+        const workflow = {
+          name: entry.task.name,
+          provider: entry.provider,
+          info: entry.info,
+          watch: entry.watch,
+        };
+        return refreshWorkflowInfo(workflow, this.options.unavailableTimeoutMs, extra);
       }),
     );
   }
@@ -176,7 +175,9 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     const entry = this.workflowEntry(workflow);
     checkEnqueueOptions(workflow, options);
     await validatePayload(workflow, payload, entry.task.policy.payload);
-    const job = await entry.provider.enqueue(workflow, payload, options);
+    const job = await this.guard(entry, `enqueueWorkflow("${workflow}")`, () =>
+      entry.provider.enqueue(workflow, payload, options),
+    );
     return {
       id: queueJobId(workflow, job.jobKey),
       provider: entry.provider.name,
@@ -186,14 +187,17 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
   }
 
   async deadLetters(workflow: string): Promise<DeadLetter[]> {
-    return this.workflowEntry(workflow).provider.deadLetters(workflow);
+    const entry = this.workflowEntry(workflow);
+    return this.guard(entry, `deadLetters("${workflow}")`, () => entry.provider.deadLetters(workflow));
   }
 
   async retryDeadLetter(id: string): Promise<EnqueueResult> {
     const parsed = parseQueueJobId(id);
     if (!parsed) throw new DeadLetterNotFoundError(id);
     const entry = this.workflowEntry(parsed.workflow);
-    const job = await entry.provider.retryDeadLetter(parsed.workflow, parsed.jobKey);
+    const job = await this.guard(entry, `retryDeadLetter("${id}")`, () =>
+      entry.provider.retryDeadLetter(parsed.workflow, parsed.jobKey),
+    );
     return {
       id: queueJobId(parsed.workflow, job.jobKey),
       provider: entry.provider.name,
@@ -203,7 +207,10 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
   }
 
   async purgeDeadLetters(workflow: string): Promise<number> {
-    return this.workflowEntry(workflow).provider.purgeDeadLetters(workflow);
+    const entry = this.workflowEntry(workflow);
+    return this.guard(entry, `purgeDeadLetters("${workflow}")`, () =>
+      entry.provider.purgeDeadLetters(workflow),
+    );
   }
 
   hasWorkflow(workflow: string): boolean {
@@ -212,6 +219,11 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
 
   workflows(): string[] {
     return [...this.entries.keys()];
+  }
+
+  /** Bounds a call that needs the engine by `unavailableTimeoutMs` while the engine is known to be down. */
+  private guard<T>(entry: WorkflowEntry, action: string, op: () => Promise<T>): Promise<T> {
+    return guardEngine(entry.watch, this.options.unavailableTimeoutMs, action, op);
   }
 
   private workflowEntry(workflow: string): WorkflowEntry {
