@@ -8,6 +8,7 @@ export default {
   moduleNameMapper: {
     '^nestjs-hybrid-scheduler$': '<rootDir>/libs/hybrid-scheduler/src/index.ts',
     '^nestjs-hybrid-scheduler/health$': '<rootDir>/libs/hybrid-scheduler/src/health/index.ts',
+    '^nestjs-hybrid-scheduler/dashboard$': '<rootDir>/libs/hybrid-scheduler/src/dashboard/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 60000,

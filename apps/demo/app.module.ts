@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { HybridSchedulerModule, hybridSchedulerOptionsFromEnv } from 'nestjs-hybrid-scheduler';
 import { HybridSchedulerHealthModule } from 'nestjs-hybrid-scheduler/health';
+import { HybridSchedulerDashboardModule } from 'nestjs-hybrid-scheduler/dashboard';
 import { TerminusModule } from '@nestjs/terminus';
 import { CacheStore } from './maintenance/cache.store.js';
 import { MetricsCollector } from './maintenance/metrics.collector.js';
@@ -18,12 +19,18 @@ import { JobEventsLogger } from './maintenance/job-events.logger.js';
 /**
  * With no environment the demo runs on embedded defaults: internal tier plus the in-memory queue.
  * REDIS_URL switches the queue tier to BullMQ, AMQP_URL to RabbitMQ; PREFECT_API_URL turns on the Prefect tier.
+ * The dashboard is at /scheduler, for loopback clients only (no `authorize`); DASHBOARD_READ_ONLY=true removes
+ * its actions.
  */
 @Module({
   imports: [
     HybridSchedulerModule.forRootAsync({ useFactory: () => hybridSchedulerOptionsFromEnv() }),
     TerminusModule,
     HybridSchedulerHealthModule,
+    HybridSchedulerDashboardModule.forRoot({
+      path: '/scheduler',
+      readOnly: process.env.DASHBOARD_READ_ONLY === 'true',
+    }),
   ],
   controllers: [JobsController, WorkflowsController, HealthController],
   providers: [

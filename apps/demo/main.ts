@@ -10,7 +10,10 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port);
-  Logger.log(`Demo listening on http://localhost:${port} (GET /jobs, GET /health)`, 'Demo');
+  Logger.log(
+    `Demo listening on http://localhost:${port} (GET /jobs, GET /health, dashboard at /scheduler)`,
+    'Demo',
+  );
 }
 
 // A boot error (e.g. a tier that is down with `fallback: 'fail'`, or invalid options) names its culprit in its

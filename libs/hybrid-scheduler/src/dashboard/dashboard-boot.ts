@@ -1,0 +1,44 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { HybridScheduler } from '../hybrid-scheduler.service.js';
+import { DASHBOARD_OPTIONS } from './dashboard.constants.js';
+import type { ResolvedDashboardOptions } from './dashboard.options.js';
+import { RunHistory } from './run-history.js';
+
+/** Feeds the run history from the job events (from module init, before any tier starts) and says at boot who may open the page. */
+@Injectable()
+export class DashboardBoot implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('HybridSchedulerDashboard');
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly scheduler: HybridScheduler,
+    private readonly history: RunHistory,
+    @Inject(DASHBOARD_OPTIONS) private readonly options: ResolvedDashboardOptions,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.scheduler.onJobEvent((event) => this.history.record(event));
+  }
+
+  onApplicationBootstrap(): void {
+    const { path, readOnly, historySize } = this.options;
+    const who =
+      this.options.authorizeFunction || this.options.guard
+        ? 'answers requests that `authorize` accepts'
+        : 'answers only loopback clients (127.0.0.0/8, ::1) because no `authorize` function or guard was given';
+    this.logger.log(
+      `Dashboard at ${path} ${who}; ${readOnly ? 'read-only' : 'actions enabled'}; ${historySize} runs kept per job`,
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+}
