@@ -2,8 +2,9 @@
 // `npm run bench -- queue`): publish+consume throughput at concurrency 1, 10 and 50 and enqueue→start p50/p99.
 // The producer runs in a child process of its own (raw: a confirming publisher; ours: an app with
 // roles ['producer'] calling enqueueWorkflow), the consumer here; raw and ours alternate, medians are kept.
-// Both sides use durable queues, persistent messages and publisher confirms. Sizes: QUEUE_BENCH_JOBS
-// (default 5000), QUEUE_BENCH_ROUNDS (default 3).
+// Both sides use the same kind of queue (durable, `x-max-priority` 10 as the engine declares its work queues),
+// persistent messages and publisher confirms. Sizes: QUEUE_BENCH_JOBS (default 5000), QUEUE_BENCH_ROUNDS
+// (default 3).
 import 'reflect-metadata';
 import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -19,6 +20,8 @@ const ROUNDS = Number(process.env.QUEUE_BENCH_ROUNDS ?? 3);
 const IN_FLIGHT = 100;
 const CONCURRENCIES = [1, 10, 50] as const;
 const now = () => performance.timeOrigin + performance.now();
+/** The work queue arguments the engine uses (priorities cost the broker; see docs/queue.md). */
+const RAW_QUEUE = { durable: true, arguments: { 'x-max-priority': 10 } };
 const sink = { latencies: [] as number[], done: 0 };
 const record = (payload: { t: number }) => {
   sink.latencies.push(now() - payload.t);
@@ -74,8 +77,8 @@ async function producerChild(mode: string, concurrency: number, count: number, u
     connection.on('error', () => undefined);
     const publisher = connection.createPublisher({ confirm: true });
     const queue = `raw.bench-${concurrency}`;
-    await connection.queueDeclare({ queue, durable: true });
-    send = (payload) => publisher.send({ routingKey: queue, durable: true }, payload);
+    await connection.queueDeclare({ queue, ...RAW_QUEUE });
+    send = (payload) => publisher.send({ routingKey: queue, durable: true, priority: 10 }, payload);
     close = async () => {
       await publisher.close();
       await connection.close();
@@ -125,9 +128,9 @@ export async function run(): Promise<void> {
     const rows: Array<Array<string | number>> = [];
     for (const concurrency of CONCURRENCIES) {
       const queue = `raw.bench-${concurrency}`;
-      await raw.queueDeclare({ queue, durable: true });
+      await raw.queueDeclare({ queue, ...RAW_QUEUE });
       const consumer = raw.createConsumer(
-        { queue, qos: { prefetchCount: concurrency }, concurrency, queueOptions: { durable: true } },
+        { queue, qos: { prefetchCount: concurrency }, concurrency, queueOptions: RAW_QUEUE },
         (msg) => record(msg.body as { t: number }),
       );
       const rawRuns: Array<Awaited<ReturnType<typeof round>>> = [];
