@@ -84,6 +84,21 @@ describe('RabbitMQ queue engine', () => {
     expect(await engine.deadLetters('flaky')).toHaveLength(0);
   }, 40_000);
 
+  it('carries the job headers (trace context) to the run, also into a retry', async () => {
+    const rec = recorder();
+    const workflow = workflowOf('traced', { attempts: 2, backoff: { type: 'fixed', delayMs: 100 } });
+    const engine = track(
+      engineWith(node.url, workflow, rec, async (job) => {
+        if (job.attempt === 1) throw new Error('once');
+      }),
+    );
+    await engine.start(true);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await engine.enqueue('traced', {}, {}, { traceparent, tracestate: 'hs=1' });
+    await until(() => rec.runs.length === 2);
+    for (const run of rec.runs) expect(run.job.headers).toEqual({ traceparent, tracestate: 'hs=1' });
+  });
+
   it('runs a delayed job not early and within 250 ms of its time; counts it as delayed meanwhile', async () => {
     const rec = recorder();
     const engine = track(engineWith(node.url, workflowOf('later', { concurrency: 4 }), rec));

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AsyncMessage, Envelope, SyncMessage } from 'rabbitmq-client';
-import type { DeliveredJob } from '../queue-engine.interface.js';
+import type { DeliveredJob, JobHeaders } from '../queue-engine.interface.js';
 
 /** Headers this engine sets; a plain producer may leave them all out (attempt 1, enqueued now, due now). */
 export const HEADER = {
@@ -52,6 +52,14 @@ export const deadLetterKeyOf = (msg: Message): string =>
     .digest('hex')
     .slice(0, 24)}`;
 
+/** The job's own headers (trace context): string AMQP headers not named `x-…` (those are the broker's and ours). */
+function jobHeadersOf(msg: Message): JobHeaders | undefined {
+  const entries = Object.entries(msg.headers ?? {}).filter(
+    (entry): entry is [string, string] => !entry[0].startsWith('x-') && typeof entry[1] === 'string',
+  );
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
 export function deliveredJob(workflow: string, msg: Message, payload: unknown): DeliveredJob {
   const enqueuedAt = numberHeader(msg, HEADER.enqueuedAt);
   const scheduledAt = numberHeader(msg, HEADER.scheduledAt) ?? numberHeader(msg, HEADER.dueAt);
@@ -62,6 +70,7 @@ export function deliveredJob(workflow: string, msg: Message, payload: unknown): 
     attempt: Math.max(1, numberHeader(msg, HEADER.attempt) ?? 1),
     enqueuedAt: new Date(enqueuedAt ?? Date.now()),
     scheduledAt: scheduledAt !== undefined ? new Date(scheduledAt) : undefined,
+    headers: jobHeadersOf(msg),
   };
 }
 
@@ -77,7 +86,7 @@ export const failureOf = (msg: Message) => ({
 
 /** The envelope of a message this engine (re)publishes for `job`, keeping its id, priority and headers. */
 export function jobEnvelope(
-  job: { jobKey: string; attempt: number; enqueuedAt: Date; scheduledAt?: Date },
+  job: { jobKey: string; attempt: number; enqueuedAt: Date; scheduledAt?: Date; headers?: JobHeaders },
   extra: { priority?: number; dueAt?: number; headers?: Record<string, unknown> } = {},
 ): Omit<Envelope, 'routingKey'> {
   return {
@@ -85,6 +94,7 @@ export function jobEnvelope(
     priority: extra.priority,
     contentType: 'application/json',
     headers: {
+      ...job.headers,
       [HEADER.attempt]: job.attempt,
       [HEADER.enqueuedAt]: job.enqueuedAt.getTime(),
       ...(job.scheduledAt ? { [HEADER.scheduledAt]: job.scheduledAt.getTime() } : {}),

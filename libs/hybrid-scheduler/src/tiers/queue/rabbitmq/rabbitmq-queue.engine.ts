@@ -8,6 +8,7 @@ import type {
   EngineEvents,
   EngineWorkflow,
   EnqueuedJob,
+  JobHeaders,
   JobProcessor,
   QueueEngine,
 } from '../queue-engine.interface.js';
@@ -132,7 +133,12 @@ export class RabbitMqQueueEngine implements QueueEngine {
     await settleWithin([entry.consumer.stopConsuming()], this.drainMs);
   }
 
-  async enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
+  async enqueue(
+    workflow: string,
+    payload: unknown,
+    options: EnqueueOptions,
+    headers?: JobHeaders,
+  ): Promise<EnqueuedJob> {
     const { consumer } = this.get(workflow);
     const broker = this.connect();
     const jobKey = randomUUID();
@@ -148,7 +154,7 @@ export class RabbitMqQueueEngine implements QueueEngine {
         ? Date.now() + options.delayMs
         : undefined;
     const envelope = jobEnvelope(
-      { jobKey, attempt: 1, enqueuedAt: new Date() },
+      { jobKey, attempt: 1, enqueuedAt: new Date(), headers },
       { priority: amqpPriority(options.priority), dueAt },
     );
     try {
