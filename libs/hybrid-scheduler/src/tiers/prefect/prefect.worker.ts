@@ -4,6 +4,7 @@ import type { PrefectClient } from './prefect.client.js';
 import type { ActiveRun, DeploymentEntry, PrefectRunExecutor } from './prefect-run.executor.js';
 import { emptyResults, type RunResult } from './prefect-worker.types.js';
 import { PrefectConnection } from './prefect-connection.js';
+import { abortCancelled } from './prefect-cancellations.js';
 import { PrefectRunPoller } from './prefect-run.poller.js';
 import { markWorkerLive } from './prefect-claims.js';
 import { settleWithin } from '../../common/settle-within.js';
@@ -150,7 +151,8 @@ export class PrefectWorker {
 
   private loop(
     source: string,
-    tick: () => Promise<void>,
+    /** Resolves false when it did not talk to Prefect (nothing to do): that says nothing about an outage. */
+    tick: () => Promise<boolean | void>,
     everyMs: number,
     alive: () => boolean,
     immediately: boolean,
@@ -160,7 +162,7 @@ export class PrefectWorker {
         this.timers.delete(timer);
         if (!alive()) return;
         await tick().then(
-          () => this.connection.answered(source),
+          (contacted) => contacted !== false && this.connection.answered(source),
           (error) => this.connection.failed(source, error),
         );
         if (alive()) next(everyMs);
@@ -186,9 +188,9 @@ export class PrefectWorker {
     this.lastHeartbeatAt = new Date();
   }
 
-  private async poll(): Promise<void> {
+  private async poll(): Promise<boolean> {
     const free = this.options.concurrency - this.active.size;
-    if (free <= 0 || this.polling) return;
+    if (free <= 0 || this.polling) return false;
     this.polling = true;
     let runs;
     try {
@@ -227,24 +229,15 @@ export class PrefectWorker {
           void this.poll().catch((error) => this.connection.failed('poll', error));
       });
     }
+    return true;
   }
 
   /** Aborts the method of runs someone moved to CANCELLING (UI, CLI, automation). */
-  private async watchCancellations(): Promise<void> {
-    const ids = [...this.active.values()]
-      .filter((a) => a.run.phase === 'waiting' || a.run.phase === 'running')
-      .map((a) => a.run.flowRunId);
-    if (!ids.length) return;
-    const cancelling = await this.client.filterFlowRuns({
-      flow_runs: { id: { any_: ids }, state: { type: { any_: ['CANCELLING', 'CANCELLED'] } } },
-      limit: ids.length,
-    });
-    for (const run of cancelling) {
-      const active = this.active.get(run.id)?.run;
-      if (!active || active.controller.signal.aborted) continue;
-      this.logger.log(`Flow run ${run.id} is ${run.state_type ?? 'CANCELLING'} in Prefect; aborting it`);
-      active.abortKind = 'cancel';
-      active.controller.abort(new TaskCancelledError(`Flow run ${run.id} was cancelled in Prefect`));
-    }
+  private watchCancellations(): Promise<boolean> {
+    return abortCancelled(
+      this.client,
+      [...this.active.values()].map((a) => a.run),
+      this.logger,
+    );
   }
 }
