@@ -5,9 +5,6 @@ import { TierUnavailableError } from '../../errors/index.js';
 import type { PrefectClient } from './prefect.client.js';
 import { PrefectApiError, PrefectAuthError, PrefectUnreachableError } from './prefect.errors.js';
 
-/** How long a facade call waits for Prefect to answer a probe while it is known to be down. */
-export const PREFECT_UNAVAILABLE_PROBE_MS = 2_000;
-
 /**
  * What this process knows about its connection to Prefect, from the worker's loops: one WARN when an outage
  * starts and one LOG with its duration when it ends (not one line per loop and request), whether the last
@@ -45,14 +42,15 @@ export class PrefectConnection {
   }
 
   /**
-   * Lets a facade call through unless Prefect is known to be down and does not answer a quick probe either:
-   * then TierUnavailableError naming Prefect, its address and the outage, within PREFECT_UNAVAILABLE_PROBE_MS.
+   * Lets a facade call through unless Prefect is known to be down and does not answer a probe of at most
+   * `timeoutMs` (the module's `unavailableTimeoutMs`) either: then TierUnavailableError naming Prefect, its
+   * address and the outage.
    */
-  async assertAvailable(action: string): Promise<void> {
+  async assertAvailable(action: string, timeoutMs: number): Promise<void> {
     const since = this.downSince;
     if (!since) return;
     try {
-      await this.client.health(PREFECT_UNAVAILABLE_PROBE_MS);
+      await this.client.health(Math.max(100, timeoutMs));
     } catch (error) {
       throw new TierUnavailableError(
         `Cannot ${action}: Prefect at ${redact(this.client.apiUrl)} is unreachable since ${since.toISOString()} ` +

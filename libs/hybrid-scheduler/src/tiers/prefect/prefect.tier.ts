@@ -234,7 +234,9 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
 
   /** Fails fast with TierUnavailableError while Prefect is known to be down (and a quick probe agrees). */
   private available(action: string): Promise<void> {
-    return this.worker?.connection.assertAvailable(action) ?? Promise.resolve();
+    return (
+      this.worker?.connection.assertAvailable(action, this.options.unavailableTimeoutMs) ?? Promise.resolve()
+    );
   }
 
   private entryOf(id: string): DeploymentEntry {
