@@ -26,6 +26,8 @@ const VALUES = [
   'DeadLetterNotFoundError',
   'DeploymentNotFoundError',
   'PayloadValidationError',
+  'PayloadRequiredError',
+  'InvalidArgumentError',
   'TierUnavailableError',
   'TaskTimeoutError',
   'TaskCancelledError',

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { filter, type Observable } from 'rxjs';
 import { HYBRID_SCHEDULER_OPTIONS } from './hybrid-scheduler.constants.js';
-import { DeploymentNotFoundError } from './errors/index.js';
+import { DeploymentNotFoundError, InvalidArgumentError } from './errors/index.js';
 import type { ResolvedModuleOptions } from './config/module-options.js';
 import type {
   Classification,
@@ -22,12 +22,18 @@ import type {
 import { classifyTask } from './classifier/classify-task.js';
 import { internalTaskDefinition } from './discovery/internal-task.definition.js';
 import { JobRegistry } from './registry/job.registry.js';
-import { jobId } from './registry/job-id.js';
+import { jobId, parseQueueJobId } from './registry/job-id.js';
 import { SchedulerTiers } from './lifecycle/scheduler-tiers.js';
 import { withTimeout } from './common/settle-within.js';
 import { TaskRouter } from './classifier/task.router.js';
 import { AdoptedJobs } from './adopt/adopted-jobs.js';
-import { deprecated, handlerArgument, internalTaskArguments, objectArgument } from './facade-arguments.js';
+import {
+  deprecated,
+  handlerArgument,
+  internalTaskArguments,
+  objectArgument,
+  stringArgument,
+} from './facade-arguments.js';
 
 /** Copies a JobInfo so callers cannot change the registry's live state. */
 const snapshot = (info: JobInfo): JobInfo => ({
@@ -118,7 +124,7 @@ export class HybridScheduler {
     const internal = this.tiers.internal(`schedule "${options.name}"`);
     const task = internalTaskDefinition(
       options,
-      { className: 'dynamic', methodName: String(options.name) },
+      { className: 'dynamic', methodName: String(options.name), dynamic: true },
       handler,
       this.options.internal.timeZone,
     );
@@ -135,7 +141,7 @@ export class HybridScheduler {
 
   /** Which tier the classifier picks for these characteristics, why, and the fallback chain. */
   classify(characteristics: TaskCharacteristics): Classification {
-    return classifyTask(characteristics);
+    return classifyTask(objectArgument('classify', 'characteristics', characteristics));
   }
 
   /** Enqueues a job of a `@QueuedWorkflow`. @throws WorkflowNotFoundError, PayloadValidationError */
@@ -145,7 +151,7 @@ export class HybridScheduler {
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
     return this.tiers.queue.enqueueWorkflow(
-      workflow,
+      stringArgument('enqueueWorkflow', 'workflow', workflow, 'expected the name of a @QueuedWorkflow'),
       payload,
       objectArgument('enqueueWorkflow', 'options', options, {}),
     );
@@ -158,6 +164,13 @@ export class HybridScheduler {
 
   /** Re-enqueues a dead-lettered job (`queue:<workflow>:<job key>`) with its attempts reset. */
   async retryDeadLetter(id: string): Promise<EnqueueResult> {
+    if (!parseQueueJobId(id))
+      throw new InvalidArgumentError(
+        'retryDeadLetter',
+        'id',
+        id,
+        'expected a dead letter id "queue:<workflow>:<job key>", as deadLetters(workflow) lists them',
+      );
     return this.tiers.queue.retryDeadLetter(id);
   }
 

@@ -116,6 +116,10 @@ export { DeadLetterNotFoundError } from './errors/hybrid-scheduler.errors.js';
 export { DeploymentNotFoundError } from './errors/hybrid-scheduler.errors.js';
 /** A workflow's payload failed its DTO's validation. */
 export { PayloadValidationError } from './errors/hybrid-scheduler.errors.js';
+/** trigger() of a workflow that needs a payload it has none for: use enqueueWorkflow. */
+export { PayloadRequiredError } from './errors/hybrid-scheduler.errors.js';
+/** A facade method got an argument it cannot use (names method, argument and value). */
+export { InvalidArgumentError } from './errors/hybrid-scheduler.errors.js';
 /** The tier (or engine) a call needs is not available. */
 export { TierUnavailableError } from './errors/hybrid-scheduler.errors.js';
 /** A run took longer than its `timeoutMs`. */

@@ -94,6 +94,16 @@ export class PayloadValidationError extends HybridSchedulerError {
   }
 }
 
+/** `trigger()` of a workflow whose payload DTO needs fields it has no `schedulePayload` for. */
+export class PayloadRequiredError extends PayloadValidationError {
+  constructor(workflow: string, problems: string[]) {
+    super(workflow, problems);
+    this.message =
+      `Workflow "${workflow}" needs a payload, and trigger() has none to send (it has no schedulePayload); ` +
+      `use enqueueWorkflow("${workflow}", payload). Nothing was enqueued.`;
+  }
+}
+
 /**
  * A tier or engine cannot serve the call: it could not start, a declared tier is unavailable while
  * `fallback: 'fail'`, or (at runtime) the engine is known to be down and did not answer within

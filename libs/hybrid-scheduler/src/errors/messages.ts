@@ -3,6 +3,10 @@ import type { TaskLocation } from '../interfaces/index.js';
 /** Names the method a message is about: `ReportsService.nightly()`. */
 export const at = (loc: TaskLocation): string => `${loc.className}.${loc.methodName}()`;
 
+/** What a task-option message is about: `@InternalTask on Reports.nightly()`, or `dynamic task my-task`. */
+const subject = (decorator: string, loc: TaskLocation): string =>
+  loc.dynamic ? `dynamic task ${loc.methodName}` : `@${decorator} on ${at(loc)}`;
+
 /** A value as messages quote it: strings in quotes, dates as ISO, functions by name, the rest as JSON. */
 export const show = (value: unknown): string => {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -21,7 +25,7 @@ export const INVALID_OPTION = (
   option: string,
   value: unknown,
   expected: string,
-): string => `@${decorator} on ${at(loc)}: option "${option}" = ${show(value)} is invalid: ${expected}`;
+): string => `${subject(decorator, loc)}: option "${option}" = ${show(value)} is invalid: ${expected}`;
 
 export const SCHEDULE_CONFLICT = (
   decorator: string,
@@ -30,8 +34,8 @@ export const SCHEDULE_CONFLICT = (
   allowed: string[],
 ): string =>
   given.length === 0
-    ? `@${decorator} on ${at(loc)}: give exactly one of ${allowed.map((o) => `"${o}"`).join(', ')}; none was given`
-    : `@${decorator} on ${at(loc)}: give exactly one of ${allowed.map((o) => `"${o}"`).join(', ')}; got ${given
+    ? `${subject(decorator, loc)}: give exactly one of ${allowed.map((o) => `"${o}"`).join(', ')}; none was given`
+    : `${subject(decorator, loc)}: give exactly one of ${allowed.map((o) => `"${o}"`).join(', ')}; got ${given
         .map((o) => `"${o}"`)
         .join(' and ')}`;
 

@@ -13,6 +13,8 @@ import type { TaskContext } from './task-context.interface.js';
 export interface TaskLocation {
   className: string;
   methodName: string;
+  /** Added at runtime (scheduleInternalTask, scheduleDeployment): messages say "dynamic task <name>". */
+  dynamic?: boolean;
 }
 
 /** A decorated method bound to its instance; the tier decides what it passes in (context, payload, parameters). */

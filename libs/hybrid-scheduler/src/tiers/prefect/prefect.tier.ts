@@ -208,7 +208,11 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
 
   /** Registers a deployment at runtime (validated like `@PrefectDeployment`); this process's worker serves it. */
   async scheduleDeployment(options: PrefectDeploymentOptions, handler: TaskHandler): Promise<string> {
-    const location = { className: 'dynamic', methodName: options.flow ?? options.name ?? 'dynamic' };
+    const location = {
+      className: 'dynamic',
+      methodName: options.flow ?? options.name ?? 'dynamic',
+      dynamic: true,
+    };
     const task = prefectDeploymentDefinition(options, location, handler, this.options.internal.timeZone);
     this.register(task);
     const id = jobId('prefect', task.name);

@@ -6,8 +6,15 @@ export class InvalidEnqueueOptionsError extends HybridSchedulerError {}
 
 const KNOWN = ['delayMs', 'runAt', 'idempotencyKey', 'priority'];
 
+/** The documented limit of `delayMs` and of how far ahead `runAt` may be: 365 days (engines may set less). */
+export const MAX_ENQUEUE_DELAY_MS = 365 * 24 * 60 * 60 * 1000;
+
 /** Rejects options that an engine would silently ignore or misread, naming the workflow, option and value. */
-export function checkEnqueueOptions(workflow: string, options: EnqueueOptions): void {
+export function checkEnqueueOptions(
+  workflow: string,
+  options: EnqueueOptions,
+  maxDelayMs = MAX_ENQUEUE_DELAY_MS,
+): void {
   const fail = (option: string, value: unknown, expected: string): never => {
     throw new InvalidEnqueueOptionsError(
       `enqueueWorkflow("${workflow}"): option "${option}" = ${String(value)} is invalid: ${expected}; nothing was enqueued`,
@@ -19,8 +26,12 @@ export function checkEnqueueOptions(workflow: string, options: EnqueueOptions): 
   const { delayMs, runAt, idempotencyKey, priority } = options;
   if (delayMs !== undefined && (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0))
     fail('delayMs', delayMs, 'expected a number of ms ≥ 0');
+  if (delayMs !== undefined && delayMs > maxDelayMs)
+    fail('delayMs', delayMs, `at most ${maxDelayMs} (${maxDelayMs / 86_400_000} days)`);
   if (runAt !== undefined && (!(runAt instanceof Date) || Number.isNaN(runAt.getTime())))
     fail('runAt', runAt, 'expected a valid Date');
+  if (runAt instanceof Date && runAt.getTime() - Date.now() > maxDelayMs)
+    fail('runAt', runAt.toISOString(), `at most ${maxDelayMs / 86_400_000} days ahead`);
   if (runAt !== undefined && delayMs !== undefined)
     fail('runAt', runAt?.toISOString(), 'give either delayMs or runAt, not both');
   if (

@@ -32,6 +32,7 @@ import { workflowGlue } from './queue-job.processor.js';
 import { guardEngine, type EngineWatch } from './engine-guard.js';
 import { engineWatch } from './queue-engine.registry.js';
 import { refreshWorkflowInfo } from './queue-jobs.view.js';
+import { checkPayloadSize, DEFAULT_MAX_PAYLOAD_BYTES, triggerPayload } from './payload-limits.js';
 import { providerOf, toEngineWorkflow } from './workflow.mapper.js';
 
 interface WorkflowEntry {
@@ -127,7 +128,10 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
 
   async trigger(id: string): Promise<TriggerResult> {
     const entry = this.entryOf(id);
-    const result = await this.enqueueWorkflow(entry.task.name, entry.workflow.schedulePayload);
+    const declared = entry.task.queue?.schedulePayload !== undefined || entry.task.declaredTier !== 'queue';
+    const result = await triggerPayload(entry.task.name, declared, () =>
+      this.enqueueWorkflow(entry.task.name, entry.workflow.schedulePayload),
+    );
     return { jobId: id, status: 'enqueued', runId: result.id };
   }
 
@@ -175,6 +179,7 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     const entry = this.workflowEntry(workflow);
     checkEnqueueOptions(workflow, options);
     await validatePayload(workflow, payload, entry.task.policy.payload);
+    checkPayloadSize(workflow, payload, this.options.queue?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
     const job = await this.guard(entry, `enqueueWorkflow("${workflow}")`, () =>
       entry.provider.enqueue(workflow, payload, options),
     );
