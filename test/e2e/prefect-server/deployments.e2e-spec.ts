@@ -279,6 +279,31 @@ describe('Prefect test server: deployments, schedules and the scheduler', () => 
     expect((await poll({})).body).toHaveLength(2);
     expect((await poll({ limit: 1 })).body).toHaveLength(1);
     expect((await poll({ work_queue_names: ['nope'] })).status).toBe(404);
+    // scheduled_after is inclusive, as Prefect's `next_scheduled_start_time >= :scheduled_after`.
+    const after = (at: string) => poll({ scheduled_after: at });
+    expect(
+      (await after(later.next_scheduled_start_time!)).body.map(
+        (r: { flow_run: { id: string } }) => r.flow_run.id,
+      ),
+    ).toEqual([later.id]);
+    expect((await after(new Date(Date.now() + 11 * 60_000).toISOString())).body).toEqual([]);
+    // Several queues: by queue priority, then time (a later run of the first queue comes before an earlier one).
+    const other = await api.post('/work_pools/nest-pool/queues', { name: 'second' });
+    expect(other.body.priority).toBeGreaterThan(1);
+    const early = await api.post(`/deployments/${dep.id}/create_flow_run`, {
+      work_queue_name: 'second',
+      state: {
+        type: 'SCHEDULED',
+        name: 'Scheduled',
+        state_details: { scheduled_time: new Date(Date.now() - 5_000).toISOString() },
+      },
+    });
+    expect((await poll({})).body.map((r: { flow_run: { id: string } }) => r.flow_run.id)).toEqual([
+      soon.id,
+      later.id,
+      early.body.id,
+    ]);
+    await api.delete(`/flow_runs/${early.body.id}`);
     // A claimed run is no longer returned.
     await api.post(`/flow_runs/${soon.id}/set_state`, pending());
     expect((await poll({})).body.map((r: { flow_run: { id: string } }) => r.flow_run.id)).toEqual([later.id]);

@@ -102,6 +102,12 @@ describe('Prefect test server: set_state orchestration', () => {
       scheduled_before: new Date(Date.now() + 60_000).toISOString(),
     });
     expect(poll.body.map((r: { flow_run: { id: string } }) => r.flow_run.id)).not.toContain(run.id);
+    // Prefect's serve-style poll by deployment ids is a plain filter: it does return the in-process retry.
+    const served = await api.post('/deployments/get_scheduled_flow_runs', {
+      deployment_ids: [run.deployment_id],
+      scheduled_before: new Date(Date.now() + 60_000).toISOString(),
+    });
+    expect(served.body.map((r: { id: string }) => r.id)).toContain(run.id);
     // Too early: WAIT; after the delay: RUNNING again (run_count 2), then FAILED is final.
     expect((await api.post(`/flow_runs/${run.id}/set_state`, state('RUNNING'))).body.status).toBe('WAIT');
     await new Promise((r) => setTimeout(r, Math.max(0, retryAt - Date.now() + 20)));

@@ -150,7 +150,11 @@ export const flowRunRoutes: Routes = {
     const { result, written } = proposeState(store, run, body.state, body.force ?? false);
     return { status: written ? 201 : 200, body: result };
   },
-  /** flow.serve()-style poll for deployments without a work pool: SCHEDULED runs, marks deployments READY. */
+  /**
+   * flow.serve()-style poll for deployments without a work pool: SCHEDULED runs by next_scheduled_start_time,
+   * marks deployments READY. Unlike the work-pool poll, Prefect's version (a plain FlowRunFilter) does not
+   * leave out in-process retries (AwaitingRetry with retry_type 'in_process'), and neither does this one.
+   */
   'POST /deployments/get_scheduled_flow_runs': ({ store, body }) => {
     const ids: string[] = body.deployment_ids ?? [];
     const now = iso();
@@ -163,13 +167,7 @@ export const flowRunRoutes: Routes = {
     }
     const before = body.scheduled_before ? Date.parse(body.scheduled_before) : Infinity;
     const runs = [...store.flowRuns.values()]
-      .filter(
-        (r) =>
-          r.deployment_id &&
-          ids.includes(r.deployment_id) &&
-          r.state_type === 'SCHEDULED' &&
-          r.empirical_policy.retry_type !== 'in_process',
-      )
+      .filter((r) => r.deployment_id && ids.includes(r.deployment_id) && r.state_type === 'SCHEDULED')
       .filter((r) => Date.parse(r.next_scheduled_start_time ?? '') <= before)
       .sort((a, b) => Date.parse(a.next_scheduled_start_time!) - Date.parse(b.next_scheduled_start_time!));
     return { status: 200, body: runs.slice(0, limitOf(body)).map(runView) };
