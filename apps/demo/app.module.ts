@@ -18,7 +18,8 @@ import { JobEventsLogger } from './maintenance/job-events.logger.js';
 
 /**
  * With no environment the demo runs on embedded defaults: internal tier plus the in-memory queue.
- * REDIS_URL switches the queue tier to BullMQ, AMQP_URL to RabbitMQ; PREFECT_API_URL turns on the Prefect tier.
+ * REDIS_URL switches the queue tier to BullMQ, AMQP_URL to RabbitMQ, NATS_URL to NATS JetStream (with several,
+ * BullMQ, then RabbitMQ, then NATS is the default engine); PREFECT_API_URL turns on the Prefect tier.
  * The dashboard is at /scheduler, for loopback clients only (no `authorize`); DASHBOARD_READ_ONLY=true removes
  * its actions.
  */

@@ -19,7 +19,7 @@ const tlsOptions = custom<NatsTlsOptions>('TLS options object of the NATS client
 /** `queue.nats`: the NATS JetStream engine. */
 export const natsOptions = block({
   /** Server URL(s), `nats://host:4222` (comma-separated for a cluster); credentials inside are never logged. */
-  servers: natsServers({ required: true, secret: true, env: 'HYBRID_SCHEDULER_NATS_URL' }),
+  servers: natsServers({ required: true, secret: true, env: ['HYBRID_SCHEDULER_NATS_URL', 'NATS_URL'] }),
   /** Name of the work stream and first token of every subject (default `hybrid`). */
   stream: text({ env: 'HYBRID_SCHEDULER_NATS_STREAM' }),
   user: text({}),
