@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { freePort } from './redis.js';
 
 export interface PrivateNats {
-  /** `nats://127.0.0.1:<port>` (no credentials: the private server has no auth). */
+  /** `nats://[user:pass@]127.0.0.1:<port>` (credentials when started with `auth`). */
   url: string;
   port: number;
   /** JetStream's store directory (file storage), kept across restart(). */
@@ -24,7 +24,7 @@ const BINARY = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin
 );
 
 /** Resolves true when the server greets with INFO and answers PING with PONG (the client protocol). */
-function ping(port: number): Promise<boolean> {
+function ping(port: number, auth?: { user: string; pass: string }): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     let seen = '';
@@ -34,7 +34,8 @@ function ping(port: number): Promise<boolean> {
     };
     socket.setTimeout(500, () => done(false));
     socket.once('error', () => done(false));
-    socket.connect(port, '127.0.0.1', () => socket.write('CONNECT {"verbose":false}\r\nPING\r\n'));
+    const connect = JSON.stringify({ verbose: false, ...(auth ? { user: auth.user, pass: auth.pass } : {}) });
+    socket.connect(port, '127.0.0.1', () => socket.write(`CONNECT ${connect}\r\nPING\r\n`));
     socket.on('data', (data) => {
       seen += data.toString();
       if (seen.includes('PONG')) done(true);
@@ -43,10 +44,10 @@ function ping(port: number): Promise<boolean> {
 }
 
 /**
- * Starts a private `nats-server -js -p <free port> -sd <tmpdir>` (never the shared one on 4222) and waits until it
- * answers. One per suite file; stop it in afterAll.
+ * Starts a private `nats-server -js -p <free port> -sd <tmpdir>` (never the shared one on 4222), with a user and
+ * password when `auth` is given, and waits until it answers. One per suite file; stop it in afterAll.
  */
-export async function startNats(): Promise<PrivateNats> {
+export async function startNats(auth?: { user: string; pass: string }): Promise<PrivateNats> {
   if (!BINARY) throw new Error('nats-server is not installed (apt-get install nats-server)');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'hs-nats-'));
@@ -55,13 +56,14 @@ export async function startNats(): Promise<PrivateNats> {
 
   const launch = async () => {
     const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir];
+    if (auth) args.push('--user', auth.user, '--pass', auth.pass);
     const proc = spawn(BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     let exited = false;
     proc.once('exit', () => (exited = true));
     const deadline = Date.now() + 10_000;
-    while (!(await ping(port))) {
+    while (!(await ping(port, auth))) {
       if (exited || Date.now() > deadline)
         throw new Error(`nats-server on port ${port} did not start: ${stderr}`);
       await new Promise((r) => setTimeout(r, 20));
@@ -79,8 +81,9 @@ export async function startNats(): Promise<PrivateNats> {
   };
 
   await launch();
+  const credentials = auth ? `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}@` : '';
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://${credentials}127.0.0.1:${port}`,
     port,
     dir,
     stop: async () => {

@@ -1,5 +1,6 @@
 import { runSecretCase, type SecretCase } from '../../support/secret-leaks.js';
 import { cloudTasksSecretCases } from './cloud-tasks.secret-cases.js';
+import { natsSecretCases } from './nats.secret-cases.js';
 import { prefectSecretCases } from './prefect.secret-cases.js';
 import { redisSecretCases } from './redis.secret-cases.js';
 
@@ -8,7 +9,12 @@ import { redisSecretCases } from './redis.secret-cases.js';
  * and error messages are collected and grepped. Add an engine's cases in its own `<engine>.secret-cases.ts`
  * and list them here.
  */
-const cases: SecretCase[] = [...redisSecretCases, ...cloudTasksSecretCases, ...prefectSecretCases];
+const cases: SecretCase[] = [
+  ...redisSecretCases,
+  ...cloudTasksSecretCases,
+  ...prefectSecretCases,
+  ...natsSecretCases,
+];
 
 describe('no secret in logs, health or errors', () => {
   it.each(cases.map((c) => [c.name, c] as const))(

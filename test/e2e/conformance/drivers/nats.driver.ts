@@ -11,14 +11,20 @@ export const natsDriver: EngineDriver = {
   // Priorities are ignored (FIFO per subject); rateLimit holds per process.
   limits: { durable: true, shared: true, priority: false, globalRateLimit: false, delayToleranceMs: 500 },
   start: async () => {
-    const nats = await startNats();
+    const auth = { user: 'hs', pass: 'NatsConformance-81c2' };
+    const nats = await startNats(auth);
     return {
-      // One stream per namespace; a 2 s ack wait so a killed consumer's job is redelivered quickly.
+      // One stream per namespace (credentials in the URL); a 2 s ack wait so a killed consumer's job is redelivered quickly.
       queueOptions: (namespace) => ({ nats: { servers: nats.url, stream: namespace, ackWaitMs: 2000 } }),
-      broker: { address: `127.0.0.1:${nats.port}`, kill: () => nats.kill(), restart: () => nats.restart() },
+      broker: {
+        address: `127.0.0.1:${nats.port}`,
+        secret: auth.pass,
+        kill: () => nats.kill(),
+        restart: () => nats.restart(),
+      },
       // A plain JetStream producer: subject <stream>.jobs.<workflow>, body = the JSON payload.
       produceRaw: async (namespace, workflow, payload) => {
-        const nc = await connect({ servers: nats.url });
+        const nc = await connect({ servers: `127.0.0.1:${nats.port}`, ...auth });
         try {
           await jetstream(nc).publish(`${namespace}.jobs.${workflow}`, JSON.stringify(payload));
         } finally {

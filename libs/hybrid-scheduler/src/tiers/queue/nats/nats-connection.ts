@@ -25,17 +25,50 @@ export function natsAddress(servers: string): string {
     .join(',');
 }
 
+/**
+ * The servers without credentials, and the credentials of the first URL that has any: `user:pass@` gives user and
+ * password, a lone `token@` a token (the client does not read credentials from URLs itself).
+ */
+function splitCredentials(servers: string): {
+  servers: string[];
+  user?: string;
+  pass?: string;
+  token?: string;
+} {
+  const found: { user?: string; pass?: string; token?: string } = {};
+  const bare = serverList(servers).map((server) => {
+    try {
+      const url = new URL(server.includes('://') ? server : `nats://${server}`);
+      if (!url.username && !url.password) return server;
+      if (found.user === undefined && found.token === undefined) {
+        if (url.password) {
+          found.user = decodeURIComponent(url.username);
+          found.pass = decodeURIComponent(url.password);
+        } else found.token = decodeURIComponent(url.username);
+      }
+      return `${url.protocol}//${url.host}`;
+    } catch {
+      return server;
+    }
+  });
+  return { servers: bare, ...found };
+}
+
 /** Client options: reconnect forever (JetStream keeps the jobs meanwhile), credentials remembered for redaction. */
 export function connectionOptions(options: ResolvedNatsOptions, purpose: string): ConnectionOptions {
   for (const server of serverList(options.servers)) rememberUrlSecrets(server);
-  rememberSecrets(options.pass, options.token);
+  const fromUrl = splitCredentials(options.servers);
+  const user = options.user ?? fromUrl.user;
+  const pass = options.pass ?? fromUrl.pass;
+  const token = options.token ?? fromUrl.token;
+  rememberSecrets(pass, token);
   const { credsAuthenticator } = natsTransport();
   return {
-    servers: serverList(options.servers),
+    servers: fromUrl.servers,
     name: `hybrid-scheduler ${purpose}`,
-    ...(options.user !== undefined ? { user: options.user } : {}),
-    ...(options.pass !== undefined ? { pass: options.pass } : {}),
-    ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(user !== undefined ? { user } : {}),
+    ...(pass !== undefined ? { pass } : {}),
+    ...(token !== undefined ? { token } : {}),
     ...(options.credsFile ? { authenticator: credsAuthenticator(readFileSync(options.credsFile)) } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
     maxReconnectAttempts: -1,
@@ -60,8 +93,11 @@ export async function probeNats(options: ResolvedNatsOptions, timeoutMs = 3000):
     await natsJetStream().jetstreamManager(nc, { timeout: timeoutMs });
     return undefined;
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    return `NATS at ${address} is unreachable (${code ?? redactedMessage(error)})`;
+    const message = redactedMessage(error);
+    // Wrong user/password/token is not an outage: say so (never echoing what was sent).
+    if (error instanceof natsTransport().AuthorizationError || /authorization/i.test(message))
+      return `NATS at ${address} refused the credentials: authentication failed (${message})`;
+    return `NATS at ${address} is unreachable (${message})`;
   } finally {
     await nc?.close().catch(() => undefined);
   }

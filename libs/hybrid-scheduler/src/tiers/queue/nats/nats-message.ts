@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
-import type { DeliveredJob } from '../queue-engine.interface.js';
+import type { DeliveredJob, JobHeaders } from '../queue-engine.interface.js';
 import { natsTransport } from './nats.module-loader.js';
 import { HEADER } from './nats-names.js';
 
@@ -12,7 +12,12 @@ export interface JobMeta {
   enqueuedAt?: number;
   scheduledAt?: number;
   runAt?: number;
+  /** The job's own headers (trace context), carried as NATS headers beside ours. */
+  headers?: JobHeaders;
 }
+
+/** Headers of ours and of JetStream itself; every other header of a message is the job's. */
+const OWN = /^(hybrid-|nats-)/i;
 
 const num = (headers: MsgHdrs | undefined, name: string): number | undefined => {
   const text = headers?.get(name);
@@ -21,7 +26,10 @@ const num = (headers: MsgHdrs | undefined, name: string): number | undefined => 
 };
 
 export function readMeta(headers: MsgHdrs | undefined): JobMeta {
+  const own: Record<string, string> = {};
+  for (const key of headers?.keys() ?? []) if (!OWN.test(key)) own[key] = headers!.get(key);
   return {
+    headers: Object.keys(own).length ? own : undefined,
     jobKey: headers?.get(HEADER.job) || undefined,
     attemptsMade: num(headers, HEADER.attemptsMade),
     maxAttempts: num(headers, HEADER.maxAttempts),
@@ -33,6 +41,7 @@ export function readMeta(headers: MsgHdrs | undefined): JobMeta {
 
 export function metaHeaders(meta: JobMeta): MsgHdrs {
   const headers = natsTransport().headers();
+  for (const [key, value] of Object.entries(meta.headers ?? {})) if (!OWN.test(key)) headers.set(key, value);
   const set = (name: string, value: string | number | undefined) => {
     if (value !== undefined) headers.set(name, String(value));
   };
@@ -61,6 +70,7 @@ export function deliveredJob(
     enqueuedAt: new Date(meta.enqueuedAt ?? Math.floor(Number(msg.info.timestampNanos) / 1e6)),
     scheduledAt: meta.scheduledAt !== undefined ? new Date(meta.scheduledAt) : undefined,
     maxAttempts: meta.maxAttempts,
+    headers: meta.headers,
   };
   return { job, meta: { ...meta, jobKey } };
 }

@@ -10,6 +10,7 @@ import type {
   EngineEvents,
   EngineWorkflow,
   EnqueuedJob,
+  JobHeaders,
   JobProcessor,
   QueueEngine,
 } from '../queue-engine.interface.js';
@@ -143,7 +144,12 @@ export class NatsQueueEngine implements QueueEngine {
     }
   }
 
-  async enqueue(workflow: string, payload: unknown, options: EnqueueOptions): Promise<EnqueuedJob> {
+  async enqueue(
+    workflow: string,
+    payload: unknown,
+    options: EnqueueOptions,
+    headers?: JobHeaders,
+  ): Promise<EnqueuedJob> {
     this.get(workflow);
     const { js } = this.rt();
     const now = Date.now();
@@ -155,7 +161,7 @@ export class NatsQueueEngine implements QueueEngine {
       JSON.stringify(payload),
       {
         ...(options.idempotencyKey ? { msgID: `key-${workflow}-${options.idempotencyKey}` } : {}),
-        headers: metaHeaders({ enqueuedAt: now, runAt: delayed ? now + delayMs : undefined }),
+        headers: metaHeaders({ enqueuedAt: now, runAt: delayed ? now + delayMs : undefined, headers }),
       },
     );
     return { jobKey: String(ack.seq), created: !ack.duplicate };
