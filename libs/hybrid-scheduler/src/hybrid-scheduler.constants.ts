@@ -5,7 +5,5 @@ export const PREFECT_DEPLOYMENT_METADATA = 'hybrid-scheduler:prefect-deployment'
 
 /** Injection token for the validated module options (after defaults were applied). */
 export const HYBRID_SCHEDULER_OPTIONS = Symbol('HYBRID_SCHEDULER_OPTIONS');
-/** Injection token under which every tier provider is collected. */
-export const HYBRID_SCHEDULER_TIERS = Symbol('HYBRID_SCHEDULER_TIERS');
 /** Token under which the Prefect tier registers itself (optional: the app may run without it). */
 export const PREFECT_TIER = Symbol('HYBRID_SCHEDULER_PREFECT_TIER');
