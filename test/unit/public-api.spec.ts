@@ -36,6 +36,7 @@ const VALUES = [
   'PrefectAuthError',
   'PrefectUnreachableError',
   'AdoptedJobControlError',
+  'BullModuleConnectionError',
 ].sort();
 
 /** Option, context and result types users write down. */

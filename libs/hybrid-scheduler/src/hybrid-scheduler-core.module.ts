@@ -18,6 +18,11 @@ import { INTERNAL_TICK_LOCK, type TickLock } from './tiers/internal/tick-lock.in
 import type { PrefectTier } from './tiers/prefect/prefect.tier.js';
 import { SchedulerTiers } from './lifecycle/scheduler-tiers.js';
 import { AdoptedJobs } from './adopt/adopted-jobs.js';
+import {
+  BULL_MODULE_CONFIG_TOKEN,
+  withBullModuleConnection,
+  type BullModuleConfig,
+} from './adopt/bull-module-connection.js';
 
 /**
  * The static core: one instance per application however often `forRoot` is imported, so there is exactly one
@@ -28,8 +33,9 @@ import { AdoptedJobs } from './adopt/adopted-jobs.js';
   providers: [
     {
       provide: HYBRID_SCHEDULER_OPTIONS,
-      useFactory: (raw: HybridSchedulerModuleOptions) => validateModuleOptions(raw),
-      inject: [RAW_OPTIONS_TOKEN],
+      useFactory: (raw: HybridSchedulerModuleOptions, bullModule?: BullModuleConfig) =>
+        validateModuleOptions(withBullModuleConnection(raw, bullModule)),
+      inject: [RAW_OPTIONS_TOKEN, { token: BULL_MODULE_CONFIG_TOKEN, optional: true }],
     },
     JobRegistry,
     TaskRunner,

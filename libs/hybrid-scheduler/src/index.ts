@@ -136,3 +136,5 @@ export { PrefectAuthError } from './tiers/prefect/prefect.errors.js';
 export { PrefectUnreachableError } from './tiers/prefect/prefect.errors.js';
 /** A control a job of @nestjs/schedule or @nestjs/bullmq does not offer (names the job, the control and why). */
 export { AdoptedJobControlError } from './adopt/adopt.errors.js';
+/** `queue.bullmq.connection: 'from-bull-module'` without a `BullModule.forRoot()` in the app. */
+export { BullModuleConnectionError } from './adopt/adopt.errors.js';

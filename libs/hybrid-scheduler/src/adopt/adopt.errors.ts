@@ -13,3 +13,6 @@ export class AdoptedJobControlError extends HybridSchedulerError {
     super(`${control}("${jobId}") is not available: ${reason}`);
   }
 }
+
+/** `queue.bullmq.connection: 'from-bull-module'` without a `BullModule.forRoot()` to take it from. */
+export class BullModuleConnectionError extends HybridSchedulerError {}

@@ -13,19 +13,24 @@ export type RedisConnection =
       [option: string]: unknown;
     };
 
-const redisConnection = custom<RedisConnection>('redis:// or rediss:// URL, or ioredis options', (value) =>
-  typeof value === 'string'
-    ? /^rediss?:\/\//.test(value)
-      ? undefined
-      : 'must be a redis:// or rediss:// URL'
-    : typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? undefined
-      : 'must be a redis:// URL or an ioredis options object',
+const redisConnection = custom<RedisConnection>(
+  "redis:// or rediss:// URL, ioredis options, or 'from-bull-module'",
+  (value) =>
+    typeof value === 'string'
+      ? /^rediss?:\/\//.test(value) || value === 'from-bull-module'
+        ? undefined
+        : "must be a redis:// or rediss:// URL, or 'from-bull-module'"
+      : typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? undefined
+        : 'must be a redis:// URL or an ioredis options object',
 );
 
 /** `queue.bullmq`: the BullMQ engine (Redis). */
 export const bullmqOptions = block({
-  /** A Redis URL (`redis://user:pass@host:6379/0`) or ioredis options. */
+  /**
+   * A Redis URL (`redis://user:pass@host:6379/0`), ioredis options, or `'from-bull-module'`: the connection
+   * (and, unless `prefix` is given, the prefix) of @nestjs/bullmq's `BullModule.forRoot()` (adopt/).
+   */
   connection: redisConnection({ required: true, env: ['HYBRID_SCHEDULER_REDIS_URL', 'REDIS_URL'] }),
   /** Key prefix of every queue (default `hybrid`). */
   prefix: text({ env: 'HYBRID_SCHEDULER_QUEUE_PREFIX' }),
