@@ -4,12 +4,14 @@ import { HybridSchedulerModule, hybridSchedulerOptionsFromEnv } from 'nestjs-hyb
 import { HybridSchedulerHealthModule } from 'nestjs-hybrid-scheduler/health';
 import { HybridSchedulerDashboardModule } from 'nestjs-hybrid-scheduler/dashboard';
 import { TerminusModule } from '@nestjs/terminus';
+import { register } from 'prom-client';
 import { CacheStore } from './maintenance/cache.store.js';
 import { MetricsCollector } from './maintenance/metrics.collector.js';
 import { MaintenanceJobs } from './maintenance/maintenance.jobs.js';
 import { SecretInventory } from './maintenance/secret.inventory.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
 import { DataWorkflows } from './workflows/data.workflows.js';
 import { WorkflowsController } from './workflows/workflows.controller.js';
 import { CodeSweepFlow } from './sweep/code-sweep.flow.js';
@@ -18,6 +20,7 @@ import { JobEventsLogger } from './maintenance/job-events.logger.js';
 
 /**
  * With no environment the demo runs on embedded defaults: internal tier plus the in-memory queue.
+ * GET /metrics serves the scheduler's Prometheus metrics.
  * REDIS_URL switches the queue tier to BullMQ, AMQP_URL to RabbitMQ, NATS_URL to NATS JetStream (with several,
  * BullMQ, then RabbitMQ, then NATS is the default engine); PREFECT_API_URL turns on the Prefect tier.
  * The dashboard is at /scheduler, for loopback clients only (no `authorize`); DASHBOARD_READ_ONLY=true removes
@@ -25,7 +28,14 @@ import { JobEventsLogger } from './maintenance/job-events.logger.js';
  */
 @Module({
   imports: [
-    HybridSchedulerModule.forRootAsync({ useFactory: () => hybridSchedulerOptionsFromEnv() }),
+    HybridSchedulerModule.forRootAsync({
+      // Metrics on unless the environment says otherwise, in prom-client's default registry (the default; named
+      // here so that the registry GET /metrics serves is this very one), served at GET /metrics.
+      useFactory: () => {
+        const options = hybridSchedulerOptionsFromEnv();
+        return { ...options, metrics: { registry: register, ...options.metrics } };
+      },
+    }),
     TerminusModule,
     HybridSchedulerHealthModule,
     HybridSchedulerDashboardModule.forRoot({
@@ -33,7 +43,7 @@ import { JobEventsLogger } from './maintenance/job-events.logger.js';
       readOnly: process.env.DASHBOARD_READ_ONLY === 'true',
     }),
   ],
-  controllers: [JobsController, WorkflowsController, HealthController],
+  controllers: [JobsController, WorkflowsController, HealthController, MetricsController],
   providers: [
     { provide: APP_FILTER, useClass: SchedulerErrorFilter },
     JobEventsLogger,

@@ -23,6 +23,7 @@ import {
   withBullModuleConnection,
   type BullModuleConfig,
 } from './adopt/bull-module-connection.js';
+import { MetricsCollector } from './observability/metrics.collector.js';
 
 /**
  * The static core: one instance per application however often `forRoot` is imported, so there is exactly one
@@ -74,6 +75,7 @@ import {
     TiersLifecycle,
     AdoptedJobs,
     HybridScheduler,
+    MetricsCollector,
   ],
   exports: [HybridScheduler, JobRegistry, TaskRunner, SchedulerTiers, HYBRID_SCHEDULER_OPTIONS],
 })

@@ -66,4 +66,15 @@ describe('demo app on embedded defaults', () => {
     expect(body.details['scheduler-internal'].status).toBe('up');
     expect(body.details['scheduler-prefect']).toMatchObject({ status: 'up', configured: false });
   });
+
+  it('serves the scheduler metrics for Prometheus at GET /metrics', async () => {
+    const server = app.getHttpServer();
+    await request(server).post('/jobs/internal%3Ametrics-collection/trigger').expect(200);
+    const res = await request(server).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toMatch(
+      /^hybrid_scheduler_runs_total\{tier="internal",job="metrics-collection",status="succeeded"\} [1-9]/m,
+    );
+    expect(res.text).toMatch(/^hybrid_scheduler_tier_status\{tier="internal"\} 1$/m);
+  });
 });

@@ -1,4 +1,5 @@
 import { internalOptions } from './internal.options.js';
+import { metricsOptions, tracingOptions } from './observability.options.js';
 import { millis, oneOf } from './option-kinds.js';
 import { section } from './option-section.js';
 import { prefectOptions } from './prefect.options.js';
@@ -12,6 +13,8 @@ export const moduleOptions = section({
   internal: internalOptions,
   queue: queueOptions,
   prefect: prefectOptions,
+  metrics: metricsOptions,
+  tracing: tracingOptions,
   /** When a declared tier is unavailable: route down the chain with a warning (default) or refuse to boot. */
   fallback: oneOf(['degrade', 'fail'], { default: 'degrade', env: 'HYBRID_SCHEDULER_FALLBACK' }),
   /**

@@ -1,6 +1,7 @@
 import type { bullmqOptions } from './bullmq.options.js';
 import type { cloudTasksOptions } from './cloud-tasks.options.js';
 import type { internalOptions } from './internal.options.js';
+import type { metricsOptions } from './observability.options.js';
 import type { natsOptions } from './nats.options.js';
 import type { moduleOptions } from './module-options.schema.js';
 import type { InputOf, OutputOf } from './option-section.js';
@@ -29,6 +30,12 @@ export interface NatsProviderOptions extends InputOf<typeof natsOptions.shape> {
 export type ResolvedNatsOptions = OutputOf<typeof natsOptions.shape>;
 /** `prefect`: the Prefect 3 tier (registration and worker). */
 export interface PrefectTierOptions extends InputOf<typeof prefectOptions.shape> {}
+
+/** `metrics`: Prometheus metrics through prom-client. */
+export interface MetricsOptions extends InputOf<typeof metricsOptions.shape> {}
+export type { MetricsRegistry } from './observability.options.js';
+/** The metrics options after validation, with defaults applied. */
+export type ResolvedMetricsOptions = OutputOf<typeof metricsOptions.shape>;
 
 /** The Prefect options after validation, with defaults applied. */
 export type ResolvedPrefectOptions = OutputOf<typeof prefectOptions.shape>;

@@ -1,0 +1,122 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Registry } from 'prom-client';
+import type { Subscription } from 'rxjs';
+import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
+import type { ResolvedModuleOptions } from '../config/module-options.js';
+import type { JobEvent, TierHealth } from '../interfaces/index.js';
+import { JobRegistry } from '../registry/job.registry.js';
+import { SchedulerTiers } from '../lifecycle/scheduler-tiers.js';
+import { loadPromClient } from './prom-client.loader.js';
+import { schedulerMetrics, type SchedulerMetrics, type ScrapeSource } from './scheduler-metrics.js';
+import { CachedRead } from './cached-read.js';
+
+/** How long a scrape reuses the engine counts and tier health read by the previous one. */
+export const SCRAPE_CACHE_MS = 5_000;
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'dead'] as const;
+const STATUS_VALUE: Record<TierHealth['status'], number> = { up: 1, degraded: 0.5, down: 0, disabled: 0 };
+
+/**
+ * Prometheus metrics of one app (with `metrics` given): run counters and histograms fed by the JobEvent stream;
+ * engine counts, tier states and fallbacks read when the registry is scraped, through a short cache so a
+ * scrape costs at most one counts read per workflow and one health check per tier every SCRAPE_CACHE_MS.
+ */
+@Injectable()
+export class MetricsCollector implements OnModuleInit, BeforeApplicationShutdown, ScrapeSource {
+  private metrics?: SchedulerMetrics;
+  private subscription?: Subscription;
+  private readonly queueRead = new CachedRead(SCRAPE_CACHE_MS, () => this.readQueueJobs());
+  private readonly tierRead = new CachedRead(SCRAPE_CACHE_MS, () => this.readTierStatus());
+
+  constructor(
+    @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
+    private readonly registry: JobRegistry,
+    private readonly tiers: SchedulerTiers,
+  ) {}
+
+  onModuleInit(): void {
+    const options = this.options.metrics;
+    if (!options?.enabled) return;
+    const prom = loadPromClient();
+    // A registry from the options is a prom-client Registry (checked at boot); MetricsRegistry is its public face.
+    const target = (options.registry as Registry | undefined) ?? prom.register;
+    this.metrics = schedulerMetrics(prom, target, options.prefix, options.buckets);
+    this.metrics.sources.add(this);
+    this.subscription = this.registry.events$.subscribe((event) => this.record(event));
+  }
+
+  beforeApplicationShutdown(): void {
+    this.subscription?.unsubscribe();
+    this.metrics?.sources.delete(this);
+  }
+
+  private record(event: JobEvent): void {
+    const m = this.metrics!;
+    const job = { tier: event.tier, job: event.name };
+    const status = event.type === 'dead-lettered' ? 'dead_lettered' : event.type;
+    m.runs.inc({ ...job, status });
+    if (event.type === 'started' && event.scheduledAt) {
+      m.lateness.observe(job, Math.max(0, event.at.getTime() - event.scheduledAt.getTime()) / 1000);
+    } else if (event.durationMs !== undefined) {
+      m.duration.observe({ ...job, status }, event.durationMs / 1000);
+      if (event.type === 'succeeded') m.lastSuccess.set(job, event.at.getTime() / 1000);
+    }
+  }
+
+  queueJobs(): Promise<Array<{ workflow: string; engine: string; state: string; value: number }>> {
+    return this.queueRead.get();
+  }
+
+  tierStatus(): Promise<Array<{ tier: string; value: number }>> {
+    return this.tierRead.get();
+  }
+
+  fallbacks(): Array<{ declared_tier: string; running_tier: string; value: number }> {
+    const counts = new Map<string, number>();
+    for (const { info } of this.registry.all()) {
+      if (info.declaredTier === info.tier) continue;
+      const key = `${info.declaredTier}\0${info.tier}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return [...counts].map(([key, value]) => {
+      const [declared_tier = '', running_tier = ''] = key.split('\0');
+      return { declared_tier, running_tier, value };
+    });
+  }
+
+  inProgress(): Array<{ tier: string; job: string; value: number }> {
+    return this.registry.all().map(({ info }) => ({ tier: info.tier, job: info.name, value: info.running }));
+  }
+
+  private async readQueueJobs(): Promise<
+    Array<{ workflow: string; engine: string; state: string; value: number }>
+  > {
+    const records = this.registry.all().filter((r) => r.info.tier === 'queue');
+    await this.tiers.queue.refresh(records.map((r) => r.info.id));
+    return records.flatMap(({ info }) => {
+      const details = info.details ?? {};
+      const engine = typeof details.provider === 'string' ? details.provider : 'unknown';
+      return QUEUE_STATES.flatMap((state) =>
+        typeof details[state] === 'number'
+          ? [{ workflow: info.name, engine, state, value: details[state] }]
+          : [],
+      );
+    });
+  }
+
+  private async readTierStatus(): Promise<Array<{ tier: string; value: number }>> {
+    const m = this.metrics!;
+    return Promise.all(
+      this.tiers.all().map(async (tier) => {
+        if (!this.tiers.isAvailable(tier.name)) return { tier: tier.name, value: 0 };
+        const stop = m.healthDuration.startTimer({ tier: tier.name });
+        const status = await tier.health().then(
+          (health) => health.status,
+          () => 'down' as const,
+        );
+        stop();
+        m.healthChecks.inc({ tier: tier.name, status });
+        return { tier: tier.name, value: STATUS_VALUE[status] };
+      }),
+    );
+  }
+}
