@@ -92,7 +92,7 @@ describe('@nestjs/schedule 12 beside the hybrid module', () => {
     const beforeTrigger = jobs.runs.everySecond;
     expect(await booted.scheduler.trigger('internal:every-second')).toEqual({
       jobId: 'internal:every-second',
-      status: 'completed',
+      status: 'succeeded',
     });
     expect(jobs.runs.everySecond).toBe(beforeTrigger + 1);
   });

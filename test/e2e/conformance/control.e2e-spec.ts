@@ -62,7 +62,7 @@ describe.each(DRIVERS)('conformance on $engine: control and health', (driver) =>
     await waitFor(() => workflows.runsOf('ticker').length > paused, 3000, 'a tick after resume');
     const triggered = await booted.scheduler.trigger('queue:ticker');
     await waitFor(
-      () => workflows.runsOf('ticker').some((r) => r.runId === triggered.runId),
+      () => workflows.runsOf('ticker').some((r) => r.runId === triggered.id),
       3000,
       'the triggered run',
     );

@@ -44,7 +44,7 @@ describe('demo app on embedded defaults', () => {
     const server = app.getHttpServer();
     await request(server)
       .post('/jobs/internal%3Ametrics-collection/trigger')
-      .expect(200, { jobId: 'internal:metrics-collection', status: 'completed' });
+      .expect(200, { jobId: 'internal:metrics-collection', status: 'succeeded' });
     const metrics = await request(server).get('/jobs/metrics').expect(200);
     expect(metrics.body.jobs.total).toBeGreaterThanOrEqual(4);
     expect(metrics.body.rssMb).toBeGreaterThan(0);

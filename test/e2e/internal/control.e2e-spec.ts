@@ -86,7 +86,7 @@ describe('internal tier: control through HybridScheduler', () => {
 
   it('triggers a run now and returns its outcome', async () => {
     const result = await booted.scheduler.trigger('internal:manual');
-    expect(result).toEqual({ jobId: 'internal:manual', status: 'completed' });
+    expect(result).toEqual({ jobId: 'internal:manual', status: 'succeeded' });
     expect(jobs.runs.manual).toBe(1);
     const info = await booted.scheduler.getJob('internal:manual');
     expect(info.runs).toBe(1);

@@ -209,7 +209,7 @@ describe.each(['memory', 'bullmq', 'rabbitmq'] as const)(
       const triggered = await booted.scheduler.trigger('queue:ticker');
       expect(triggered).toMatchObject({ jobId: 'queue:ticker', status: 'enqueued' });
       await waitFor(
-        () => workflows.runsOf('ticker').some((r) => r.runId === triggered.runId),
+        () => workflows.runsOf('ticker').some((r) => r.runId === triggered.id),
         3000,
         'the triggered run',
       );

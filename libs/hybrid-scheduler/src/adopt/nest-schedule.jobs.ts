@@ -80,11 +80,11 @@ export class NestScheduleJobs implements AdoptedJobSource {
       if (kind !== 'cron') throw new AdoptedJobControlError(id, 'trigger', UNKNOWN_CALLBACK);
       // SchedulerRegistry wraps fireOnTick: an error is logged by @nestjs/schedule and not returned.
       await this.registry.getCronJob(name).fireOnTick();
-      return { jobId: id, status: 'completed' };
+      return { jobId: id, status: 'succeeded' };
     }
     try {
       await method.run();
-      return { jobId: id, status: 'completed' };
+      return { jobId: id, status: 'succeeded' };
     } catch (error) {
       return { jobId: id, status: 'failed', error: error instanceof Error ? error.message : String(error) };
     }

@@ -115,7 +115,7 @@ export class DashboardController {
       return {
         jobId: result.jobId,
         status: result.status,
-        runId: result.runId ?? null,
+        runId: result.id ?? null,
         error: result.error ? redact(result.error) : null,
       };
     });

@@ -12,11 +12,13 @@ export interface TierHealth {
   details: Record<string, unknown>;
 }
 
+/** What `trigger()` answers, in the words of JobEvents and `JobInfo.lastStatus` and of `enqueueWorkflow`. */
 export interface TriggerResult {
   jobId: string;
-  /** completed/failed/skipped: ran in this process; enqueued/scheduled: handed to the engine. */
-  status: 'completed' | 'failed' | 'skipped' | 'enqueued' | 'scheduled';
-  runId?: string;
+  /** succeeded/failed/skipped: ran in this process; enqueued/scheduled: handed to the engine. */
+  status: 'succeeded' | 'failed' | 'skipped' | 'enqueued' | 'scheduled';
+  /** The run it started: the queue job id (`queue:<workflow>:<job key>`, as enqueueWorkflow's `id`) or flow run id. */
+  id?: string;
   error?: string;
 }
 

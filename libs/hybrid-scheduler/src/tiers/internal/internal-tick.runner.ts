@@ -59,7 +59,7 @@ export class InternalTickRunner {
       });
       const outcome = await run;
       return outcome.status === 'succeeded'
-        ? { status: 'completed' }
+        ? { status: 'succeeded' }
         : { status: 'failed', error: outcome.error?.message };
     } finally {
       timer.reserved--;

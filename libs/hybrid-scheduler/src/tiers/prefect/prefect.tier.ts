@@ -146,7 +146,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
 
   async trigger(id: string): Promise<TriggerResult> {
     const ref = await this.runDeployment(this.entryOf(id).task.name);
-    return { jobId: id, status: 'scheduled', runId: ref.flowRunId };
+    return { jobId: id, status: 'scheduled', id: ref.flowRunId };
   }
 
   async pause(id: string): Promise<void> {

@@ -132,7 +132,7 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     const result = await triggerPayload(entry.task.name, declared, () =>
       this.enqueueWorkflow(entry.task.name, entry.workflow.schedulePayload),
     );
-    return { jobId: id, status: 'enqueued', runId: result.id };
+    return { jobId: id, status: 'enqueued', id: result.id };
   }
 
   async pause(id: string): Promise<void> {
