@@ -24,7 +24,7 @@ import { JobEventsLogger } from './maintenance/job-events.logger.js';
  * REDIS_URL switches the queue tier to BullMQ, AMQP_URL to RabbitMQ, NATS_URL to NATS JetStream (with several,
  * BullMQ, then RabbitMQ, then NATS is the default engine); PREFECT_API_URL turns on the Prefect tier.
  * The dashboard is at /scheduler, for loopback clients only (no `authorize`); DASHBOARD_READ_ONLY=true removes
- * its actions.
+ * its actions. With REDIS_URL, main.ts adds bull-board at /queues (queues/queues-board.ts).
  */
 @Module({
   imports: [

@@ -50,11 +50,10 @@ class Producers {
  * loader sees a require(esm) cycle (plain Node does not), so they are imported once the test has started.
  */
 const bullBoard = async () => {
-  const [{ BullBoardModule }, { ExpressAdapter }, { BullMQAdapter }] = await Promise.all([
-    import('@bull-board/nestjs'),
-    import('@bull-board/express'),
-    import('@bull-board/api/bullMQAdapter'),
-  ]);
+  // One after the other: parallel import()s can leave @nestjs/bull-shared half-loaded for bull-board's require.
+  const { BullBoardModule } = await import('@bull-board/nestjs');
+  const { ExpressAdapter } = await import('@bull-board/express');
+  const { BullMQAdapter } = await import('@bull-board/api/bullMQAdapter');
   return [
     BullBoardModule.forRoot({ route: '/queues', adapter: ExpressAdapter }),
     BullBoardModule.forFeature({ name: 'send-email', adapter: BullMQAdapter }),
