@@ -90,6 +90,8 @@ describe('@QueuedWorkflow and @PrefectDeployment options', () => {
       () => queuedWorkflowDefinition({ provider: 'kafka' as 'memory' }, loc, handler),
       /"provider"/,
     );
+    for (const provider of ['memory', 'bullmq', 'cloud-tasks', 'rabbitmq', 'nats'] as const)
+      expect(queuedWorkflowDefinition({ provider }, loc, handler).queue?.provider).toBe(provider);
     expectError(
       () => queuedWorkflowDefinition({ backoff: { type: 'linear' as 'fixed', delayMs: 10 } }, loc, handler),
       /backoff\.type/,

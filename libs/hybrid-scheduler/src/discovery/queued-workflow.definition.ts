@@ -36,7 +36,7 @@ export function queuedWorkflowDefinition(
   check.knownKeys(KEYS);
   const name = check.name('name', TASK_NAME, TASK_NAME_RULE) ?? `${loc.className}.${loc.methodName}`;
   const schedule = parseSchedule('QueuedWorkflow', loc, options, ['every', 'cron'], false, defaultTimeZone);
-  check.oneOf('provider', ['memory', 'bullmq', 'cloud-tasks', 'rabbitmq']);
+  check.oneOf('provider', ['memory', 'bullmq', 'cloud-tasks', 'rabbitmq', 'nats']);
   check.integer('attempts', 1, 1000);
   check.integer('concurrency', 1, 10_000);
   check.integer('timeoutMs', 1);

@@ -207,9 +207,8 @@ export class NatsWorkflow {
       }
       return;
     }
-    await msg.ackAck().catch((error: unknown) => {
-      this.logger.warn(`Ack of job ${job.jobKey} failed (${redactedMessage(error)}); it may run again`);
-    });
+    // Not awaited (as the raw client acks): a lost ack means a redelivery after ackWaitMs, as a lost reply would.
+    msg.ack();
   }
 
   /** The next attempt as a delayed message (attempts used so far in a header), then the ack of this one. */
