@@ -28,7 +28,6 @@ import { withTimeout } from './common/settle-within.js';
 import { TaskRouter } from './classifier/task.router.js';
 import { AdoptedJobs } from './adopt/adopted-jobs.js';
 import {
-  deprecated,
   handlerArgument,
   internalTaskArguments,
   objectArgument,
@@ -194,21 +193,9 @@ export class HybridScheduler {
   async scheduleDeployment<P extends object = Record<string, unknown>>(
     options: PrefectDeploymentOptions,
     handler: (parameters: P, ctx: FlowRunContext) => unknown,
-  ): Promise<string>;
-  /** @deprecated the order is `(options, handler)`, as for scheduleInternalTask */
-  async scheduleDeployment<P extends object = Record<string, unknown>>(
-    handler: (parameters: P, ctx: FlowRunContext) => unknown,
-    options: PrefectDeploymentOptions,
-  ): Promise<string>;
-  async scheduleDeployment(first: unknown, second: unknown): Promise<string> {
+  ): Promise<string> {
     const method = 'scheduleDeployment';
-    if (typeof first === 'function') deprecated(method, 'the order is (options, handler)');
-    const [options, handler] = typeof first === 'function' ? [second, first] : [first, second];
-    const checked = objectArgument<PrefectDeploymentOptions>(
-      method,
-      'options',
-      options as PrefectDeploymentOptions,
-    );
+    const checked = objectArgument<PrefectDeploymentOptions>(method, 'options', options);
     const run = handlerArgument(method, handler);
     return this.tiers.prefect('schedule a deployment').scheduleDeployment(checked, run);
   }
