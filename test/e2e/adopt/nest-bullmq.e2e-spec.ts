@@ -13,6 +13,7 @@ import {
 import { BULL_MODULE_CONFIG_TOKEN } from '../../../libs/hybrid-scheduler/src/adopt/bull-module-connection.js';
 import { bootApp, sleep, waitFor, type BootedApp } from '../../support/nest-app.js';
 import { startRedis, type PrivateRedis } from '../../support/redis.js';
+import { LogCapture } from '../demo/log-capture.js';
 
 @Injectable()
 class Jobs {
@@ -145,7 +146,7 @@ describe('@nestjs/schedule 12 + @nestjs/bullmq 12 + bull-board beside the hybrid
     await waitFor(() => jobs.ticks > before, 2500, 'a tick after resume');
     await booted.scheduler.pause('internal:legacy-tick');
     const paused = jobs.ticks;
-    expect((await booted.scheduler.trigger('internal:legacy-tick')).status).toBe('completed');
+    expect((await booted.scheduler.trigger('internal:legacy-tick')).status).toBe('succeeded');
     expect(jobs.ticks).toBe(paused + 1);
   });
 
@@ -155,6 +156,28 @@ describe('@nestjs/schedule 12 + @nestjs/bullmq 12 + bull-board beside the hybrid
       .queues;
     expect(queues.map((queue) => queue.name)).toEqual(['send-email']);
     expect(queues[0].counts.completed).toBeGreaterThanOrEqual(1);
+  });
+
+  it("warns at boot when a BullModule queue named like a workflow is not the workflow's queue (other prefix)", async () => {
+    @Module({
+      imports: [
+        BullModule.forRoot({ connection: { host: '127.0.0.1', port: redis.port }, prefix: 'other' }),
+        BullModule.registerQueue({ name: 'send-email' }),
+        HybridSchedulerModule.forRoot({ fallback: 'fail', queue: { bullmq: { connection: redis.url } } }),
+      ],
+      providers: [Jobs],
+    })
+    class MismatchedApp {}
+    const logs = new LogCapture();
+    const moduleRef = await Test.createTestingModule({ imports: [MismatchedApp] }).compile();
+    const app = moduleRef.createNestApplication({ logger: logs });
+    await app.init();
+    await app.close();
+    expect(logs.matching(/InjectQueue/)).toEqual([
+      `WARN [HybridScheduler:Adopt] jobs added with @InjectQueue('send-email') (BullModule's queue "other:send-email") ` +
+        `never run workflow "send-email", whose queue is "hybrid:send-email": set queue.bullmq.connection: ` +
+        `'from-bull-module', or the same prefix in BullModule.forRoot() and queue.bullmq.prefix`,
+    ]);
   });
 
   it("fails boot naming the option when 'from-bull-module' has no BullModule.forRoot() to take it from", async () => {

@@ -1,9 +1,13 @@
-import { Injectable, Logger, type Type } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
 import type { WorkerHost } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { JobInfo, TriggerResult } from '../interfaces/index.js';
 import { JobRegistry } from '../registry/job.registry.js';
+import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
+import type { ResolvedModuleOptions } from '../config/module-options.js';
+import { keyPrefixOf } from '../common/key-prefix.js';
+import { registeredQueueProblems } from './registered-queues.check.js';
 import { AdoptedJobControlError } from './adopt.errors.js';
 import type { AdoptedJobSource } from './adopted-job.source.js';
 import { NestBullMqQueues, type ProcessorQueue } from './nest-bullmq.queues.js';
@@ -17,7 +21,7 @@ import { nestBullMq, nestSchedule } from './peers.js';
  * one of ours (`internal:<name>`, `queue:<workflow>`) is left out with a warning: ours wins.
  */
 @Injectable()
-export class AdoptedJobs {
+export class AdoptedJobs implements OnApplicationBootstrap {
   private readonly logger = new Logger('HybridScheduler:Adopt');
   private found?: AdoptedJobSource[];
   private readonly warned = new Set<string>();
@@ -28,7 +32,20 @@ export class AdoptedJobs {
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
     private readonly registry: JobRegistry,
+    @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
   ) {}
+
+  /** Warns about `BullModule.registerQueue()` queues named like a workflow that are not its queue. */
+  onApplicationBootstrap(): void {
+    const bull = nestBullMq();
+    if (!bull) return;
+    const workflows = this.registry
+      .all()
+      .flatMap((record) => (record.info.tier === 'queue' ? [record.info] : []));
+    const registered = (name: string) => this.optional<Queue>(bull.getQueueToken(name));
+    const prefix = keyPrefixOf(this.options.queue?.bullmq);
+    for (const problem of registeredQueueProblems(workflows, registered, prefix)) this.logger.warn(problem);
+  }
 
   async list(): Promise<JobInfo[]> {
     const lists = await Promise.all(this.sources().map((source) => source.list()));
