@@ -24,6 +24,7 @@ import {
   type BullModuleConfig,
 } from './adopt/bull-module-connection.js';
 import { MetricsCollector } from './observability/metrics.collector.js';
+import { RunTracing } from './observability/run-tracing.js';
 
 /**
  * The static core: one instance per application however often `forRoot` is imported, so there is exactly one
@@ -39,6 +40,7 @@ import { MetricsCollector } from './observability/metrics.collector.js';
       inject: [RAW_OPTIONS_TOKEN, { token: BULL_MODULE_CONFIG_TOKEN, optional: true }],
     },
     JobRegistry,
+    RunTracing,
     TaskRunner,
     TaskExplorer,
     TaskRouter,

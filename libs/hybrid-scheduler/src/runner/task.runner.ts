@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { TaskCancelledError, TaskTimeoutError } from '../errors/index.js';
 import type { JobEvent, JobEventType, TaskContext, TaskLogger, TierName } from '../interfaces/index.js';
 import { JobRegistry } from '../registry/job.registry.js';
 import { settleWithin } from '../common/settle-within.js';
+import { RunTracing, type RunTrace } from '../observability/run-tracing.js';
 
 export interface RunRequest<C extends TaskContext = TaskContext> {
   jobId: string;
@@ -23,6 +24,8 @@ export interface RunRequest<C extends TaskContext = TaskContext> {
   invoke: (context: C) => unknown;
   /** Whether a failure is reported as `failed` (default) or handled by the caller (queue retries). */
   reportFailure?: boolean;
+  /** Queued runs: the trace context the job carried and its engine (the run's span becomes a CONSUMER span). */
+  trace?: RunTrace;
 }
 
 export interface RunOutcome {
@@ -39,8 +42,8 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
 
 /**
  * The one seam every run goes through, whatever the tier: timing, timeout via AbortSignal, error capture,
- * outcome events and the set of in-flight runs that shutdown waits for. Override it (Nest's
- * `overrideProvider`) to add tracing or metrics around every handler call.
+ * outcome events, the run's OpenTelemetry span (observability/run-tracing.ts) and the set of in-flight runs that
+ * shutdown waits for. Override it (Nest's `overrideProvider`) to add more around every handler call.
  */
 @Injectable()
 export class TaskRunner {
@@ -49,9 +52,19 @@ export class TaskRunner {
   /** One logger per job id, reused by every run of it (runs are hot in the queue tier). */
   private readonly loggers = new Map<string, Logger>();
 
-  constructor(private readonly registry: JobRegistry) {}
+  constructor(
+    private readonly registry: JobRegistry,
+    @Optional() private readonly tracing?: RunTracing,
+  ) {}
 
-  async run<C extends TaskContext>(request: RunRequest<C>): Promise<RunOutcome> {
+  /** Runs one task; with tracing on (an OpenTelemetry API installed), inside the run's span. */
+  run<C extends TaskContext>(request: RunRequest<C>): Promise<RunOutcome> {
+    return this.tracing?.enabled
+      ? this.tracing.run(request, () => this.execute(request))
+      : this.execute(request);
+  }
+
+  private async execute<C extends TaskContext>(request: RunRequest<C>): Promise<RunOutcome> {
     const started = performance.now();
     const runId = request.runId ?? randomUUID();
     const controller = new AbortController();

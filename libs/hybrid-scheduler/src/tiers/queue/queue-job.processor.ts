@@ -29,6 +29,7 @@ export function workflowGlue(
       runId: queueJobId(workflow.name, job.jobKey),
       attempt: job.attempt,
       scheduledAt: job.scheduledAt ?? job.enqueuedAt,
+      trace: { headers: job.headers, engine: provider, messageId: job.jobKey },
       timeoutMs: workflow.timeoutMs,
       signal,
       reportFailure: job.attempt >= maxAttempts,

@@ -24,10 +24,11 @@ import type {
 import { JobRegistry } from '../../registry/job.registry.js';
 import { parseJobId, parseQueueJobId, queueJobId } from '../../registry/job-id.js';
 import { TaskRunner } from '../../runner/task.runner.js';
+import { RunTracing } from '../../observability/run-tracing.js';
 import { checkEnqueueOptions } from './enqueue-options.check.js';
 import { validatePayload } from './payload.validator.js';
 import { QueueEngines } from './queue-engines.js';
-import type { EngineWorkflow, QueueEngine } from './queue-engine.interface.js';
+import type { EngineWorkflow, JobHeaders, QueueEngine } from './queue-engine.interface.js';
 import { workflowGlue } from './queue-job.processor.js';
 import { guardEngine, type EngineWatch } from './engine-guard.js';
 import { engineWatch } from './queue-engine.registry.js';
@@ -63,6 +64,7 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     private readonly runner: TaskRunner,
     @Optional() private readonly moduleRef?: ModuleRef,
     @Optional() httpAdapterHost?: HttpAdapterHost,
+    @Optional() private readonly tracing?: RunTracing,
   ) {
     this.providers = new QueueEngines(options.queue, { moduleRef, httpAdapterHost });
   }
@@ -180,8 +182,10 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     checkEnqueueOptions(workflow, options);
     await validatePayload(workflow, payload, entry.task.policy.payload);
     checkPayloadSize(workflow, payload, this.options.queue?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+    const enqueue = (headers?: JobHeaders) => entry.provider.enqueue(workflow, payload, options, headers);
+    // With tracing on: a PRODUCER span, whose trace context travels with the job (JobHeaders).
     const job = await this.guard(entry, `enqueueWorkflow("${workflow}")`, () =>
-      entry.provider.enqueue(workflow, payload, options),
+      this.tracing?.enabled ? this.tracing.produce(workflow, entry.provider.name, enqueue) : enqueue(),
     );
     return {
       id: queueJobId(workflow, job.jobKey),

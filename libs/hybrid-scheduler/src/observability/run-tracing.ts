@@ -1,0 +1,144 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Attributes, Span, Tracer } from '@opentelemetry/api';
+import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
+import type { ResolvedModuleOptions } from '../config/module-options.js';
+import type { RunOutcome, RunRequest } from '../runner/task.runner.js';
+import type { JobHeaders } from '../tiers/queue/queue-engine.interface.js';
+import { loadOtelApi, type OtelApiModule } from './otel.loader.js';
+
+/** The `messaging.system` of each queue engine (OpenTelemetry messaging semantic conventions). */
+export const MESSAGING_SYSTEM: Record<string, string> = {
+  bullmq: 'bullmq',
+  'cloud-tasks': 'gcp_cloud_tasks',
+  rabbitmq: 'rabbitmq',
+  nats: 'nats',
+  memory: 'memory',
+};
+
+/** What a queued run adds to its span: the headers it carried (its parent) and its messaging attributes. */
+export interface RunTrace {
+  /** W3C trace context (traceparent, tracestate) the job carried from its enqueue. */
+  headers?: JobHeaders;
+  /** The queue engine (`bullmq`, `cloud-tasks`, …): the span becomes a CONSUMER span `process <workflow>`. */
+  engine?: string;
+  /** Engine job id: `messaging.message.id`. */
+  messageId?: string;
+}
+
+const SCOPE = 'nestjs-hybrid-scheduler';
+
+/**
+ * OpenTelemetry spans of enqueues (PRODUCER `send <workflow>`, trace context injected into the job's headers) and
+ * of runs (CONSUMER `process <workflow>` parented by the enqueue, INTERNAL `run <job>` for timers and Prefect flow
+ * runs), following the messaging semantic conventions. With `tracing.enabled` false or `@opentelemetry/api` not
+ * installed, `enabled` is false and the callers skip it; with the API but no SDK, the API's no-op tracer answers.
+ */
+@Injectable()
+export class RunTracing {
+  private readonly api?: OtelApiModule;
+  private readonly tracer?: Tracer;
+
+  constructor(@Inject(HYBRID_SCHEDULER_OPTIONS) options: ResolvedModuleOptions) {
+    this.api = options.tracing.enabled ? loadOtelApi() : undefined;
+    this.tracer = this.api?.trace.getTracer(SCOPE);
+  }
+
+  get enabled(): boolean {
+    return this.tracer !== undefined;
+  }
+
+  /** Runs `enqueue` inside a PRODUCER span, handing it the headers that carry the span's context. */
+  async produce<T extends { jobKey: string; created: boolean }>(
+    workflow: string,
+    engine: string,
+    enqueue: (headers?: JobHeaders) => Promise<T>,
+  ): Promise<T> {
+    const api = this.api;
+    if (!api || !this.tracer) return enqueue();
+    const span = this.tracer.startSpan(`send ${workflow}`, {
+      kind: api.SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': MESSAGING_SYSTEM[engine] ?? engine,
+        'messaging.destination.name': workflow,
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'send',
+      },
+    });
+    const active = api.trace.setSpan(api.context.active(), span);
+    const headers: Record<string, string> = {};
+    api.propagation.inject(active, headers);
+    try {
+      const job = await api.context.with(active, () =>
+        enqueue(Object.keys(headers).length ? headers : undefined),
+      );
+      span.setAttribute('messaging.message.id', job.jobKey);
+      if (!job.created) span.setAttribute('hybrid_scheduler.idempotent_hit', true);
+      return job;
+    } catch (error) {
+      this.fail(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** Runs `execute` (one run through the TaskRunner) inside its span, and closes the span with its outcome. */
+  async run(
+    request: Pick<RunRequest, 'tier' | 'name' | 'attempt' | 'scheduledAt' | 'runId' | 'trace'>,
+    execute: () => Promise<RunOutcome>,
+  ): Promise<RunOutcome> {
+    const api = this.api!;
+    const trace = request.trace;
+    const parent = trace?.headers
+      ? api.propagation.extract(api.ROOT_CONTEXT, trace.headers)
+      : api.context.active();
+    const scheduledAt = request.scheduledAt;
+    const attributes: Attributes = {
+      'hybrid_scheduler.tier': request.tier,
+      'hybrid_scheduler.job': request.name,
+      'hybrid_scheduler.attempt': request.attempt ?? 1,
+      ...(scheduledAt
+        ? {
+            'hybrid_scheduler.scheduled_at': scheduledAt.toISOString(),
+            'hybrid_scheduler.lateness_ms': Math.max(0, Date.now() - scheduledAt.getTime()),
+          }
+        : {}),
+      ...(request.tier === 'prefect'
+        ? { 'prefect.flow_run.id': request.runId, 'prefect.deployment.name': request.name }
+        : {}),
+    };
+    if (trace?.engine) {
+      Object.assign(attributes, {
+        'messaging.system': MESSAGING_SYSTEM[trace.engine] ?? trace.engine,
+        'messaging.destination.name': request.name,
+        'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
+        ...(trace.messageId ? { 'messaging.message.id': trace.messageId } : {}),
+      });
+    }
+    const span = this.tracer!.startSpan(
+      trace?.engine ? `process ${request.name}` : `run ${request.name}`,
+      { kind: trace?.engine ? api.SpanKind.CONSUMER : api.SpanKind.INTERNAL, attributes },
+      parent,
+    );
+    try {
+      const outcome = await api.context.with(api.trace.setSpan(parent, span), execute);
+      if (outcome.status === 'failed') this.fail(span, outcome.error);
+      else if (outcome.status === 'cancelled') {
+        span.setStatus({ code: api.SpanStatusCode.ERROR, message: outcome.error?.message ?? 'cancelled' });
+        span.setAttribute('hybrid_scheduler.cancelled', true);
+      }
+      return outcome;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** Error status and the exception recorded, as the conventions ask of a failed operation. */
+  private fail(span: Span, error: unknown): void {
+    const api = this.api!;
+    const exception = error instanceof Error ? error : new Error(String(error));
+    span.recordException(exception);
+    span.setStatus({ code: api.SpanStatusCode.ERROR, message: exception.message });
+  }
+}
