@@ -72,7 +72,7 @@ describe.each(DRIVERS)('conformance on $engine: attempts and dead letters', (dri
   it('retries a dead letter with attempts reset, and purges the rest', async () => {
     workflows.healed = false;
     if (!driver.limits.durable) await booted.scheduler.enqueueWorkflow('flaky', { id: 'order-1' });
-    await waitFor(async () => (await booted.scheduler.deadLetters('flaky')).length === 1, 8000, 'a letter');
+    await waitFor(async () => (await booted.scheduler.deadLetters('flaky')).length === 1, 20_000, 'a letter');
     const [letter] = await booted.scheduler.deadLetters('flaky');
     workflows.healed = true;
     const before = workflows.runsOf('flaky').length;
