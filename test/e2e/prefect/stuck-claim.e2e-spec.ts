@@ -49,7 +49,7 @@ describe('prefect tier: a claim whose RUNNING cannot be reported is given back (
               .stateHistory(r.id)
               .some((s) => s.type === 'SCHEDULED' && (s.message ?? '').startsWith('Released by')),
           ),
-        20_000,
+        40_000,
         'both claims to be given back while RUNNING cannot be reported',
       );
       expect(dropped('RUNNING')).toBeGreaterThanOrEqual(2);
@@ -57,7 +57,7 @@ describe('prefect tier: a claim whose RUNNING cannot be reported is given back (
       server.holdSetState(null);
       await waitFor(
         () => runs.every((r) => stateOf(r.id)?.type === 'COMPLETED'),
-        20_000,
+        40_000,
         'both runs to complete once RUNNING is answered again',
       );
       expect(runs.map((r) => executions.get(r.id))).toEqual([1, 1]);
@@ -96,6 +96,29 @@ describe('prefect tier: a claim whose RUNNING cannot be reported is given back (
       }
     } finally {
       await second.close();
+    }
+  });
+
+  it('a run whose COMPLETED cannot be reported ends COMPLETED once Prefect answers, not CRASHED, run once', async () => {
+    const app = await bootPrefectApp(server.url, [Work], SHORT);
+    try {
+      const deploymentId = server.deployments()[0]!.id;
+      server.holdSetState({ types: ['COMPLETED'], ms: 1_000 });
+      const run = server.createFlowRun(deploymentId);
+      await waitFor(() => executions.get(run.id) === 1, 5_000, 'the method to run');
+      await waitFor(() => dropped('COMPLETED') >= 3, 10_000, 'several COMPLETED reports dropped');
+      expect(stateOf(run.id)?.type).toBe('RUNNING');
+      server.holdSetState(null);
+      await waitFor(() => stateOf(run.id)?.type === 'COMPLETED', 15_000, 'COMPLETED once Prefect answers');
+      expect(server.stateHistory(run.id).map((s) => s.type)).toEqual([
+        'SCHEDULED',
+        'PENDING',
+        'RUNNING',
+        'COMPLETED',
+      ]);
+      expect(executions.get(run.id)).toBe(1);
+    } finally {
+      await app.close();
     }
   });
 });

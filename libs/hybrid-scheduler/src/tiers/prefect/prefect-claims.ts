@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { sleep } from '../../common/timers.js';
 import type { PrefectClient } from './prefect.client.js';
+import { RETRY_BACKOFF_MS } from './prefect-connection.js';
 import type { PrefectFlowRun } from './prefect.types.js';
 
 /** Names of the workers running in this process (a stopped worker's claims may be recovered by the next). */
@@ -37,8 +38,6 @@ export function claimedByGoneWorker(message: string | null | undefined, workerNa
   if (pid === process.pid ? !liveWorkers.has(name) : !processRuns(pid)) return name;
   return null;
 }
-
-const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
 
 /**
  * Gives claims back to Prefect when this worker cannot go on with them: proposes SCHEDULED again (not forced:
@@ -86,7 +85,8 @@ export class PrefectClaims {
         const message = error instanceof Error ? error.message : String(error);
         if (attempt === 0)
           this.logger.warn(`Flow run ${run.id}: cannot give the claim back yet (${message}); retrying`);
-        if (!(await sleep(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!, stop))) return false;
+        if (!(await sleep(RETRY_BACKOFF_MS[Math.min(attempt, RETRY_BACKOFF_MS.length - 1)]!, stop)))
+          return false;
       }
     }
   }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { OutageLog } from '../../common/outage-log.js';
+import { sleep } from '../../common/timers.js';
 import { redact, redactedMessage } from '../../common/redact.js';
 import { TierUnavailableError } from '../../errors/index.js';
 import type { PrefectClient } from './prefect.client.js';
@@ -61,8 +62,34 @@ export class PrefectConnection {
   }
 }
 
+/** Waits between tries of a call that must reach Prefect eventually (a claim given back, a final state). */
+export const RETRY_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
+
+/**
+ * `send()` again (the same request: the same transition id) while Prefect is down, with backoff, until it
+ * answers or `stop` aborts; anything but an outage is thrown at once.
+ */
+export async function untilAnswered<T>(
+  send: () => Promise<T>,
+  stop: AbortSignal,
+  logger: Logger,
+  runId: string,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!isOutage(error) || stop.aborted) throw error;
+      if (attempt === 0)
+        logger.warn(`Flow run ${runId}: its final state waits for Prefect (${redactedMessage(error)})`);
+      if (!(await sleep(RETRY_BACKOFF_MS[Math.min(attempt, RETRY_BACKOFF_MS.length - 1)]!, stop)))
+        throw error;
+    }
+  }
+}
+
 /** Unreachable, timed out, or a 5xx: the server is down, not refusing this request. */
-function isOutage(error: unknown): boolean {
+export function isOutage(error: unknown): boolean {
   if (error instanceof PrefectUnreachableError) return true;
   return error instanceof PrefectApiError && error.status >= 500;
 }

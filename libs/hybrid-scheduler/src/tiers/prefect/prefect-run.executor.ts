@@ -10,6 +10,7 @@ import type { PrefectClient } from './prefect.client.js';
 import type { PrefectLogShipper } from './prefect-log.shipper.js';
 import type { OrchestrationResult, PrefectFlowRun, StateCreate } from './prefect.types.js';
 import { claimMessage, PrefectClaims } from './prefect-claims.js';
+import { untilAnswered } from './prefect-connection.js';
 import { assertOwnTransition, settled } from './prefect-transitions.js';
 import type { ActiveRun, DeploymentEntry, RunResult } from './prefect-worker.types.js';
 
@@ -144,19 +145,19 @@ export class PrefectRunExecutor {
           : this.states.cancelled(run.id, outcome.error?.message);
       }
       if (outcome.status === 'succeeded') {
-        const done = await this.propose(active, {
-          type: 'COMPLETED',
-          name: 'Completed',
-          message: `Completed by ${this.workerName}`,
-        });
+        const done = await this.propose(
+          active,
+          { type: 'COMPLETED', name: 'Completed', message: `Completed by ${this.workerName}` },
+          true,
+        );
         return isCancelling(done) ? this.states.cancelled(run.id) : 'completed';
       }
       const timedOut = outcome.error instanceof TaskTimeoutError;
-      const failed = await this.propose(active, {
-        type: 'FAILED',
-        name: timedOut ? 'TimedOut' : 'Failed',
-        message: summary(outcome.error),
-      });
+      const failed = await this.propose(
+        active,
+        { type: 'FAILED', name: timedOut ? 'TimedOut' : 'Failed', message: summary(outcome.error) },
+        true,
+      );
       if (isCancelling(failed)) return this.states.cancelled(run.id);
       if (failed.status === 'REJECT' && failed.state?.type === 'SCHEDULED') {
         const retryAt = new Date(failed.state.state_details?.scheduled_time ?? Date.now());
@@ -212,15 +213,16 @@ export class PrefectRunExecutor {
    * A non-forced proposal for a run this worker drives: checked against its own order of states, with a
    * transition id of its own (so a retried request is idempotent and the state is recognisably this worker's).
    */
-  private async propose(active: ActiveRun, state: StateCreate): Promise<OrchestrationResult> {
+  private async propose(active: ActiveRun, state: StateCreate, final = false): Promise<OrchestrationResult> {
     assertOwnTransition(active.flowRunId, active.known, state.type);
     const transitionId = randomUUID();
     active.own.add(transitionId);
-    const result = settled(
-      await this.client.setState(active.flowRunId, state, false, { transitionId }),
-      state.type,
-      transitionId,
-    );
+    const send = () => this.client.setState(active.flowRunId, state, false, { transitionId });
+    // The method has run: only the report is missing, so a final state is retried until Prefect answers.
+    const answer = final
+      ? await untilAnswered(send, active.controller.signal, this.logger, active.flowRunId)
+      : await send();
+    const result = settled(answer, state.type, transitionId);
     if (result.status !== 'WAIT' && result.state) active.known = result.state.type;
     return result;
   }
