@@ -20,6 +20,11 @@ const SHORT = { requestTimeoutMs: 300, concurrency: 4, pollIntervalMs: 200 };
 
 describe('prefect tier: a claim whose RUNNING cannot be reported is given back (issue 16.2)', () => {
   let server: PrefectTestServer;
+  /** With a 300 ms timeout a loaded machine may miss the boot probe: the tier then registers on its next probe. */
+  const deploymentId = async () => {
+    await waitFor(() => server.deployments().length > 0, 10_000, 'the deployment to be registered');
+    return server.deployments()[0]!.id;
+  };
   const stateOf = (id: string) => server.flowRuns().find((r) => r.id === id)?.state;
   const dropped = (type: string) =>
     server.requests.filter(
@@ -39,9 +44,9 @@ describe('prefect tier: a claim whose RUNNING cannot be reported is given back (
   it('the repro: RUNNING held; the claims go back to SCHEDULED as soon as Prefect answers; both runs run exactly once', async () => {
     const app = await bootPrefectApp(server.url, [Work], SHORT);
     try {
-      const deploymentId = server.deployments()[0]!.id;
+      const id = await deploymentId();
       server.holdSetState({ types: ['RUNNING'], ms: 1_000 });
-      const runs = [server.createFlowRun(deploymentId), server.createFlowRun(deploymentId)];
+      const runs = [server.createFlowRun(id), server.createFlowRun(id)];
       await waitFor(
         () =>
           runs.every((r) =>
@@ -69,9 +74,9 @@ describe('prefect tier: a claim whose RUNNING cannot be reported is given back (
 
   it('runs a stopped worker left PENDING are recovered by the next start and run exactly once', async () => {
     const first = await bootPrefectApp(server.url, [Work], { ...SHORT, shutdownTimeoutMs: 300 });
-    const deploymentId = server.deployments()[0]!.id;
+    const id = await deploymentId();
     server.holdSetState({ types: ['RUNNING', 'SCHEDULED'], ms: 1_000 });
-    const runs = [server.createFlowRun(deploymentId), server.createFlowRun(deploymentId)];
+    const runs = [server.createFlowRun(id), server.createFlowRun(id)];
     await waitFor(
       () => runs.every((r) => stateOf(r.id)?.type === 'PENDING') && dropped('RUNNING') >= 2,
       10_000,
@@ -102,9 +107,9 @@ describe('prefect tier: a claim whose RUNNING cannot be reported is given back (
   it('a run whose COMPLETED cannot be reported ends COMPLETED once Prefect answers, not CRASHED, run once', async () => {
     const app = await bootPrefectApp(server.url, [Work], SHORT);
     try {
-      const deploymentId = server.deployments()[0]!.id;
+      const id = await deploymentId();
       server.holdSetState({ types: ['COMPLETED'], ms: 1_000 });
-      const run = server.createFlowRun(deploymentId);
+      const run = server.createFlowRun(id);
       await waitFor(() => executions.get(run.id) === 1, 5_000, 'the method to run');
       await waitFor(() => dropped('COMPLETED') >= 3, 10_000, 'several COMPLETED reports dropped');
       expect(stateOf(run.id)?.type).toBe('RUNNING');
