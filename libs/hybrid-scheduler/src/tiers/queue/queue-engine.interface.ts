@@ -1,3 +1,4 @@
+import type { EngineWatch } from './engine-guard.js';
 import type {
   BackoffOptions,
   DeadLetter,
@@ -75,6 +76,11 @@ export interface EnqueuedJob {
 /** One queue engine behind the queue tier: memory, BullMQ or Cloud Tasks. Folder per provider. */
 export interface QueueEngine {
   readonly name: QueueProviderName;
+  /**
+   * The outage state of the engine's server, for an engine that tracks one: while it is down, the tier's calls
+   * that need the engine fail with TierUnavailableError within `unavailableTimeoutMs` instead of hanging.
+   */
+  readonly outageWatch?: EngineWatch;
   /** Reachability at boot, naming the address on failure. */
   probe(): Promise<TierAvailability>;
   /** Called before `start()` for every workflow routed to this provider. */

@@ -101,7 +101,9 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     const glue = workflowGlue(task, workflow, info, provider.name, this.runner, this.registry);
     provider.addWorkflow(workflow, glue.processor, glue.events);
     const watch =
-      inProcess || !this.options.queue ? undefined : engineWatch(provider.name, this.options.queue);
+      inProcess || !this.options.queue
+        ? undefined
+        : (provider.outageWatch ?? engineWatch(provider.name, this.options.queue));
     this.entries.set(task.name, { task, workflow, provider, info, watch });
   }
 

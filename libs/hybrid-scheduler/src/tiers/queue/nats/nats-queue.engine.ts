@@ -23,6 +23,7 @@ import { NatsTicker, nextTick } from './nats-ticker.js';
 import { ensureConsumers, ensureStreams } from './nats-topology.js';
 import { NatsWorkflow, type NatsRuntime } from './nats-workflow.js';
 import { natsJetStream, natsTransport } from './nats.module-loader.js';
+import type { EngineWatch } from '../engine-guard.js';
 
 interface Entry {
   w: NatsWorkflow;
@@ -36,6 +37,10 @@ interface Entry {
  */
 export class NatsQueueEngine implements QueueEngine {
   readonly name = 'nats' as const;
+
+  get outageWatch(): EngineWatch {
+    return { engine: 'nats', address: this.address, outage: this.outage };
+  }
   private readonly logger = new Logger('HybridScheduler:NATS');
   private readonly settings: NatsSettings;
   private readonly names: NatsNames;
