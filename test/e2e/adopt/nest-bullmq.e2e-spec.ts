@@ -10,6 +10,7 @@ import {
   HybridSchedulerModule,
   QueuedWorkflow,
 } from 'nestjs-hybrid-scheduler';
+import { HybridSchedulerDashboardModule } from 'nestjs-hybrid-scheduler/dashboard';
 import { BULL_MODULE_CONFIG_TOKEN } from '../../../libs/hybrid-scheduler/src/adopt/bull-module-connection.js';
 import { bootApp, sleep, waitFor, type BootedApp } from '../../support/nest-app.js';
 import { startRedis, type PrivateRedis } from '../../support/redis.js';
@@ -75,6 +76,7 @@ const appWith = async (redis: PrivateRedis) => {
         fallback: 'fail',
         queue: { bullmq: { connection: 'from-bull-module' } },
       }),
+      HybridSchedulerDashboardModule.forRoot({ path: '/scheduler' }),
     ],
     providers: [Jobs, LegacyReports, Producers],
   })
@@ -156,6 +158,17 @@ describe('@nestjs/schedule 12 + @nestjs/bullmq 12 + bull-board beside the hybrid
       .queues;
     expect(queues.map((queue) => queue.name)).toEqual(['send-email']);
     expect(queues[0].counts.completed).toBeGreaterThanOrEqual(1);
+  });
+
+  it('shows the adopted jobs in the dashboard, each with its own page', async () => {
+    const server = booted.app.getHttpServer();
+    const overview = await request(server).get('/scheduler/api/overview').expect(200);
+    const ids = (overview.body as { jobs: Array<{ id: string }> }).jobs.map((job) => job.id);
+    expect(ids).toEqual(expect.arrayContaining(['internal:legacy-tick', 'queue:legacy-reports']));
+    const cron = await request(server).get('/scheduler/api/jobs/internal%3Alegacy-tick').expect(200);
+    expect(cron.body.job).toMatchObject({ id: 'internal:legacy-tick', source: '@nestjs/schedule' });
+    const queue = await request(server).get('/scheduler/api/jobs/queue%3Alegacy-reports').expect(200);
+    expect(queue.body).toMatchObject({ job: { id: 'queue:legacy-reports' }, deadLetters: null });
   });
 
   it("warns at boot when a BullModule queue named like a workflow is not the workflow's queue (other prefix)", async () => {

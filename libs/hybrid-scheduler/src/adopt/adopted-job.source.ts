@@ -16,6 +16,13 @@ export interface AdoptedJobSource {
   trigger(jobId: string): Promise<TriggerResult>;
 }
 
+/** `JobInfo.source` of the jobs that another package owns. */
+export const ADOPTED_SOURCES = ['@nestjs/schedule', '@nestjs/bullmq'] as const;
+
+/** Whether a listed job belongs to @nestjs/schedule or @nestjs/bullmq (no dead letters, no run history here). */
+export const isAdoptedJob = (info: Pick<JobInfo, 'source'>): boolean =>
+  (ADOPTED_SOURCES as readonly string[]).includes(info.source);
+
 /** A JobInfo of an adopted job: no run history (the owning package keeps none we can read). */
 export const adoptedJobInfo = (
   fields: Pick<JobInfo, 'id' | 'tier' | 'name' | 'schedule' | 'source'> & Partial<JobInfo>,

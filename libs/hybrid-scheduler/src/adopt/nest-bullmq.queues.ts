@@ -5,9 +5,9 @@ import { jobId } from '../registry/job-id.js';
 import { redactedMessage } from '../common/redact.js';
 import { withTimeout } from '../common/settle-within.js';
 import { AdoptedJobControlError } from './adopt.errors.js';
-import { adoptedJobInfo, type AdoptedJobSource } from './adopted-job.source.js';
+import { ADOPTED_SOURCES, adoptedJobInfo, type AdoptedJobSource } from './adopted-job.source.js';
 
-const SOURCE = '@nestjs/bullmq';
+const SOURCE = ADOPTED_SOURCES[1];
 const COUNTS = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
 const COUNTS_TIMEOUT_MS = 2000;
 

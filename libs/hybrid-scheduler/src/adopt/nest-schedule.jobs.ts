@@ -4,11 +4,11 @@ import type { JobInfo, TriggerResult } from '../interfaces/index.js';
 import { jobId } from '../registry/job-id.js';
 import { formatDuration } from '../schedule/duration.js';
 import { AdoptedJobControlError } from './adopt.errors.js';
-import { adoptedJobInfo, type AdoptedJobSource } from './adopted-job.source.js';
+import { ADOPTED_SOURCES, adoptedJobInfo, type AdoptedJobSource } from './adopted-job.source.js';
 import { scheduleKey, type ScheduleKind, type ScheduleMethod } from './nest-schedule.methods.js';
 
 type CronJob = ReturnType<SchedulerRegistry['getCronJob']>;
-const SOURCE = '@nestjs/schedule';
+const SOURCE = ADOPTED_SOURCES[0];
 const UNKNOWN_CALLBACK =
   'it was added with SchedulerRegistry.addInterval()/addTimeout(), so its callback is unknown; declare it ' +
   'with a named @Interval(name, ms)/@Timeout(name, ms), or move it to @InternalTask';

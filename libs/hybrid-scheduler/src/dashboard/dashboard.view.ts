@@ -8,6 +8,7 @@ import type { ResolvedDashboardOptions } from './dashboard.options.js';
 import { flowRunUrl, prefectUiBase } from './prefect-ui.js';
 import { RunHistory, type DashboardRun } from './run-history.js';
 import { scheduleInWords } from './schedule-words.js';
+import { isAdoptedJob } from '../adopt/adopted-job.source.js';
 
 const TIERS: TierName[] = ['internal', 'queue', 'prefect'];
 const MAX_DEAD_LETTERS = 100;
@@ -79,7 +80,9 @@ export class DashboardView {
   ): Promise<{ job: DashboardJob; runs: DashboardRun[]; deadLetters: DeadLetter[] | null }> {
     const [info, health] = await Promise.all([this.scheduler.getJob(id), this.tierHealth()]);
     const deadLetters =
-      info.tier === 'queue' ? (await this.scheduler.deadLetters(info.name)).slice(0, MAX_DEAD_LETTERS) : null;
+      info.tier === 'queue' && !isAdoptedJob(info)
+        ? (await this.scheduler.deadLetters(info.name)).slice(0, MAX_DEAD_LETTERS)
+        : null;
     return redactDeep({
       job: this.row(info, this.prefectUi(health)),
       runs: this.history.of(id),
