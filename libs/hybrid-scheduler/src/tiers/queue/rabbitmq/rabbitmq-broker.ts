@@ -78,11 +78,16 @@ export class RabbitMqBroker {
 
   /** Ready messages in `queue`, 0 when it does not exist. */
   async messageCount(queue: string): Promise<number> {
+    return (await this.queueSize(queue)) ?? 0;
+  }
+
+  /** Ready messages in `queue`, undefined when it does not exist (a passive declare on a channel of its own). */
+  async queueSize(queue: string): Promise<number | undefined> {
     const ch = await this.connection.acquire();
     try {
       return (await ch.queueDeclare({ queue, passive: true })).messageCount;
     } catch (error) {
-      if ((error as { code?: string }).code === 'NOT_FOUND') return 0;
+      if ((error as { code?: string }).code === 'NOT_FOUND') return undefined;
       throw error;
     } finally {
       if (ch.active) await ch.close().catch(() => undefined);

@@ -55,43 +55,55 @@ async function withDeadQueue<T>(
   }
 }
 
+/**
+ * One letter per job: a broker killed right after a job's last ack may lose that ack (RabbitMQ writes acks to
+ * disk lazily), so the job runs once more after the restart and is dead-lettered twice; the copies share the id.
+ */
 export async function listDeadLetters(
   broker: RabbitMqBroker,
   topology: RabbitMqTopology,
 ): Promise<DeadLetter[]> {
   return withDeadQueue(broker, topology, async (_ch, messages) => {
-    const letters: DeadLetter[] = [];
-    for await (const msg of messages) letters.push(toDeadLetter(topology.workflow, msg));
-    return letters;
+    const letters = new Map<string, DeadLetter>();
+    for await (const msg of messages) {
+      const letter = toDeadLetter(topology.workflow, msg);
+      if (!letters.has(letter.id)) letters.set(letter.id, letter);
+    }
+    return [...letters.values()];
   });
 }
 
-/** Publishes the dead letter `jobKey` to the work queue as attempt 1 (confirmed), then acks it off the dead queue. */
+/** Publishes the dead letter `jobKey` to the work queue as attempt 1 (confirmed), then acks it (and its copies). */
 export async function retryDeadLetter(
   broker: RabbitMqBroker,
   topology: RabbitMqTopology,
   jobKey: string,
 ): Promise<EnqueuedJob> {
   const found = await withDeadQueue(broker, topology, async (ch, messages) => {
+    let retried = false;
     for await (const msg of messages) {
       if (deadLetterKeyOf(msg) !== jobKey) continue;
-      const decoded = decodeBody(msg.body);
-      const job = deliveredJob(topology.workflow, msg, decoded.ok ? decoded.value : null);
-      await broker.publish(
-        topology.work,
-        job.payload,
-        jobEnvelope({ ...job, jobKey, attempt: 1, scheduledAt: undefined }, { priority: msg.priority }),
-      );
+      if (!retried) {
+        const decoded = decodeBody(msg.body);
+        const job = deliveredJob(topology.workflow, msg, decoded.ok ? decoded.value : null);
+        await broker.publish(
+          topology.work,
+          job.payload,
+          jobEnvelope({ ...job, jobKey, attempt: 1, scheduledAt: undefined }, { priority: msg.priority }),
+        );
+        retried = true;
+      }
       ch.basicAck({ deliveryTag: msg.deliveryTag });
-      return true;
     }
-    return false;
+    return retried;
   });
   if (!found) throw new DeadLetterNotFoundError(`queue:${topology.workflow}:${jobKey}`);
   return { jobKey, created: true };
 }
 
+/** Purges the dead queue; returns how many letters (jobs) it held, copies counted once. */
 export async function purgeDeadLetters(broker: RabbitMqBroker, topology: RabbitMqTopology): Promise<number> {
-  await broker.declare(topology.dead, {});
-  return (await broker.connection.queuePurge({ queue: topology.dead })).messageCount;
+  const letters = await listDeadLetters(broker, topology);
+  await broker.connection.queuePurge({ queue: topology.dead });
+  return letters.length;
 }

@@ -22,11 +22,38 @@ export async function publishDue(
   }
   const queue = topology.delay(step);
   await broker.declare(queue, topology.delayArgs(step));
+  knownOf(topology).steps.add(step);
   await broker.publish(queue, body, envelope);
 }
 
-/** Messages waiting in the workflow's delay queues. */
+/** Delay steps known to have a queue, per workflow in this process, and when all steps were last looked at. */
+const known = new WeakMap<RabbitMqTopology, { steps: Set<number>; scannedAt: number }>();
+/** How often counting looks at every step (delay queues another replica created show up by then). */
+const RESCAN_MS = 60_000;
+
+const knownOf = (topology: RabbitMqTopology) => {
+  let entry = known.get(topology);
+  if (!entry) known.set(topology, (entry = { steps: new Set(), scannedAt: 0 }));
+  return entry;
+};
+
+/**
+ * Messages waiting in the workflow's delay queues. Looks at the steps known to have a queue (declared here or
+ * found before), and at all 25 once a minute: a passive declare per queue, each on a channel of its own (a
+ * missing queue closes the channel).
+ */
 export async function delayedCount(broker: RabbitMqBroker, topology: RabbitMqTopology): Promise<number> {
-  const counts = await Promise.all(DELAY_STEPS_MS.map((step) => broker.messageCount(topology.delay(step))));
-  return counts.reduce((sum, n) => sum + n, 0);
+  const entry = knownOf(topology);
+  const scan = Date.now() - entry.scannedAt > RESCAN_MS;
+  if (scan) entry.scannedAt = Date.now();
+  const steps = scan ? DELAY_STEPS_MS : [...entry.steps];
+  const sizes = await Promise.all(
+    steps.map(async (step) => {
+      const size = await broker.queueSize(topology.delay(step));
+      if (size === undefined) entry.steps.delete(step);
+      else entry.steps.add(step);
+      return size ?? 0;
+    }),
+  );
+  return sizes.reduce((sum, n) => sum + n, 0);
 }

@@ -34,14 +34,22 @@ export async function releaseIdempotencyKey(
   await broker.connection.queuePurge({ queue: topology.idempotency(key) }).catch(() => undefined);
 }
 
-/** The job key stored in the marker (read with basic.get; closing the channel puts the marker back). */
+/**
+ * The job key stored in the marker (read with basic.get; closing the channel puts the marker back). Another
+ * enqueue reading it at the same moment holds it briefly, so an empty read is tried again a few times.
+ */
 async function holderOf(broker: RabbitMqBroker, queue: string): Promise<string | undefined> {
-  const ch = await broker.connection.acquire();
-  try {
-    const marker = await ch.basicGet({ queue, noAck: false });
-    const body = marker?.body as { jobKey?: unknown } | undefined;
-    return typeof body?.jobKey === 'string' ? body.jobKey : undefined;
-  } finally {
-    await ch.close().catch(() => undefined);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const ch = await broker.connection.acquire();
+    try {
+      const marker = await ch.basicGet({ queue, noAck: false });
+      const body = marker?.body as { jobKey?: unknown } | undefined;
+      if (typeof body?.jobKey === 'string') return body.jobKey;
+      if (marker) return undefined;
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
   }
+  return undefined;
 }
