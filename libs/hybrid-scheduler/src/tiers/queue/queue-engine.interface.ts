@@ -76,6 +76,8 @@ export interface EnqueuedJob {
 /** One queue engine behind the queue tier: memory, BullMQ or Cloud Tasks. Folder per provider. */
 export interface QueueEngine {
   readonly name: QueueProviderName;
+  /** The largest payload (bytes of its JSON) the engine itself takes; the tier checks it before enqueue. */
+  readonly maxPayloadBytes?: number;
   /**
    * The outage state of the engine's server, for an engine that tracks one: while it is down, the tier's calls
    * that need the engine fail with TierUnavailableError within `unavailableTimeoutMs` instead of hanging.

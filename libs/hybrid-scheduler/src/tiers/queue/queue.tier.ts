@@ -183,7 +183,8 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     const entry = this.workflowEntry(workflow);
     checkEnqueueOptions(workflow, options);
     await validatePayload(workflow, payload, entry.task.policy.payload);
-    checkPayloadSize(workflow, payload, this.options.queue?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+    const maxBytes = this.options.queue?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    checkPayloadSize(workflow, payload, maxBytes, entry.provider);
     const enqueue = (headers?: JobHeaders) => entry.provider.enqueue(workflow, payload, options, headers);
     // With tracing on: a PRODUCER span, whose trace context travels with the job (JobHeaders).
     const job = await this.guard(entry, `enqueueWorkflow("${workflow}")`, () =>

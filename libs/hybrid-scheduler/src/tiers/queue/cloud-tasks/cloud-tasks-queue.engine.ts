@@ -18,7 +18,7 @@ import { hashedTaskId } from './cloud-tasks.enqueuer.js';
 import type { PushTarget } from './cloud-tasks-push.handler.js';
 import { CloudTasksPushEndpoint } from './cloud-tasks-push.endpoint.js';
 import { CloudTasksSchedule } from './cloud-tasks.schedule.js';
-import { cloudTasksSettings, type CloudTasksSettings } from './cloud-tasks.settings.js';
+import { cloudTasksSettings, MAX_TASK_BODY_BYTES, type CloudTasksSettings } from './cloud-tasks.settings.js';
 
 export interface CloudTasksProviderDeps {
   deadLetters: DeadLetterStore;
@@ -34,6 +34,8 @@ export interface CloudTasksProviderDeps {
  */
 export class CloudTasksQueueEngine implements QueueEngine {
   readonly name = 'cloud-tasks' as const;
+  /** The task body limit; the enqueuer checks it once more with the envelope around the payload. */
+  readonly maxPayloadBytes = MAX_TASK_BODY_BYTES;
   private readonly settings: CloudTasksSettings;
   private readonly connection: CloudTasksConnection;
   private readonly endpoint: CloudTasksPushEndpoint;
