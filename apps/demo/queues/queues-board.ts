@@ -1,4 +1,4 @@
-import type { DynamicModule } from '@nestjs/common';
+import { Logger, type DynamicModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 
 /** The demo's queued workflows (workflows/data.workflows.ts): bull-board shows their BullMQ queues. */
@@ -38,6 +38,20 @@ export async function queuesBoardModules(env: NodeJS.ProcessEnv = process.env): 
   const { BullBoardModule } = await import('@bull-board/nestjs');
   const { ExpressAdapter } = await import('@bull-board/express');
   const { BullMQAdapter } = await import('@bull-board/api/bullMQAdapter');
+  const { Queue } = await import('bullmq');
+  /** Logs a connection error once per message (as the queue tier does), instead of BullMQ printing each one. */
+  class DemoQueue extends Queue {
+    constructor(...args: ConstructorParameters<typeof Queue>) {
+      super(...args);
+      const seen = new Set<string>();
+      this.on('error', (error: Error) => {
+        if (seen.has(error.message)) return;
+        seen.add(error.message);
+        Logger.warn(`bull-board's queue "${this.name}": ${error.message}`, 'Demo');
+      });
+    }
+  }
+  BullModule.queueClass = DemoQueue;
   return [
     // The queue tier's prefix: HYBRID_SCHEDULER_QUEUE_PREFIX, default `hybrid` (queue.bullmq.prefix).
     BullModule.forRoot({
