@@ -1,4 +1,5 @@
 import type { EnvReading, OptionField } from './option-field.js';
+import { isRecord } from '../common/is-record.js';
 
 // A group of options (`internal`, `queue`, `queue.bullmq`, …) and the types derived from it. A *section* is always
 // there after resolution (absent means "all defaults"); a *block* exists only when the user gives it.
@@ -43,9 +44,6 @@ export interface GroupField<
 
 /** `queue` + `bullmq` → `queue.bullmq`; at the root just the key. */
 export const join = (at: string, key: string): string => (at ? `${at}.${key}` : key);
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Resolves one field of a group: required/absent/default handling, then the field's own check. */
 export function resolveField(

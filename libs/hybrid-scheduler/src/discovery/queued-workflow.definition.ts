@@ -5,6 +5,7 @@ import type {
   TaskLocation,
 } from '../interfaces/index.js';
 import { parseSchedule } from '../schedule/schedule.parser.js';
+import { isRecord } from '../common/is-record.js';
 import { OptionChecker, TASK_NAME, TASK_NAME_RULE } from './option-checks.js';
 
 const KEYS = [
@@ -32,7 +33,8 @@ export function queuedWorkflowDefinition(
   handler: TaskHandler,
   defaultTimeZone?: string,
 ): TaskDefinition {
-  const check = new OptionChecker('QueuedWorkflow', loc, options);
+  // Typed explicitly so that `check.fail(...)` (never) narrows what follows it.
+  const check: OptionChecker = new OptionChecker('QueuedWorkflow', loc, options);
   check.knownKeys(KEYS);
   const name = check.name('name', TASK_NAME, TASK_NAME_RULE) ?? `${loc.className}.${loc.methodName}`;
   const schedule = parseSchedule('QueuedWorkflow', loc, options, ['every', 'cron'], false, defaultTimeZone);
@@ -43,9 +45,8 @@ export function queuedWorkflowDefinition(
   check.boolean('deadLetter');
   check.oneOf('catchUp', ['skip', 'once']);
   if (options.backoff !== undefined) {
-    const backoff = options.backoff as unknown as Record<string, unknown>;
-    if (typeof backoff !== 'object' || backoff === null)
-      check.fail('backoff', backoff, 'expected { type, delayMs }');
+    const backoff: unknown = options.backoff;
+    if (!isRecord(backoff)) check.fail('backoff', backoff, 'expected { type, delayMs }');
     new OptionChecker('QueuedWorkflow', loc, backoff).knownKeys(['type', 'delayMs', 'maxDelayMs']);
     if (backoff.type !== 'fixed' && backoff.type !== 'exponential') {
       check.fail('backoff.type', backoff.type, "expected 'fixed' or 'exponential'");
@@ -62,9 +63,9 @@ export function queuedWorkflowDefinition(
     }
   }
   if (options.rateLimit !== undefined) {
-    const rate = options.rateLimit as unknown as Record<string, unknown>;
+    const rate: unknown = options.rateLimit;
     const ok = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
-    if (typeof rate !== 'object' || rate === null || !ok(rate.max) || !ok(rate.durationMs)) {
+    if (!isRecord(rate) || !ok(rate.max) || !ok(rate.durationMs)) {
       check.fail('rateLimit', rate, 'expected { max: positive integer, durationMs: positive integer }');
     }
   }

@@ -65,16 +65,15 @@ export async function validatePayload(workflow: string, payload: unknown, dto?: 
       `payload: expected an object matching ${dto.name}, got ${Array.isArray(payload) ? 'an array' : typeof payload}`,
     ]);
   }
-  const errors = await validate(
-    plainToInstance(dto as unknown as ClassConstructor<object>, payload as object),
-    { forbidUnknownValues: false },
-  );
+  const errors = await validate(plainToInstance(dto as ClassConstructor<object>, payload as object), {
+    forbidUnknownValues: false,
+  });
   if (errors.length) throw new PayloadValidationError(workflow, describe(errors));
 }
 
 /** What the handler receives: the DTO instance when the workflow has one (so `@Type` conversions apply). */
 export function payloadForHandler(payload: unknown, dto?: PayloadClass): unknown {
   return dto && typeof payload === 'object' && payload !== null
-    ? plainToInstance(dto as unknown as ClassConstructor<object>, payload)
+    ? plainToInstance(dto as ClassConstructor<object>, payload)
     : payload;
 }
