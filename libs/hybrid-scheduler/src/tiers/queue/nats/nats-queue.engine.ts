@@ -1,7 +1,4 @@
 import { Logger } from '@nestjs/common';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { OutageLog } from '../../../common/outage-log.js';
-import { redactedMessage } from '../../../common/redact.js';
 import { settleWithin } from '../../../common/settle-within.js';
 import type { ResolvedNatsOptions } from '../../../config/module-options.js';
 import { InvalidTaskOptionsError, TaskCancelledError, WorkflowNotFoundError } from '../../../errors/index.js';
@@ -14,15 +11,15 @@ import type {
   JobProcessor,
   QueueEngine,
 } from '../queue-engine.interface.js';
-import { connectionOptions, natsAddress, probeNats } from './nats-connection.js';
-import { NatsDeadLetters } from './nats-dead-letters.js';
+import { natsAddress, probeNats } from './nats-connection.js';
+import { NatsLink } from './nats-link.js';
 import { metaHeaders } from './nats-message.js';
 import { NatsNames, streamProblem, subjectProblem } from './nats-names.js';
+import { NatsPauses } from './nats-pauses.js';
 import { natsSettings, type NatsSettings } from './nats-settings.js';
 import { NatsTicker, nextTick } from './nats-ticker.js';
 import { ensureConsumers, ensureStreams } from './nats-topology.js';
-import { NatsWorkflow, type NatsRuntime } from './nats-workflow.js';
-import { natsJetStream, natsTransport } from './nats.module-loader.js';
+import { NatsWorkflow } from './nats-workflow.js';
 import type { EngineWatch } from '../engine-guard.js';
 
 interface Entry {
@@ -39,18 +36,14 @@ export class NatsQueueEngine implements QueueEngine {
   readonly name = 'nats' as const;
 
   get outageWatch(): EngineWatch {
-    return { engine: 'nats', address: this.address, outage: this.outage };
+    return { engine: 'nats', address: this.link.address, outage: this.link.outage };
   }
   private readonly logger = new Logger('HybridScheduler:NATS');
   private readonly settings: NatsSettings;
   private readonly names: NatsNames;
-  private readonly address: string;
-  private readonly outage: OutageLog;
+  private readonly link: NatsLink;
+  private readonly pauses: NatsPauses;
   private readonly entries = new Map<string, Entry>();
-  private nc?: NatsConnection;
-  private runtime?: NatsRuntime;
-  private pauses?: Subscription;
-  private connection: 'not connected' | 'connected' | 'reconnecting' | 'closed' = 'not connected';
   private consuming = false;
 
   constructor(
@@ -60,8 +53,8 @@ export class NatsQueueEngine implements QueueEngine {
   ) {
     this.settings = natsSettings(options);
     this.names = new NatsNames(this.settings.stream);
-    this.address = natsAddress(options.servers);
-    this.outage = new OutageLog(`NATS at ${this.address}`, 'HybridScheduler:NATS');
+    this.link = new NatsLink(this.settings, this.names, natsAddress(options.servers));
+    this.pauses = new NatsPauses(this.names, (name) => this.entries.get(name)?.w);
   }
 
   async probe(): Promise<TierAvailability> {
@@ -81,13 +74,13 @@ export class NatsQueueEngine implements QueueEngine {
       throw new InvalidTaskOptionsError(
         `@QueuedWorkflow "${workflow.name}" cannot run on the nats provider: ${problem}; rename it (option "name")`,
       );
-    const w = new NatsWorkflow(workflow, processor, events, () => this.rt());
+    const w = new NatsWorkflow(workflow, processor, events, () => this.link.rt());
     const recurring = workflow.schedule.kind === 'every' || workflow.schedule.kind === 'cron';
     const ticker = recurring
       ? new NatsTicker(
           workflow,
           events,
-          () => this.rt(),
+          () => this.link.rt(),
           () => w.paused,
         )
       : undefined;
@@ -95,11 +88,11 @@ export class NatsQueueEngine implements QueueEngine {
   }
 
   async start(consume: boolean): Promise<void> {
-    const runtime = await this.connect();
+    const runtime = await this.link.connect();
     await ensureStreams(runtime.jsm, this.names, this.settings);
     for (const name of this.entries.keys())
       await ensureConsumers(runtime.jsm, this.names, name, this.settings);
-    await this.watchPauses(runtime);
+    await this.pauses.watch(runtime, this.link.connection, this.entries.keys());
     if (!consume) return;
     for (const { w, ticker } of this.entries.values()) {
       w.start();
@@ -107,7 +100,7 @@ export class NatsQueueEngine implements QueueEngine {
     }
     this.consuming = true;
     this.logger.log(
-      `Consuming ${this.entries.size} workflow(s) from NATS at ${this.address} (stream "${this.names.stream}")`,
+      `Consuming ${this.entries.size} workflow(s) from NATS at ${this.link.address} (stream "${this.names.stream}")`,
     );
   }
 
@@ -128,11 +121,8 @@ export class NatsQueueEngine implements QueueEngine {
       for (const { w } of this.entries.values()) w.abort.abort(reason);
       await settleWithin(running, 1000);
     }
-    this.pauses?.unsubscribe();
-    const nc = this.nc;
-    this.nc = undefined;
-    this.connection = 'closed';
-    if (nc && !(await settleWithin([nc.drain()], 2000))) await nc.close().catch(() => undefined);
+    this.pauses.stop();
+    await this.link.close();
   }
 
   async removeWorkflow(workflow: string): Promise<void> {
@@ -156,7 +146,7 @@ export class NatsQueueEngine implements QueueEngine {
     headers?: JobHeaders,
   ): Promise<EnqueuedJob> {
     this.get(workflow);
-    const { js } = this.rt();
+    const { js } = this.link.rt();
     const now = Date.now();
     const delayMs = options.runAt ? options.runAt.getTime() - now : (options.delayMs ?? 0);
     const delayed = delayMs > 0;
@@ -174,25 +164,25 @@ export class NatsQueueEngine implements QueueEngine {
 
   async deadLetters(workflow: string): Promise<DeadLetter[]> {
     this.get(workflow);
-    const letters = await this.rt().deadLetters.list(workflow);
+    const letters = await this.link.rt().deadLetters.list(workflow);
     return letters.map(({ letter: { jobKey: _jobKey, ...letter } }) => letter);
   }
 
   async retryDeadLetter(workflow: string, jobKey: string): Promise<EnqueuedJob> {
     this.get(workflow);
-    await this.rt().deadLetters.retry(workflow, jobKey);
+    await this.link.rt().deadLetters.retry(workflow, jobKey);
     return { jobKey, created: true };
   }
 
   async purgeDeadLetters(workflow: string): Promise<number> {
     this.get(workflow);
-    return this.rt().deadLetters.purge(workflow);
+    return this.link.rt().deadLetters.purge(workflow);
   }
 
   /** waiting: not yet delivered; active: delivered and not acknowledged (running, or its consumer died). */
   async counts(workflow: string): Promise<Record<string, number>> {
     this.get(workflow);
-    const { jsm, deadLetters } = this.rt();
+    const { jsm, deadLetters } = this.link.rt();
     const delayedSubject = this.names.delayed(workflow);
     const [jobs, delayed, dead] = await Promise.all([
       jsm.consumers.info(this.names.stream, this.names.durable(workflow, 'jobs')),
@@ -215,90 +205,29 @@ export class NatsQueueEngine implements QueueEngine {
 
   /** Pauses the workflow on every replica: a flag in the state stream, seen live through its subject. */
   async pause(workflow: string): Promise<void> {
-    await this.setPaused(workflow, true);
+    await this.pauses.set(this.link.rt(), this.get(workflow).w, true);
   }
 
   async resume(workflow: string): Promise<void> {
-    await this.setPaused(workflow, false);
+    await this.pauses.set(this.link.rt(), this.get(workflow).w, false);
   }
 
   async health(): Promise<TierHealth> {
-    const ok = this.connection === 'connected';
+    const { state, address, outage } = this.link;
+    const ok = state === 'connected';
     return {
       status: ok ? 'up' : 'degraded',
       details: {
         provider: 'nats',
-        address: this.address,
+        address,
         stream: this.names.stream,
-        connection: this.connection,
+        connection: state,
         consuming: this.consuming,
         workflows: this.entries.size,
-        ...(ok ? {} : { reason: `NATS at ${this.address} is ${this.connection}; reconnecting` }),
-        ...(this.outage.downSince ? { downSince: this.outage.downSince.toISOString() } : {}),
+        ...(ok ? {} : { reason: `NATS at ${address} is ${state}; reconnecting` }),
+        ...(outage.downSince ? { downSince: outage.downSince.toISOString() } : {}),
       },
     };
-  }
-
-  private async setPaused(workflow: string, paused: boolean): Promise<void> {
-    const { w } = this.get(workflow);
-    w.setPaused(paused);
-    await this.rt().js.publish(this.names.paused(workflow), JSON.stringify({ paused }));
-  }
-
-  /** Reads every workflow's pause flag, then follows changes made by any replica. */
-  private async watchPauses(runtime: NatsRuntime): Promise<void> {
-    for (const [name, { w }] of this.entries) {
-      const last = await runtime.jsm.streams.getMessage(this.names.stateStream, {
-        last_by_subj: this.names.paused(name),
-      });
-      if (last) w.setPaused(last.json<{ paused: boolean }>().paused);
-    }
-    this.pauses = this.nc!.subscribe(this.names.allPaused, {
-      callback: (error, msg) => {
-        if (error) return;
-        const name = msg.subject.slice(this.names.paused('').length);
-        const entry = this.entries.get(name);
-        if (entry) entry.w.setPaused(msg.json<{ paused: boolean }>().paused === true);
-      },
-    });
-  }
-
-  private async connect(): Promise<NatsRuntime> {
-    if (this.runtime) return this.runtime;
-    const nc = await natsTransport().connect(connectionOptions(this.settings.options, 'queue'));
-    this.nc = nc;
-    this.connection = 'connected';
-    void this.followStatus(nc);
-    const { jetstream, jetstreamManager } = natsJetStream();
-    const js = jetstream(nc);
-    const jsm = await jetstreamManager(nc);
-    this.runtime = {
-      js,
-      jsm,
-      names: this.names,
-      settings: this.settings,
-      deadLetters: new NatsDeadLetters(js, jsm, this.names),
-    };
-    return this.runtime;
-  }
-
-  private async followStatus(nc: NatsConnection): Promise<void> {
-    for await (const status of nc.status()) {
-      if (status.type === 'disconnect' || status.type === 'reconnecting') {
-        this.connection = 'reconnecting';
-        this.outage.fail('connection', 'is unreachable; reconnecting');
-      } else if (status.type === 'reconnect') {
-        this.connection = 'connected';
-        this.outage.ok('connection');
-      } else if (status.type === 'error') {
-        this.outage.note(redactedMessage(status.error));
-      }
-    }
-  }
-
-  private rt(): NatsRuntime {
-    if (!this.runtime) throw new Error('the nats provider is not started');
-    return this.runtime;
   }
 
   private get(workflow: string): Entry {

@@ -4,7 +4,7 @@ import { redactedMessage } from '../../../common/redact.js';
 import { sleep } from '../../../common/timers.js';
 import { retryDelayMs } from '../backoff.delay.js';
 import type { DeliveredJob, EngineEvents, EngineWorkflow, JobProcessor } from '../queue-engine.interface.js';
-import { RateWindow } from '../rabbitmq/rate-window.js';
+import { RateWindow } from '../rate-window.js';
 import type { NatsDeadLetters } from './nats-dead-letters.js';
 import { deliveredJob, metaHeaders, readMeta, type JobMeta } from './nats-message.js';
 import type { NatsNames } from './nats-names.js';

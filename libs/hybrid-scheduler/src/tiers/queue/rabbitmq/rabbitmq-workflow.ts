@@ -6,7 +6,7 @@ import type { EngineEvents, EngineWorkflow, JobProcessor } from '../queue-engine
 import { describeAmqpError, type RabbitMqBroker } from './rabbitmq-broker.js';
 import { publishDue } from './rabbitmq-delays.js';
 import { decodeBody, deliveredJob, dueAtOf, HEADER, jobEnvelope } from './rabbitmq-message.js';
-import { RateWindow } from './rate-window.js';
+import { RateWindow } from '../rate-window.js';
 import { rabbitmqClient } from './rabbitmq.module-loader.js';
 import { SMALLEST_STEP_MS, type RabbitMqTopology } from './rabbitmq-topology.js';
 
