@@ -144,6 +144,14 @@ describe('dashboard in a real browser, on the demo app (memory queue, Prefect te
     await expect(link.getAttribute('href')).resolves.toMatch(new RegExp(`^${ui}/runs/flow-run/[0-9a-f-]+$`));
   });
 
+  it("keeps a screenshot of the main view with a workflow's runs and dead letters open", async () => {
+    await row(page, 'queue:report-export').getByRole('button', { name: 'Runs of report-export' }).click();
+    await page.locator('#detail tr.dead-letter').first().waitFor();
+    await page.locator('#detail svg.chart').waitFor();
+    await page.evaluate("document.getElementById('toast').textContent = ''");
+    await page.screenshot({ path: join(ARTIFACTS, 'main-view-with-runs.png'), fullPage: true });
+  });
+
   it('is readable at phone width', async () => {
     const phone = await chromium.page({ width: 390, height: 844 });
     await phone.goto(`${served.origin}/scheduler`);

@@ -12,7 +12,7 @@ function svg(tag, attrs) {
 function chart(runs) {
   var points = runs.filter(function (r) { return r.durationMs !== null || r.latenessMs !== null; }).slice(0, 60).reverse();
   if (points.length === 0) return el('p', { class: 'muted', text: 'No finished runs seen by this process yet.' });
-  var width = 720, height = 120, pad = 4, step = (width - 2 * pad) / points.length;
+  var width = 720, height = 120, pad = 4, step = Math.min(24, (width - 2 * pad) / points.length);
   var max = Math.max.apply(null, points.map(function (r) { return Math.max(r.durationMs || 0, r.latenessMs || 0); }).concat([1]));
   var box = svg('svg', { class: 'chart', viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': 'Durations (bars) and lateness (line) of the last ' + points.length + ' runs, up to ' + duration(max) });
   box.appendChild(svg('line', { class: 'axis', x1: 0, y1: height - 1, x2: width, y2: height - 1 }));
