@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import * as api from 'nestjs-hybrid-scheduler';
 import * as health from 'nestjs-hybrid-scheduler/health';
+import * as dashboard from 'nestjs-hybrid-scheduler/dashboard';
 import * as config from '../../libs/hybrid-scheduler/src/config/index.js';
 
 const INDEX = fileURLToPath(new URL('../../libs/hybrid-scheduler/src/index.ts', import.meta.url));
@@ -161,5 +162,9 @@ describe('the public API', () => {
       'HybridSchedulerHealthModule',
     ]);
     expect(Object.keys(config).sort()).toEqual(['hybridSchedulerConfig', 'hybridSchedulerOptionsFromEnv']);
+  });
+
+  it('serves the dashboard module (and only it, at runtime) from its subpath', () => {
+    expect(Object.keys(dashboard)).toEqual(['HybridSchedulerDashboardModule']);
   });
 });

@@ -139,6 +139,19 @@ describe('dashboard access', () => {
     });
   });
 
+  it('ends open event streams when the app closes, so that closing does not wait for the browser', async () => {
+    const served = await serveApp(appWith({}));
+    const stream = await fetch(`${served.origin}/scheduler/api/events`);
+    expect([stream.status, stream.headers.get('content-type')]).toEqual([200, 'text/event-stream']);
+    const reader = stream.body!.getReader();
+    const started = Date.now();
+    await served.close();
+    // Without ending the streams, close() waits for as long as the client stays connected (here: forever).
+    expect(Date.now() - started).toBeLessThan(15_000);
+    let chunk = await reader.read();
+    while (!chunk.done) chunk = await reader.read();
+  });
+
   const netns = networkNamespaceSupport();
   (netns.ok ? describe : describe.skip)(
     'loopback-only default, from a real non-loopback client (network namespace)',

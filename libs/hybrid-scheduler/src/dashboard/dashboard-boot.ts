@@ -6,16 +6,22 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
+import { Subject } from 'rxjs';
 import { HybridScheduler } from '../hybrid-scheduler.service.js';
 import { DASHBOARD_OPTIONS } from './dashboard.constants.js';
 import type { ResolvedDashboardOptions } from './dashboard.options.js';
 import { RunHistory } from './run-history.js';
 
-/** Feeds the run history from the job events (from module init, before any tier starts) and says at boot who may open the page. */
+/**
+ * Feeds the run history from the job events (from module init, before any tier starts), says at boot who may
+ * open the page, and ends the open event streams when the app closes.
+ */
 @Injectable()
 export class DashboardBoot implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('HybridSchedulerDashboard');
   private unsubscribe: (() => void) | null = null;
+  /** Emits when the app closes: open event streams end, so that the HTTP server can close. */
+  readonly closing$ = new Subject<void>();
 
   constructor(
     private readonly scheduler: HybridScheduler,
@@ -39,6 +45,8 @@ export class DashboardBoot implements OnModuleInit, OnApplicationBootstrap, OnMo
   }
 
   onModuleDestroy(): void {
+    this.closing$.next();
+    this.closing$.complete();
     this.unsubscribe?.();
   }
 }

@@ -15,10 +15,11 @@ import {
   type Type,
 } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { interval, map, merge, type Observable } from 'rxjs';
+import { interval, map, merge, takeUntil, type Observable } from 'rxjs';
 import { HybridScheduler } from '../hybrid-scheduler.service.js';
 import { redact } from '../common/redact.js';
 import { DashboardAccessGuard } from './dashboard-access.guard.js';
+import { DashboardBoot } from './dashboard-boot.js';
 import { answering } from './dashboard-errors.js';
 import { DASHBOARD_ACTION_TOKEN, DASHBOARD_OPTIONS } from './dashboard.constants.js';
 import type { ResolvedDashboardOptions } from './dashboard.options.js';
@@ -42,6 +43,7 @@ export class DashboardController {
   constructor(
     private readonly scheduler: HybridScheduler,
     private readonly view: DashboardView,
+    private readonly boot: DashboardBoot,
     @Inject(DASHBOARD_OPTIONS) private readonly options: ResolvedDashboardOptions,
     @Inject(DASHBOARD_ACTION_TOKEN) private readonly token: string,
   ) {}
@@ -85,7 +87,7 @@ export class DashboardController {
     return answering(() => this.view.job(id));
   }
 
-  /** Every job event as it happens (Server-Sent Events), and a comment-free keep-alive every 15 s. */
+  /** Every job event as it happens (Server-Sent Events) and a keep-alive every 15 s, until the app closes. */
   @Sse('api/events')
   events(): Observable<MessageEvent> {
     const events = this.scheduler.events$.pipe(
@@ -104,7 +106,8 @@ export class DashboardController {
         },
       })),
     );
-    return merge(events, interval(KEEPALIVE_MS).pipe(map(() => ({ type: 'keepalive', data: '' }))));
+    const keepalive = interval(KEEPALIVE_MS).pipe(map(() => ({ type: 'keepalive', data: '' })));
+    return merge(events, keepalive).pipe(takeUntil(this.boot.closing$));
   }
 
   @Post('api/jobs/:id/trigger')
