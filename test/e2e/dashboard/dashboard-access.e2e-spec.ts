@@ -104,7 +104,7 @@ describe('dashboard access', () => {
       ).toBe(403);
       expect((await served.scheduler.getJob('internal:nightly')).runs).toBe(0);
       const ok = await post(url, { origin: served.origin, 'x-scheduler-dashboard-token': token });
-      expect([ok.status, ((await ok.json()) as { status: string }).status]).toEqual([200, 'completed']);
+      expect([ok.status, ((await ok.json()) as { jobId: string }).jobId]).toEqual([200, 'internal:nightly']);
       expect((await served.scheduler.getJob('internal:nightly')).runs).toBe(1);
     });
   });
