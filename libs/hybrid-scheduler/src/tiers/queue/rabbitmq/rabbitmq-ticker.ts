@@ -35,6 +35,8 @@ export class RabbitMqTicker {
   private waiting?: (held: Held) => void;
   private leading?: AbortController;
   private stopped = false;
+  /** The latest tick this replica fired. */
+  private lastFired?: number;
   private readonly logger: Logger;
 
   constructor(
@@ -80,10 +82,25 @@ export class RabbitMqTicker {
     this.broker.connection.on('error', () => this.abdicate());
   }
 
-  /** Hands the token back (another replica takes over at once) and stops ticking. */
+  /**
+   * Hands the token back (another replica takes over at once) and stops ticking. A tick fired since the held
+   * token was written goes into a new token first, so the next ticker does not fire it again or miss the gap.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.abdicate();
+    const held = this.held;
+    const fired = this.lastFired;
+    if (held && fired !== undefined && (held.token.lastTickAt ?? Number.NEGATIVE_INFINITY) < fired) {
+      this.leading?.abort();
+      this.leading = undefined;
+      this.held = undefined;
+      const { ConsumerStatus } = rabbitmqClient();
+      const written = await this.broker
+        .publish(this.topology.ticker, { lastTickAt: fired } satisfies Token)
+        .then(() => true)
+        .catch(() => false);
+      held.release(written ? ConsumerStatus.ACK : ConsumerStatus.REQUEUE);
+    } else this.abdicate();
     await this.consumer?.close().catch(() => undefined);
   }
 
@@ -164,6 +181,7 @@ export class RabbitMqTicker {
       scheduledAt: due,
     };
     await this.broker.publish(this.topology.work, this.workflow.schedulePayload, jobEnvelope(job));
+    this.lastFired = Math.max(this.lastFired ?? 0, due.getTime());
   }
 
   /** Publishes the token for the next holder, then acks the one held (the broker delivers the new one). */
