@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Attributes, Span, Tracer } from '@opentelemetry/api';
+import type { Attributes, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
 import type { ResolvedModuleOptions } from '../config/module-options.js';
 import type { RunOutcome, RunRequest } from '../runner/task.runner.js';
@@ -37,14 +37,25 @@ const SCOPE = 'nestjs-hybrid-scheduler';
 export class RunTracing {
   private readonly api?: OtelApiModule;
   private readonly tracer?: Tracer;
+  /** The API's no-op provider, what it answers with until an SDK registers one. */
+  private readonly noop?: TracerProvider;
 
   constructor(@Inject(HYBRID_SCHEDULER_OPTIONS) options: ResolvedModuleOptions) {
     this.api = options.tracing.enabled ? loadOtelApi() : undefined;
     this.tracer = this.api?.trace.getTracer(SCOPE);
+    this.noop = this.api ? new this.api.ProxyTracerProvider().getDelegate() : undefined;
   }
 
+  /**
+   * Whether runs and enqueues get spans: the API is installed, tracing is on and an SDK has registered a tracer
+   * provider (checked on every call, so an SDK started after the app still gets spans). Without an SDK every span
+   * would be a no-op, so the hot paths skip building them.
+   */
   get enabled(): boolean {
-    return this.tracer !== undefined;
+    const api = this.api;
+    if (!api) return false;
+    const provider = api.trace.getTracerProvider();
+    return !(provider instanceof api.ProxyTracerProvider) || provider.getDelegate() !== this.noop;
   }
 
   /** Runs `enqueue` inside a PRODUCER span, handing it the headers that carry the span's context. */

@@ -81,31 +81,40 @@ export class JobRegistry {
     return [...this.records.keys()];
   }
 
+  /** Whether anyone subscribed to `events$` (metrics, `onJobEvent`, the dashboard): else events are not built. */
+  get observed(): boolean {
+    return this.eventSubject.observed;
+  }
+
   emit(event: Omit<JobEvent, 'at'>): void {
-    const record = this.records.get(event.jobId);
-    if (record) {
-      const info = record.info;
-      if (event.type === 'started') {
-        info.running++;
-        info.lastRunAt = new Date();
-      } else if (event.type === 'succeeded' || event.type === 'failed' || event.type === 'cancelled') {
-        info.running = Math.max(0, info.running - 1);
-        info.runs++;
-        info.lastStatus = event.type;
-        if (event.type === 'failed') {
-          info.failures++;
-          info.lastError = event.error?.message ?? 'failed';
-        } else if (event.type === 'succeeded') {
-          info.lastError = null;
-        }
-      } else if (event.type === 'skipped' || event.type === 'missed') {
-        info.lastStatus = event.type;
-      }
-    }
+    this.apply(event.jobId, event.type, event.error);
+    if (!this.eventSubject.observed) return;
     // Callers pass a fresh object each time, so stamping it avoids a copy per event on the hot path.
     const stamped = event as JobEvent;
     stamped.at = new Date();
     this.eventSubject.next(stamped);
+  }
+
+  /** What an event changes in its job's JobInfo; the runner calls it alone when nobody listens (no event object). */
+  apply(jobId: string, type: JobEvent['type'], error?: Error): void {
+    const info = this.records.get(jobId)?.info;
+    if (!info) return;
+    if (type === 'started') {
+      info.running++;
+      info.lastRunAt = new Date();
+    } else if (type === 'succeeded' || type === 'failed' || type === 'cancelled') {
+      info.running = Math.max(0, info.running - 1);
+      info.runs++;
+      info.lastStatus = type;
+      if (type === 'failed') {
+        info.failures++;
+        info.lastError = error?.message ?? 'failed';
+      } else if (type === 'succeeded') {
+        info.lastError = null;
+      }
+    } else if (type === 'skipped' || type === 'missed') {
+      info.lastStatus = type;
+    }
   }
 
   complete(): void {

@@ -1,10 +1,11 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { TaskCancelledError, TaskTimeoutError } from '../errors/index.js';
+import { TaskCancelledError } from '../errors/index.js';
 import type { JobEvent, JobEventType, TaskContext, TaskLogger, TierName } from '../interfaces/index.js';
 import { JobRegistry } from '../registry/job.registry.js';
 import { settleWithin } from '../common/settle-within.js';
 import { RunTracing, type RunTrace } from '../observability/run-tracing.js';
+import { RunAbort } from './run-abort.js';
 
 export interface RunRequest<C extends TaskContext = TaskContext> {
   jobId: string;
@@ -36,7 +37,6 @@ export interface RunOutcome {
 }
 
 const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
-const noop = (): void => undefined;
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
@@ -67,41 +67,33 @@ export class TaskRunner {
   private async execute<C extends TaskContext>(request: RunRequest<C>): Promise<RunOutcome> {
     const started = performance.now();
     const runId = request.runId ?? randomUUID();
-    const controller = new AbortController();
-    const abortFromOutside = () =>
-      controller.abort(
-        request.signal?.reason ?? new TaskCancelledError(`Job "${request.jobId}" was cancelled`),
-      );
-    if (request.signal?.aborted) abortFromOutside();
-    request.signal?.addEventListener('abort', abortFromOutside, { once: true });
+    const attempt = request.attempt ?? 1;
+    const scheduledAt = request.scheduledAt ?? new Date();
+    const abort = new RunAbort(request.jobId, request.signal, request.timeoutMs);
     const base: TaskContext = {
       jobId: request.jobId,
       runId,
-      attempt: request.attempt ?? 1,
-      scheduledAt: request.scheduledAt ?? new Date(),
-      signal: controller.signal,
+      attempt,
+      scheduledAt,
+      // Created on first read: a handler that never looks at it costs no AbortController.
+      get signal() {
+        return abort.signal;
+      },
       logger: request.logger ?? this.loggerFor(request.jobId),
     };
     const context = request.extendContext ? request.extendContext(base) : (base as C);
-    // One place that fills the fields every event of this run shares.
-    const emit = (type: JobEventType, extra: Partial<JobEvent> = {}) =>
-      this.registry.emit({
-        type,
-        jobId: request.jobId,
-        tier: request.tier,
-        name: request.name,
-        runId,
-        attempt: base.attempt,
-        ...extra,
-      });
-    emit('started', { scheduledAt: base.scheduledAt });
+    this.report(request, runId, attempt, 'started', undefined, undefined, scheduledAt);
 
     try {
       // The handler is called right away; only a promise it returns needs the race against abort and timeout.
       let result = request.invoke(context);
-      if (isThenable(result)) result = await this.settle(request, Promise.resolve(result), controller);
+      if (isThenable(result)) {
+        const execution = Promise.resolve(result);
+        this.track(request.tier, execution);
+        result = await abort.race(execution);
+      }
       const durationMs = performance.now() - started;
-      emit('succeeded', { durationMs });
+      this.report(request, runId, attempt, 'succeeded', durationMs);
       return { status: 'succeeded', durationMs, result };
     } catch (thrown) {
       const error = asError(thrown);
@@ -110,46 +102,41 @@ export class TaskRunner {
       if (request.reportFailure !== false || cancelled) {
         const info = this.registry.has(request.jobId) ? this.registry.info(request.jobId) : undefined;
         this.logger.error(
-          `Job "${request.jobId}" ${cancelled ? 'was cancelled' : 'failed'} after ${durationMs.toFixed(0)}ms (attempt ${base.attempt}; ` +
+          `Job "${request.jobId}" ${cancelled ? 'was cancelled' : 'failed'} after ${durationMs.toFixed(0)}ms (attempt ${attempt}; ` +
             `${(info?.failures ?? 0) + 1} failures in ${(info?.runs ?? 0) + 1} runs): ${error.message}`,
           cancelled ? undefined : error.stack,
         );
       }
-      emit(cancelled ? 'cancelled' : 'failed', { durationMs, error });
+      this.report(request, runId, attempt, cancelled ? 'cancelled' : 'failed', durationMs, error);
       return { status: cancelled ? 'cancelled' : 'failed', durationMs, error };
     } finally {
-      request.signal?.removeEventListener('abort', abortFromOutside);
+      abort.release();
     }
   }
 
-  /**
-   * Waits for an async handler unless its signal aborts first (timeout, cancellation, shutdown). The handler
-   * itself may go on; it stays in the in-flight set that shutdown drains.
-   */
-  private async settle(
-    request: Pick<RunRequest, 'tier' | 'jobId' | 'timeoutMs'>,
-    execution: Promise<unknown>,
-    controller: AbortController,
-  ): Promise<unknown> {
-    this.track(request.tier, execution.then(noop, noop));
-    let timer: NodeJS.Timeout | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      const rejectWithReason = () => reject(asError(controller.signal.reason));
-      if (controller.signal.aborted) return rejectWithReason();
-      controller.signal.addEventListener('abort', rejectWithReason, { once: true });
-      if (request.timeoutMs) {
-        timer = setTimeout(
-          () => controller.abort(new TaskTimeoutError(request.jobId, request.timeoutMs!)),
-          request.timeoutMs,
-        );
-      }
-    });
-    aborted.catch(noop);
-    try {
-      return await Promise.race([execution, aborted]);
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
+  /** The run's event; when nobody listens to `events$`, only the JobInfo update (no event object is built). */
+  private report(
+    request: Pick<RunRequest, 'jobId' | 'tier' | 'name'>,
+    runId: string,
+    attempt: number,
+    type: JobEventType,
+    durationMs?: number,
+    error?: Error,
+    scheduledAt?: Date,
+  ): void {
+    if (!this.registry.observed) return this.registry.apply(request.jobId, type, error);
+    const event: Omit<JobEvent, 'at'> = {
+      type,
+      jobId: request.jobId,
+      tier: request.tier,
+      name: request.name,
+      runId,
+      attempt,
+    };
+    if (scheduledAt) event.scheduledAt = scheduledAt;
+    if (durationMs !== undefined) event.durationMs = durationMs;
+    if (error) event.error = error;
+    this.registry.emit(event);
   }
 
   private loggerFor(jobId: string): Logger {
@@ -173,10 +160,15 @@ export class TaskRunner {
     return !running || running.size === 0 ? true : settleWithin(running, timeoutMs);
   }
 
-  private track(tier: TierName, promise: Promise<unknown>): void {
+  /** Keeps an async handler in the in-flight set until it settles (one extra promise per run). */
+  private track(tier: TierName, execution: Promise<unknown>): void {
     let set = this.inFlight.get(tier);
     if (!set) this.inFlight.set(tier, (set = new Set()));
-    set.add(promise);
-    void promise.finally(() => set.delete(promise));
+    const running = set;
+    const settled: Promise<void> = execution.then(
+      () => void running.delete(settled),
+      () => void running.delete(settled),
+    );
+    running.add(settled);
   }
 }

@@ -25,7 +25,9 @@ export function workflowGlue(
   const processor: JobProcessor = async (job, signal) => {
     const maxAttempts = job.maxAttempts ?? workflow.attempts;
     const outcome = await runner.run<WorkflowContext>({
-      ...base,
+      jobId: base.jobId,
+      tier: base.tier,
+      name: base.name,
       runId: queueJobId(workflow.name, job.jobKey),
       attempt: job.attempt,
       scheduledAt: job.scheduledAt ?? job.enqueuedAt,
@@ -33,14 +35,15 @@ export function workflowGlue(
       timeoutMs: workflow.timeoutMs,
       signal,
       reportFailure: job.attempt >= maxAttempts,
-      extendContext: (context) => ({
-        ...context,
-        workflow: workflow.name,
-        jobKey: job.jobKey,
-        maxAttempts,
-        enqueuedAt: job.enqueuedAt,
-        provider,
-      }),
+      // Added in place (no spread): a spread would read the lazy `signal` and copy the context per job.
+      extendContext: (context) =>
+        Object.assign(context, {
+          workflow: workflow.name,
+          jobKey: job.jobKey,
+          maxAttempts,
+          enqueuedAt: job.enqueuedAt,
+          provider,
+        }),
       invoke: (context) => task.policy.invoke(context, payloadForHandler(job.payload, task.policy.payload)),
     });
     if (outcome.status !== 'succeeded') throw outcome.error ?? new Error('failed');

@@ -129,7 +129,8 @@ export class BullMqWorkflow {
 
   private track(run: Promise<void>): Promise<void> {
     this.inFlight.add(run);
-    void run.catch(() => undefined).finally(() => this.inFlight.delete(run));
+    const forget = () => void this.inFlight.delete(run);
+    void run.then(forget, forget);
     return run;
   }
 
