@@ -46,6 +46,14 @@ export type { InternalTaskContext } from './interfaces/task-context.interface.js
 export type { WorkflowContext } from './interfaces/queue-api.interface.js';
 /** The context of a `@PrefectDeployment` handler (adds the flow run). */
 export type { FlowRunContext } from './interfaces/prefect-api.interface.js';
+/** Options and context of a flow run's steps (`ctx.task`, `ctx.map`): Prefect task runs. */
+export type {
+  StepOptions,
+  MapOptions,
+  StepContext,
+  StepFn,
+  MapFn,
+} from './interfaces/flow-steps.interface.js';
 /** `ctx.logger`: logs go to the app's logger (and, for Prefect flow runs, to Prefect). */
 export type { TaskLogger } from './interfaces/task-context.interface.js';
 
@@ -126,6 +134,8 @@ export { TierUnavailableError } from './errors/hybrid-scheduler.errors.js';
 export { TaskTimeoutError } from './errors/hybrid-scheduler.errors.js';
 /** A run was cancelled (shutdown, or cancelled in Prefect). */
 export { TaskCancelledError } from './errors/hybrid-scheduler.errors.js';
+/** A step did not run because a step it waits for (`waitFor`) failed. */
+export { UpstreamStepError } from './errors/hybrid-scheduler.errors.js';
 /** `enqueueWorkflow()` options are invalid. */
 export { InvalidEnqueueOptionsError } from './tiers/queue/enqueue-options.check.js';
 /** Prefect answered an error status. */

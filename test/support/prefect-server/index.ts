@@ -13,7 +13,7 @@ import { poolView, workerView } from './routes/work-pools.js';
 import { SchedulerService } from './scheduler.js';
 import { schemaValidator } from './schema-validator.js';
 import { Store, clone, iso } from './store.js';
-import type { Deployment, Flow, FlowRun, Log, State, StateType, WorkPool, Worker } from './types.js';
+import type { Deployment, Flow, FlowRun, Log, State, StateType, TaskRun, WorkPool, Worker } from './types.js';
 
 export type {
   Deployment,
@@ -26,6 +26,7 @@ export type {
   State,
   StateDetails,
   StateType,
+  TaskRun,
   WorkPool,
   WorkQueue,
   Worker,
@@ -51,6 +52,8 @@ export interface PrefectTestServer {
   deployments(): Deployment[]; // with .schedules
   flowRuns(filter?: { deploymentId?: string; stateType?: string }): FlowRun[]; // with .state, .run_count, .start_time …
   stateHistory(flowRunId: string): State[]; // every state the run went through, in order
+  taskRuns(flowRunId?: string): TaskRun[]; // in creation order
+  taskRunHistory(taskRunId: string): State[]; // every state the task run went through, in order
   logs(flowRunId?: string): Log[];
   workPools(): WorkPool[];
   workers(poolName: string): Worker[]; // heartbeats received
@@ -134,6 +137,9 @@ export async function startPrefectTestServer(
         )
         .map(clone),
     stateHistory: (id) => clone(store.history.get(id) ?? []),
+    taskRuns: (flowRunId) =>
+      [...store.taskRuns.values()].filter((r) => !flowRunId || r.flow_run_id === flowRunId).map(clone),
+    taskRunHistory: (id) => clone(store.taskHistory.get(id) ?? []),
     logs: (id) => store.logs.filter((l) => !id || l.flow_run_id === id).map(clone),
     workPools: () => [...store.workPools.values()].map((p) => poolView(store, p)),
     workers: (poolName) => (store.workers.get(poolName) ?? []).map(workerView),

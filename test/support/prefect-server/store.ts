@@ -11,6 +11,7 @@ import type {
   State,
   StateDetails,
   StateType,
+  TaskRun,
   WorkPool,
   WorkQueue,
   Worker,
@@ -117,6 +118,8 @@ export class Store {
   readonly deployments = new Map<string, Deployment>();
   readonly flowRuns = new Map<string, FlowRun>();
   readonly history = new Map<string, State[]>();
+  readonly taskRuns = new Map<string, TaskRun>();
+  readonly taskHistory = new Map<string, State[]>();
   readonly logs: Log[] = [];
   readonly workPools = new Map<string, WorkPool>(); // by name
   readonly workQueues = new Map<string, WorkQueue>(); // by id

@@ -225,3 +225,40 @@ export interface Log {
   flow_run_id: string | null;
   task_run_id: string | null;
 }
+
+/** A task run as GET /task_runs/{id} shows it (TaskRun in openapi.json). */
+export interface TaskRun {
+  id: string;
+  created: string;
+  updated: string;
+  name: string;
+  flow_run_id: string | null;
+  task_key: string;
+  dynamic_key: string;
+  cache_key: string | null;
+  cache_expiration: string | null;
+  task_version: string | null;
+  empirical_policy: {
+    max_retries: number;
+    retry_delay_seconds: number;
+    retries: number | null;
+    retry_delay: number | number[] | null;
+    retry_jitter_factor: number | null;
+  };
+  tags: string[];
+  labels: Json;
+  state_id: string | null;
+  task_inputs: Record<string, Array<{ input_type: string; id?: string; name?: string; type?: string }>>;
+  state_type: StateType | null;
+  state_name: string | null;
+  run_count: number;
+  flow_run_run_count: number;
+  expected_start_time: string | null;
+  next_scheduled_start_time: string | null;
+  start_time: string | null;
+  end_time: string | null;
+  total_run_time: number;
+  estimated_run_time: number;
+  estimated_start_time_delta: number;
+  state: State | null;
+}

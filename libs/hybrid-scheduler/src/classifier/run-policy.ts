@@ -6,6 +6,7 @@ import type {
   TaskDefinition,
 } from '../interfaces/index.js';
 import { parseJobId } from '../registry/job-id.js';
+import { FlowSteps, localStepReporter } from '../runner/flow-steps.js';
 
 /** Queue workflows' defaults (`@QueuedWorkflow` attempts and backoff). */
 export const DEFAULT_ATTEMPTS = 3;
@@ -56,8 +57,11 @@ function flowRunContext(
   base: TaskContext,
   input: unknown,
 ): FlowRunContext {
+  const steps = new FlowSteps(localStepReporter(base.logger), base.signal, base.jobId, base.attempt);
   return {
     ...base,
+    task: (stepName, fn, options) => steps.task(stepName, fn, options),
+    map: (stepName, items, fn, options) => steps.map(stepName, items, fn, options),
     flowRunId: base.runId,
     flowRunName: `${name} (fallback on ${parseJobId(base.jobId)?.tier ?? 'another tier'})`,
     deploymentId: '',

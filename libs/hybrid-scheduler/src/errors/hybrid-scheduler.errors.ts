@@ -130,3 +130,14 @@ export class TaskTimeoutError extends HybridSchedulerError {
 
 /** Thrown from a handler (or raised by the tier) when a run is cancelled or aborted by shutdown. */
 export class TaskCancelledError extends HybridSchedulerError {}
+
+/** A step (`ctx.task` / `ctx.map`) did not run: a step it waits for failed; `cause` is that failure. */
+export class UpstreamStepError extends HybridSchedulerError {
+  constructor(
+    readonly step: string,
+    readonly upstream: string,
+    cause: unknown,
+  ) {
+    super(`Step "${step}" did not run: step "${upstream}" it waits for failed`, { cause });
+  }
+}

@@ -10,3 +10,4 @@ export * from './queued-workflow-options.interface.js';
 export * from './prefect-deployment-options.interface.js';
 export * from './queue-api.interface.js';
 export * from './prefect-api.interface.js';
+export * from './flow-steps.interface.js';

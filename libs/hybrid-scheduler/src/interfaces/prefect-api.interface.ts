@@ -1,4 +1,5 @@
 import type { PrefectDeploymentOptions } from './prefect-deployment-options.interface.js';
+import type { MapFn, MapOptions, StepFn, StepOptions } from './flow-steps.interface.js';
 import type { TaskContext } from './task-context.interface.js';
 import type { TaskHandler } from './task-definition.interface.js';
 
@@ -13,14 +14,33 @@ export interface FlowRunRef {
   created: boolean;
 }
 
-/** Context of a `@PrefectDeployment` run. */
+/**
+ * Context of a `@PrefectDeployment` run: the flow run it is, and its steps. On the Prefect tier each step is a
+ * task run of the flow run (own states, retries, logs, edges in the run graph); when a fallback tier runs the
+ * deployment, the same steps run in process with the same retries and timeouts.
+ */
 export interface FlowRunContext extends TaskContext {
+  /** The Prefect flow run id (the run id off the Prefect tier). */
   flowRunId: string;
   flowRunName: string;
   deploymentId: string;
   deploymentName: string;
   flowName: string;
+  /** The deployment's parameters overlaid with the run's. */
   parameters: Record<string, unknown>;
+  /**
+   * Runs `fn` as one step: a Prefect task run named `name` (PENDING → RUNNING → COMPLETED / FAILED, retried
+   * through AwaitingRetry / Retrying). Starts at once; steps not chained by `waitFor` or `await` run
+   * concurrently. Resolves with `fn`'s value (kept in process, never persisted) and rejects with its error,
+   * which fails the flow run unless the method catches it.
+   */
+  task<T>(name: string, fn: StepFn<T>, options?: StepOptions): Promise<T>;
+  /**
+   * One step per item, as Prefect's `.map`: task runs named `name` with distinct dynamic keys, at most
+   * `options.concurrency` at once. Resolves with the results in item order; rejects with the first failure
+   * once every started item has settled.
+   */
+  map<I, R>(name: string, items: readonly I[], fn: MapFn<I, R>, options?: MapOptions): Promise<R[]>;
 }
 
 /** What the Prefect tier adds to the facade. */

@@ -3,9 +3,11 @@ import type { Routes } from '../router.js';
 import { deploymentRoutes } from './deployments.js';
 import { flowRunRoutes } from './flow-runs.js';
 import { flowRoutes } from './flows.js';
+import { graphRoutes } from './graph.js';
 import { healthRoutes } from './health.js';
 import { logRoutes } from './logs.js';
 import { scheduleRoutes } from './schedules.js';
+import { taskRunRoutes } from './task-runs.js';
 import { workPoolRoutes } from './work-pools.js';
 
 export const allRoutes: Routes = {
@@ -16,4 +18,6 @@ export const allRoutes: Routes = {
   ...scheduleRoutes,
   ...flowRunRoutes,
   ...logRoutes,
+  ...taskRunRoutes,
+  ...graphRoutes,
 };

@@ -33,17 +33,20 @@ export class PrefectLogShipper {
     this.timer.unref();
   }
 
-  /** A TaskLogger whose lines go to Nest (context = the job id) and to the flow run's logs in Prefect. */
-  loggerFor(flowRunId: string, context: string): TaskLogger {
+  /**
+   * A TaskLogger whose lines go to Nest (context = the job id) and to the flow run's logs in Prefect; with
+   * `taskRunId`, to that task run's logs (a step's).
+   */
+  loggerFor(flowRunId: string, context: string, taskRunId?: string): TaskLogger {
     const nest = new Logger(context);
     const line = (level: keyof typeof LEVEL) => (message: string) => {
       nest[level](message);
-      this.add(flowRunId, LEVEL[level], message);
+      this.add(flowRunId, LEVEL[level], message, taskRunId);
     };
     return { log: line('log'), warn: line('warn'), error: line('error'), debug: line('debug') };
   }
 
-  add(flowRunId: string | null, level: number, message: string): void {
+  add(flowRunId: string | null, level: number, message: string, taskRunId?: string): void {
     const text = String(message);
     this.buffer.push({
       name: FLOW_RUN_LOGGER,
@@ -51,6 +54,7 @@ export class PrefectLogShipper {
       message: text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 20)}… [truncated]` : text,
       timestamp: new Date().toISOString(),
       flow_run_id: flowRunId,
+      ...(taskRunId ? { task_run_id: taskRunId } : {}),
     });
     if (this.buffer.length >= MAX_BATCH) void this.flush();
   }

@@ -11,6 +11,8 @@ import type { PrefectLogShipper } from './prefect-log.shipper.js';
 import type { OrchestrationResult, PrefectFlowRun, StateCreate } from './prefect.types.js';
 import { claimMessage, PrefectClaims } from './prefect-claims.js';
 import { untilAnswered } from './prefect-connection.js';
+import { FlowSteps } from '../../runner/flow-steps.js';
+import { PrefectTaskRunReporter } from './prefect-task-runs.js';
 import { assertOwnTransition, settled } from './prefect-transitions.js';
 import type { ActiveRun, DeploymentEntry, RunResult } from './prefect-worker.types.js';
 
@@ -113,6 +115,7 @@ export class PrefectRunExecutor {
       if (started !== 'running') return started;
 
       active.phase = 'running';
+      let steps: FlowSteps | undefined;
       const outcome = await this.runner.run<FlowRunContext>({
         jobId: entry.jobId,
         tier: 'prefect',
@@ -123,18 +126,34 @@ export class PrefectRunExecutor {
         timeoutMs: options.timeoutMs,
         signal: active.controller.signal,
         logger: this.shipper.loggerFor(run.id, entry.jobId),
-        extendContext: (base: TaskContext) => ({
-          ...base,
-          flowRunId: run.id,
-          flowRunName: run.name,
-          deploymentId: entry.deploymentId,
-          deploymentName: entry.deploymentName,
-          flowName: entry.flowName,
-          parameters: { ...options.parameters, ...run.parameters },
-        }),
+        extendContext: (base: TaskContext) => {
+          const reporter = new PrefectTaskRunReporter(
+            this.client,
+            this.shipper,
+            run.id,
+            entry.flowName,
+            entry.jobId,
+            active.controller.signal,
+          );
+          const own = new FlowSteps(reporter, base.signal, entry.jobId, attempt);
+          steps = own;
+          return {
+            ...base,
+            flowRunId: run.id,
+            flowRunName: run.name,
+            deploymentId: entry.deploymentId,
+            deploymentName: entry.deploymentName,
+            flowName: entry.flowName,
+            parameters: { ...options.parameters, ...run.parameters },
+            task: (name, fn, stepOptions) => own.task(name, fn, stepOptions),
+            map: (name, items, fn, mapOptions) => own.map(name, items, fn, mapOptions),
+          };
+        },
         invoke: (ctx) => entry.task.handler(ctx.parameters, ctx),
       });
       active.phase = 'finishing';
+      // Steps the method did not wait for: awaited after a success, cancelled after a failure.
+      await steps?.finish(outcome.status !== 'succeeded');
       if (outcome.status === 'failed')
         this.shipper.add(run.id, 40, `Flow run failed: ${outcome.error?.stack ?? summary(outcome.error)}`);
       await this.shipper.flush();

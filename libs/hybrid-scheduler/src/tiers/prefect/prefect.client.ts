@@ -15,6 +15,7 @@ import type {
   StateCreate,
   WorkerFlowRunResponse,
 } from './prefect.types.js';
+import type { PrefectTaskRun, TaskRunCreate } from './prefect-task-run.types.js';
 
 const enc = encodeURIComponent;
 
@@ -171,5 +172,39 @@ export class PrefectClient {
 
   async createLogs(logs: LogCreate[]): Promise<void> {
     await this.http.post('/logs/', logs, { idempotent: false });
+  }
+
+  /**
+   * `POST /task_runs/`: the same (flow_run_id, task_key, dynamic_key) answers the existing task run (200), so a
+   * retried request creates nothing twice.
+   */
+  async createTaskRun(body: TaskRunCreate): Promise<{ run: PrefectTaskRun; created: boolean }> {
+    const res = await this.http.post<PrefectTaskRun>('/task_runs/', body);
+    return { run: res.body, created: res.status === 201 };
+  }
+
+  async readTaskRun(id: string): Promise<PrefectTaskRun> {
+    return (await this.http.get<PrefectTaskRun>(`/task_runs/${id}`)).body;
+  }
+
+  /**
+   * Proposes a task-run state. Prefect's task policy has no duplicate-transition rule, so a lost answer is not
+   * re-sent here (`idempotent: false`): the caller reads the run back and checks the transition id.
+   */
+  async setTaskRunState(
+    taskRunId: string,
+    state: StateCreate,
+    force: boolean,
+    transitionId: string,
+  ): Promise<OrchestrationResult> {
+    const body = {
+      state: {
+        ...state,
+        state_details: { ...state.state_details, task_run_id: taskRunId, transition_id: transitionId },
+      },
+      force,
+    };
+    const path = `/task_runs/${taskRunId}/set_state`;
+    return (await this.http.post<OrchestrationResult>(path, body, { idempotent: false })).body;
   }
 }

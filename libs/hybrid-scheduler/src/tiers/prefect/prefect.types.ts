@@ -36,7 +36,12 @@ export interface StateCreate {
   type: StateType;
   name?: string;
   message?: string;
-  state_details?: { transition_id?: string; flow_run_id?: string; scheduled_time?: string };
+  state_details?: {
+    transition_id?: string;
+    flow_run_id?: string;
+    task_run_id?: string;
+    scheduled_time?: string;
+  };
 }
 
 export interface OrchestrationResult {
@@ -156,6 +161,8 @@ export interface LogCreate {
   message: string;
   timestamp: string;
   flow_run_id: string | null;
+  /** Set for the lines of a step: they show under the task run in the Prefect UI. */
+  task_run_id?: string | null;
 }
 
 export interface FlowRunFilterBody {
