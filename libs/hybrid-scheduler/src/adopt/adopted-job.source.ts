@@ -1,4 +1,5 @@
 import type { JobInfo, TriggerResult } from '../interfaces/index.js';
+import { newJobInfo } from '../registry/new-job-info.js';
 
 /**
  * Jobs that another scheduling package owns (@nestjs/schedule's SchedulerRegistry, @nestjs/bullmq's
@@ -24,17 +25,4 @@ export const isAdoptedJob = (info: Pick<JobInfo, 'source'>): boolean =>
   (ADOPTED_SOURCES as readonly string[]).includes(info.source);
 
 /** A JobInfo of an adopted job: no run history (the owning package keeps none we can read). */
-export const adoptedJobInfo = (
-  fields: Pick<JobInfo, 'id' | 'tier' | 'name' | 'schedule' | 'source'> & Partial<JobInfo>,
-): JobInfo => ({
-  declaredTier: fields.tier,
-  nextRunAt: null,
-  lastRunAt: null,
-  lastStatus: null,
-  lastError: null,
-  runs: 0,
-  failures: 0,
-  paused: false,
-  running: 0,
-  ...fields,
-});
+export const adoptedJobInfo = newJobInfo;

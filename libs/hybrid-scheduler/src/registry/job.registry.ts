@@ -5,6 +5,7 @@ import type { JobEvent, JobInfo, SchedulerTier, TaskDefinition } from '../interf
 import { describeSchedule } from '../schedule/schedule.calculator.js';
 import { GuardedEventStream } from './guarded-event.stream.js';
 import { jobId } from './job-id.js';
+import { newJobInfo } from './new-job-info.js';
 
 interface JobRecord {
   info: JobInfo;
@@ -34,22 +35,14 @@ export class JobRegistry {
         `Duplicate job id "${id}": declared on ${where(existing.task)} and on ${where(task)}.`,
       );
     }
-    const info: JobInfo = {
+    const info = newJobInfo({
       id,
       tier: tier.name,
       declaredTier: task.declaredTier,
       name: task.name,
       schedule: describeSchedule(task.schedule),
-      nextRunAt: null,
-      lastRunAt: null,
-      lastStatus: null,
-      lastError: null,
-      runs: 0,
-      failures: 0,
-      paused: false,
-      running: 0,
       source: `${task.location.className}.${task.location.methodName}`,
-    };
+    });
     this.records.set(id, { info, tier, task });
     return info;
   }

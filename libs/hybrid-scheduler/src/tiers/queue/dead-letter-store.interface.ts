@@ -1,9 +1,29 @@
 import type { DeadLetter } from '../../interfaces/index.js';
+import { queueJobId } from '../../registry/job-id.js';
+import type { DeliveredJob } from './queue-engine.interface.js';
 
 /** A dead letter as stored: the public shape plus the engine job key it came from. */
 export interface StoredDeadLetter extends DeadLetter {
   jobKey: string;
 }
+
+/** The dead letter of `job` after its last failed attempt (`overrides` for what the engine knows better). */
+export const deadLetterOf = (
+  job: DeliveredJob,
+  error: Error,
+  overrides: Partial<StoredDeadLetter> = {},
+): StoredDeadLetter => ({
+  id: queueJobId(job.workflow, job.jobKey),
+  jobKey: job.jobKey,
+  workflow: job.workflow,
+  payload: job.payload,
+  error: error.message,
+  stack: error.stack,
+  attempts: job.attempt,
+  enqueuedAt: job.enqueuedAt,
+  failedAt: new Date(),
+  ...overrides,
+});
 
 /**
  * Where jobs go after their last attempt; never dropped. The queue tier uses Redis when a connection is

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { PayloadValidationError } from '../../../errors/index.js';
-import type { DeadLetterStore } from '../dead-letter-store.interface.js';
+import { deadLetterOf, type DeadLetterStore } from '../dead-letter-store.interface.js';
 import type {
   DeliveredJob,
   JobHeaders,
@@ -9,7 +9,6 @@ import type {
   EngineWorkflow,
 } from '../queue-engine.interface.js';
 import { validatePayload } from '../payload.validator.js';
-import { queueJobId } from '../../../registry/job-id.js';
 import { cloudTasksRetryDelayMs, type QueueRetry } from './cloud-tasks-backoff.js';
 import type { CloudTasksEnvelope } from './cloud-tasks.enqueuer.js';
 import type { CloudTasksOidcVerifier } from './cloud-tasks-oidc.verifier.js';
@@ -156,17 +155,7 @@ export class CloudTasksPushHandler {
   /** Stores the job as a dead letter (unless the workflow opted out) and answers 2xx so Cloud Tasks stops. */
   private async deadLetter(target: PushTarget, job: DeliveredJob, error: Error): Promise<PushResponse> {
     if (target.workflow.deadLetter) {
-      await this.context.deadLetters.add({
-        id: queueJobId(job.workflow, job.jobKey),
-        jobKey: job.jobKey,
-        workflow: job.workflow,
-        payload: job.payload,
-        error: error.message,
-        stack: error.stack,
-        attempts: job.attempt,
-        enqueuedAt: job.enqueuedAt,
-        failedAt: new Date(),
-      });
+      await this.context.deadLetters.add(deadLetterOf(job, error));
     }
     target.events.deadLettered(job, error);
     return {

@@ -3,7 +3,7 @@ import { settleWithin } from '../../../common/settle-within.js';
 import { timerAfter, type LongTimer } from '../../../common/timers.js';
 import type { EnqueueOptions } from '../../../interfaces/index.js';
 import { retryDelayMs } from '../backoff.delay.js';
-import type { DeadLetterStore } from '../dead-letter-store.interface.js';
+import { deadLetterOf, type DeadLetterStore } from '../dead-letter-store.interface.js';
 import type {
   DeliveredJob,
   EnqueuedJob,
@@ -12,7 +12,6 @@ import type {
   EngineWorkflow,
   JobHeaders,
 } from '../queue-engine.interface.js';
-import { queueJobId } from '../../../registry/job-id.js';
 import { MemoryRateLimit } from './memory-rate-limit.js';
 import { MemorySchedule } from './memory-schedule.js';
 
@@ -187,17 +186,7 @@ export class MemoryWorkflowQueue {
     }
     this.release(job);
     if (!this.workflow.deadLetter) return;
-    await this.deadLetters.add({
-      id: queueJobId(job.workflow, job.jobKey),
-      jobKey: job.jobKey,
-      workflow: job.workflow,
-      payload: JSON.parse(job.json),
-      error: error.message,
-      stack: error.stack,
-      attempts: job.attempt,
-      enqueuedAt: job.enqueuedAt,
-      failedAt: new Date(),
-    });
+    await this.deadLetters.add(deadLetterOf(job, error, { payload: JSON.parse(job.json) }));
     this.events.deadLettered(job, error);
   }
 

@@ -6,6 +6,7 @@ import { retryDelayMs } from '../backoff.delay.js';
 import type { DeliveredJob, EngineEvents, EngineWorkflow, JobProcessor } from '../queue-engine.interface.js';
 import { RateWindow } from '../rate-window.js';
 import type { NatsDeadLetters } from './nats-dead-letters.js';
+import { deadLetterOf } from '../dead-letter-store.interface.js';
 import { deliveredJob, metaHeaders, readMeta, type JobMeta } from './nats-message.js';
 import type { NatsNames } from './nats-names.js';
 import { UNFINISHED_DELIVERIES, type NatsSettings } from './nats-settings.js';
@@ -227,20 +228,9 @@ export class NatsWorkflow {
   }
 
   private async deadLetter(msg: JsMsg, job: DeliveredJob, meta: JobMeta, error: Error): Promise<void> {
-    await this.rt().deadLetters.add(
-      {
-        id: `queue:${this.workflow.name}:${job.jobKey}`,
-        jobKey: meta.jobKey ?? job.jobKey,
-        workflow: this.workflow.name,
-        payload: job.payload,
-        error: error.message,
-        stack: error.stack,
-        attempts: job.attempt,
-        enqueuedAt: job.enqueuedAt,
-        failedAt: new Date(),
-      },
-      msg.seq,
-    );
+    // The id names the delivered message; the stored key is the job's own (a retry re-publishes under it).
+    const letter = deadLetterOf(job, error, { jobKey: meta.jobKey ?? job.jobKey });
+    await this.rt().deadLetters.add(letter, msg.seq);
     await msg.ackAck();
     this.events.deadLettered(job, error);
   }
