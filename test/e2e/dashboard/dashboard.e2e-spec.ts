@@ -152,6 +152,31 @@ describe('dashboard in a real browser, on the demo app (memory queue, Prefect te
     await page.screenshot({ path: join(ARTIFACTS, 'main-view-with-runs.png'), fullPage: true });
   });
 
+  it("works with the keyboard: filter, open a job's runs, trigger, close with Escape", async () => {
+    const focused = () =>
+      page.evaluate<string>('document.activeElement.getAttribute("aria-label") || document.activeElement.id');
+    await page.locator('#filter-search').focus();
+    await page.keyboard.type('cache-clean');
+    await waitFor(async () => (await page.locator('tr[data-job-id]').count()) === 1, 2000, 'one row left');
+    await page.keyboard.press('Tab');
+    await expect(focused()).resolves.toBe('Runs of cache-cleanup');
+    await page.keyboard.press('Enter');
+    await waitFor(async () => (await focused()) === 'detail-title', 3000, 'focus on the runs panel');
+    const before = (await served.scheduler.getJob('internal:cache-cleanup')).runs;
+    await page.locator('[data-focus="trigger:internal:cache-cleanup"]').focus();
+    await page.keyboard.press('Space');
+    await waitFor(
+      async () => (await served.scheduler.getJob('internal:cache-cleanup')).runs === before + 1,
+      3000,
+      'the run',
+    );
+    await expect(focused()).resolves.toBe('Trigger cache-cleanup now');
+    await page.keyboard.press('Escape');
+    await expect(page.locator('#detail').isHidden()).resolves.toBe(true);
+    await expect(focused()).resolves.toBe('Runs of cache-cleanup');
+    await page.locator('#filter-search').fill('');
+  });
+
   it('is readable at phone width', async () => {
     const phone = await chromium.page({ width: 390, height: 844 });
     await phone.goto(`${served.origin}/scheduler`);

@@ -67,11 +67,12 @@ function api(path, method) {
   });
 }
 function act(button, path, done) {
-  button.disabled = true;
+  // Busy, not disabled: a disabled button would lose the keyboard focus.
+  if (button.getAttribute('aria-busy') === 'true') return;
   button.setAttribute('aria-busy', 'true');
-  return api(path, 'POST').then(function (result) { toast(done(result)); refresh(); })
+  return api(path, 'POST').then(function (result) { toast(done(result)); return refresh(); })
     .catch(function (error) { toast(error.message); })
-    .finally(function () { button.disabled = false; button.removeAttribute('aria-busy'); });
+    .finally(function () { button.removeAttribute('aria-busy'); });
 }
 var enc = encodeURIComponent;
 

@@ -106,11 +106,13 @@ function openDetail(id) {
   renderJobs();
   loadDetail().then(function () { $('detail-title').focus(); });
 }
-$('detail-close').addEventListener('click', function () {
+function closeDetail() {
   var id = state.selected;
   state.selected = null; state.detail = null; $('detail').hidden = true; renderJobs();
   var back = document.querySelector('[data-focus="open:' + CSS.escape(id) + '"]'); if (back) back.focus();
-});
+}
+$('detail-close').addEventListener('click', closeDetail);
+document.addEventListener('keydown', function (event) { if (event.key === 'Escape' && state.selected) closeDetail(); });
 ['filter-tier', 'filter-status', 'filter-search'].forEach(function (id) { $(id).addEventListener('input', renderJobs); });
 $('filters').addEventListener('submit', function (event) { event.preventDefault(); });
 setInterval(function () {

@@ -23,7 +23,7 @@ select, input { background: var(--bg); border: 1px solid var(--line); border-rad
 button { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: .25rem .6rem; cursor: pointer; }
 button:hover { border-color: var(--accent); }
 button.danger { color: var(--bad); }
-button[disabled] { opacity: .55; cursor: progress; }
+button[aria-busy="true"] { opacity: .55; cursor: progress; }
 button.link { border: 0; background: none; padding: 0; color: var(--accent); font-weight: 600; text-align: left; }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 a { color: var(--accent); }
