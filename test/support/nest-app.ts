@@ -1,4 +1,5 @@
 import type { INestApplication, Type } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { HybridScheduler, type JobEvent } from 'nestjs-hybrid-scheduler';
 
@@ -12,9 +13,15 @@ export interface BootedApp {
 }
 
 /** Boots a real Nest application around `module` (all lifecycle hooks run) and records job events. */
-export async function bootApp(module: Type<unknown>, options: { logger?: boolean } = {}): Promise<BootedApp> {
+export async function bootApp(
+  module: Type<unknown>,
+  options: { logger?: boolean; adapter?: AbstractHttpAdapter } = {},
+): Promise<BootedApp> {
   const moduleRef = await Test.createTestingModule({ imports: [module] }).compile();
-  const app = moduleRef.createNestApplication({ logger: options.logger ? undefined : false });
+  const appOptions = { logger: options.logger ? undefined : false } as const;
+  const app = options.adapter
+    ? moduleRef.createNestApplication(options.adapter, appOptions)
+    : moduleRef.createNestApplication(appOptions);
   const scheduler = app.get(HybridScheduler);
   const events: JobEvent[] = [];
   scheduler.onJobEvent((event) => events.push(event));

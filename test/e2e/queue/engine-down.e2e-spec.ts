@@ -1,4 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   HybridSchedulerModule,
   InternalTask,
@@ -10,6 +13,8 @@ import {
 import { bootApp, waitFor, type BootedApp } from '../../support/nest-app.js';
 import { startRedis } from '../../support/redis.js';
 import { startNats } from '../../support/nats.js';
+import { startRabbitMq } from '../../support/rabbitmq.js';
+import { startCloudTasksEmulator } from '../../support/cloud-tasks-emulator/index.js';
 
 /** A private server of one engine that the test can stop and start again under the running app. */
 interface EngineServer {
@@ -24,6 +29,16 @@ interface EngineServer {
    * finding; the bounded calls are checked all the same).
    */
   keepsDelayedAcrossDown: boolean;
+  /** An HTTP server the app listens on (Cloud Tasks pushes its jobs to it). */
+  adapter?: ExpressAdapter;
+}
+
+/** An Express adapter on a listening HTTP server, so that a push URL is known before the app boots. */
+async function httpServer(): Promise<{ adapter: ExpressAdapter; server: Server; url: string }> {
+  const adapter = new ExpressAdapter();
+  const server = createServer(adapter.getInstance());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { adapter, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 const ENGINES: Array<[string, () => Promise<EngineServer>]> = [
@@ -52,6 +67,52 @@ const ENGINES: Array<[string, () => Promise<EngineServer>]> = [
         up: () => nats.restart(),
         close: () => nats.stop(),
         keepsDelayedAcrossDown: false,
+      };
+    },
+  ],
+  [
+    'rabbitmq',
+    async () => {
+      const rabbit = await startRabbitMq();
+      return {
+        queue: { rabbitmq: { url: rabbit.url, prefix: 'down' } },
+        address: `127.0.0.1:${rabbit.port} (vhost /)`,
+        down: () => rabbit.stop({ keepDir: true }),
+        up: () => rabbit.restart(),
+        close: () => rabbit.stop(),
+        keepsDelayedAcrossDown: true,
+      };
+    },
+  ],
+  [
+    'cloud-tasks',
+    async () => {
+      const emulator = await startCloudTasksEmulator({ timeScale: 0.01 });
+      const http = await httpServer();
+      return {
+        queue: {
+          provider: 'cloud-tasks',
+          cloudTasks: {
+            projectId: 'demo-project',
+            location: 'europe-west1',
+            queue: 'down',
+            publicUrl: http.url,
+            serviceAccountEmail: 'scheduler@demo-project.iam.gserviceaccount.com',
+            ensureQueue: true,
+            emulator: { host: emulator.host, port: emulator.port },
+            oidc: { certsUrl: emulator.certsUrl, issuers: [emulator.issuer] },
+          },
+        },
+        address: `${emulator.host}:${emulator.port}`,
+        down: () => emulator.down(),
+        up: () => emulator.up(),
+        close: async () => {
+          await emulator.stop();
+          http.server.closeAllConnections();
+          await new Promise((resolve) => http.server.close(resolve));
+        },
+        keepsDelayedAcrossDown: true,
+        adapter: http.adapter,
       };
     },
   ],
@@ -120,7 +181,7 @@ describe.each(ENGINES)(
         providers: [Mail, Metrics],
       })
       class DownModule {}
-      booted = await bootApp(DownModule);
+      booted = await bootApp(DownModule, { adapter: server.adapter });
       mail = booted.app.get(Mail);
       metrics = booted.app.get(Metrics);
     });
@@ -177,7 +238,7 @@ describe.each(ENGINES)(
       stopped = false;
       await waitFor(
         async () => !(await scheduler.getJob('queue:send-mail')).details?.stale,
-        10_000,
+        30_000,
         'fresh data',
       );
       const after = await scheduler.enqueueWorkflow('send-mail', { n: 4 });

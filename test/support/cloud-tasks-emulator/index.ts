@@ -67,6 +67,10 @@ export interface CloudTasksEmulator {
   awaitIdle(timeoutMs?: number): Promise<void>;
   /** Forgets queues, tasks, tombstones, the dispatch log and injected failures. */
   reset(): void;
+  /** Closes the gRPC port (the API is unreachable); the tasks it holds stay and are still pushed. */
+  down(): Promise<void>;
+  /** Listens again on the same port, with the same queues and tasks. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -110,15 +114,20 @@ export async function startCloudTasksEmulator(
       }
     },
   });
-  const server = new grpc.Server();
-  server.addService(loadCloudTasksService(), toGrpcImplementation(handlers));
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      `${host}:${options.port ?? 0}`,
-      grpc.ServerCredentials.createInsecure(),
-      (error, bound) => (error ? reject(error) : resolve(bound)),
-    ),
-  );
+  const listen = async (at: number): Promise<{ server: grpc.Server; port: number }> => {
+    const server = new grpc.Server();
+    server.addService(loadCloudTasksService(), toGrpcImplementation(handlers));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${at}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    return { server, port };
+  };
+  const first = await listen(options.port ?? 0);
+  const port = first.port;
+  let server = first.server;
+  let listening = true;
 
   return {
     host,
@@ -158,6 +167,15 @@ export async function startCloudTasksEmulator(
       engine.reset();
       failures = { count: 0, code: grpc.status.UNAVAILABLE };
       createCalls = 0;
+    },
+    down: async () => {
+      listening = false;
+      server.forceShutdown();
+    },
+    up: async () => {
+      if (listening) return;
+      ({ server } = await listen(port));
+      listening = true;
     },
     stop: async () => {
       engine.stop();

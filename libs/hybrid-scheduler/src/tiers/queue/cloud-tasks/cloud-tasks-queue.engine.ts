@@ -12,6 +12,7 @@ import type {
   QueueEngine,
   JobHeaders,
 } from '../queue-engine.interface.js';
+import type { EngineWatch } from '../engine-guard.js';
 import { queueJobId } from '../../../registry/job-id.js';
 import { CloudTasksConnection } from './cloud-tasks.connection.js';
 import { hashedTaskId } from './cloud-tasks.enqueuer.js';
@@ -45,6 +46,11 @@ export class CloudTasksQueueEngine implements QueueEngine {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
   private accepting = false;
+
+  /** The API's outages, as CreateTask and GetQueue calls see them. */
+  get outageWatch(): EngineWatch {
+    return this.connection.outage.watch;
+  }
 
   constructor(
     options: CloudTasksProviderOptions,

@@ -50,6 +50,7 @@ export const grpcCode = (error: unknown): number | undefined =>
   typeof (error as { code?: unknown })?.code === 'number' ? (error as { code: number }).code : undefined;
 
 export const GRPC = {
+  CANCELLED: 1,
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
   ALREADY_EXISTS: 6,

@@ -5,6 +5,7 @@ import type { EngineWorkflow } from '../queue-engine.interface.js';
 import { DEFAULT_QUEUE_RETRY, durationToMs, queueConfigFor, type QueueRetry } from './cloud-tasks-backoff.js';
 import { createCloudTasksClient, GRPC, grpcCode } from './cloud-tasks.client.js';
 import { CloudTasksEnqueuer } from './cloud-tasks.enqueuer.js';
+import { CloudTasksOutage } from './cloud-tasks.outage.js';
 import type { CloudTasksSettings } from './cloud-tasks.settings.js';
 import { redactedMessage } from '../../../common/redact.js';
 
@@ -12,20 +13,29 @@ type RetryConfig = { minBackoff?: unknown; maxBackoff?: unknown; maxDoublings?: 
 
 /**
  * The engine's line to the Cloud Tasks queue: the client and its enqueuer, the boot check (GetQueue), the
- * `ensureQueue` update, the queue's retry config (which the push handler needs to report retry delays) and
- * health.
+ * `ensureQueue` update, the queue's retry config (which the push handler needs to report retry delays),
+ * health, and the API's outages (fed by CreateTask and GetQueue).
  */
 export class CloudTasksConnection {
   private readonly logger = new Logger('HybridScheduler:CloudTasks');
   private client?: CloudTasksClient;
   private enqueuerOf?: CloudTasksEnqueuer;
+  private readonly closed = new AbortController();
+  readonly outage: CloudTasksOutage;
   retry: QueueRetry = DEFAULT_QUEUE_RETRY;
 
   constructor(
     private readonly settings: CloudTasksSettings,
     private readonly timeoutMs: number,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    const { emulator } = settings.options;
+    this.outage = new CloudTasksOutage(
+      emulator ? `${emulator.host}:${emulator.port}` : 'cloudtasks.googleapis.com',
+      () => this.requireClient().getQueue({ name: settings.queuePath }, { timeout: 1000 }),
+      this.closed.signal,
+    );
+  }
 
   get enqueuer(): CloudTasksEnqueuer {
     if (!this.enqueuerOf)
@@ -40,7 +50,7 @@ export class CloudTasksConnection {
     const { options, queuePath } = this.settings;
     try {
       this.client ??= await createCloudTasksClient(options);
-      this.enqueuerOf ??= new CloudTasksEnqueuer(this.client, this.settings, this.signal);
+      this.enqueuerOf ??= new CloudTasksEnqueuer(this.client, this.settings, this.signal, 100, this.outage);
       const [queue] = await this.client.getQueue({ name: queuePath }, { timeout: this.timeoutMs });
       this.readRetry(queue.retryConfig);
       return { available: true };
@@ -82,17 +92,20 @@ export class CloudTasksConnection {
     const { queuePath } = this.settings;
     try {
       const [queue] = await this.requireClient().getQueue({ name: queuePath }, { timeout: this.timeoutMs });
+      this.outage.answered();
       const state = String(queue.state ?? 'UNKNOWN');
       return {
         status: state === 'RUNNING' ? 'up' : 'degraded',
         details: { queue: queuePath, state, inFlight },
       };
     } catch (error) {
+      this.outage.failed(error);
       return { status: 'down', details: { queue: queuePath, error: redactedMessage(error) } };
     }
   }
 
   async close(): Promise<void> {
+    this.closed.abort();
     await this.client?.close();
   }
 

@@ -12,6 +12,7 @@ import {
 } from './cloud-tasks.settings.js';
 import { redactedMessage } from '../../../common/redact.js';
 import type { JobHeaders } from '../queue-engine.interface.js';
+import type { CloudTasksOutage } from './cloud-tasks.outage.js';
 
 /** The JSON body of every task; what the push endpoint reads back. */
 export interface CloudTasksEnvelope {
@@ -60,6 +61,8 @@ export class CloudTasksEnqueuer {
     /** Aborted at shutdown: a retry wait ends at once. */
     private readonly signal?: AbortSignal,
     private readonly retryBaseMs = 100,
+    /** Told what each call saw, so that an unreachable API is known as an outage. */
+    private readonly outage?: Pick<CloudTasksOutage, 'failed' | 'answered'>,
   ) {}
 
   async create(request: CreateRequest): Promise<{ taskId: string; created: boolean }> {
@@ -101,8 +104,10 @@ export class CloudTasksEnqueuer {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.createTask({ parent: this.settings.queuePath, task });
+        this.outage?.answered();
         return { taskId, created: true };
       } catch (error) {
+        this.outage?.failed(error);
         const code = grpcCode(error);
         // Someone else's task (same key or tick), unless an earlier ambiguous failure of ours did commit.
         if (code === GRPC.ALREADY_EXISTS) return { taskId, created: ambiguous };

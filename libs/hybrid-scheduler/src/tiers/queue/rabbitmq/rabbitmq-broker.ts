@@ -1,5 +1,5 @@
-import { Logger } from '@nestjs/common';
 import type { Connection, Envelope, Publisher } from 'rabbitmq-client';
+import { OutageLog } from '../../../common/outage-log.js';
 import { amqpAddress } from './rabbitmq-address.js';
 import { rabbitmqClient } from './rabbitmq.module-loader.js';
 import { RABBITMQ_DEFAULTS, type RabbitMqEngineOptions } from './rabbitmq.options.js';
@@ -17,13 +17,14 @@ export const describeAmqpError = (error: unknown): string => {
 
 /**
  * One AMQP connection (rabbitmq-client reconnects on its own) and one confirming publisher: every publish
- * resolves only after the broker has taken the message (persistent, into durable queues).
+ * resolves only after the broker has taken the message (persistent, into durable queues). The connection's
+ * losses and reconnects feed `outage` (one WARN per outage, the engine guard bounds calls meanwhile).
  */
 export class RabbitMqBroker {
   readonly address: string;
   readonly connection: Connection;
   private readonly publisher: Publisher;
-  private readonly logger = new Logger('HybridScheduler:RabbitMQ');
+  readonly outage: OutageLog;
   private readonly declared = new Map<string, number>();
   private lastError = '';
 
@@ -32,6 +33,7 @@ export class RabbitMqBroker {
     purpose: string,
   ) {
     this.address = amqpAddress(options.url);
+    this.outage = new OutageLog(`RabbitMQ at ${this.address}`, 'HybridScheduler:RabbitMQ');
     const { Connection: ConnectionClass } = rabbitmqClient();
     this.connection = new ConnectionClass({
       url: options.url,
@@ -43,14 +45,14 @@ export class RabbitMqBroker {
       acquireTimeout: 10_000,
     });
     this.connection.on('error', (error: unknown) => {
-      const text = describeAmqpError(error);
-      if (text !== this.lastError) this.logger.warn(`RabbitMQ at ${this.address}: ${text}; reconnecting`);
-      this.lastError = text;
+      this.lastError = describeAmqpError(error);
       this.declared.clear();
+      if (this.connection.ready) this.outage.note(this.lastError);
+      else this.outage.fail('connection', `is unreachable (${this.lastError}); reconnecting`);
     });
     this.connection.on('connection', () => {
-      if (this.lastError) this.logger.log(`Reconnected to RabbitMQ at ${this.address}`);
       this.lastError = '';
+      this.outage.ok('connection');
     });
     this.publisher = this.connection.createPublisher({ confirm: true, maxAttempts: 2 });
   }

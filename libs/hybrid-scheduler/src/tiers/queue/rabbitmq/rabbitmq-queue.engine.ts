@@ -12,6 +12,7 @@ import type {
   JobProcessor,
   QueueEngine,
 } from '../queue-engine.interface.js';
+import type { EngineWatch } from '../engine-guard.js';
 import { amqpAddress } from './rabbitmq-address.js';
 import { probeRabbitMq, RabbitMqBroker } from './rabbitmq-broker.js';
 import { listDeadLetters, purgeDeadLetters, retryDeadLetter } from './rabbitmq-dead-letters.js';
@@ -47,6 +48,11 @@ export class RabbitMqQueueEngine implements QueueEngine {
     /** How long removeWorkflow() lets a running job finish (the queue tier's shutdownTimeoutMs). */
     private readonly drainMs = 30_000,
   ) {}
+
+  /** The connection's outages (known once a workflow is added: the broker is created then). */
+  get outageWatch(): EngineWatch | undefined {
+    return this.broker && { engine: 'rabbitmq', address: this.address, outage: this.broker.outage };
+  }
 
   private get address(): string {
     return amqpAddress(this.options.url);
