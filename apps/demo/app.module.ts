@@ -15,6 +15,8 @@ import { MetricsController } from './metrics/metrics.controller.js';
 import { DataWorkflows } from './workflows/data.workflows.js';
 import { WorkflowsController } from './workflows/workflows.controller.js';
 import { CodeSweepFlow } from './sweep/code-sweep.flow.js';
+import { MlModelService } from './ml/ml-model.service.js';
+import { MlPipelineFlow } from './ml/ml-pipeline.flow.js';
 import { SchedulerErrorFilter } from './scheduler-error.filter.js';
 import { JobEventsLogger } from './maintenance/job-events.logger.js';
 
@@ -53,6 +55,8 @@ import { JobEventsLogger } from './maintenance/job-events.logger.js';
     MaintenanceJobs,
     DataWorkflows,
     CodeSweepFlow,
+    MlModelService,
+    MlPipelineFlow,
   ],
 })
 export class AppModule {}

@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { PrefectDeployment, type FlowRunContext } from 'nestjs-hybrid-scheduler';
 
 export interface SweepParams {
-  /** Directory to sweep, relative to the working directory. */
-  root?: string;
+  /** The repositories to sweep: directories, relative to the working directory. */
+  repos?: string[];
   /** How many directory levels to descend. */
   depth?: number;
 }
@@ -16,11 +16,17 @@ export interface SweepReport {
   markers: number;
 }
 
+export interface SweepSummary extends SweepReport {
+  repos: Record<string, SweepReport>;
+}
+
 const MARKER = /\b(TODO|FIXME|HACK)\b/;
 
 /**
  * The original design's daily code sweep: user-visible, so it is a Prefect deployment with a UI, history and
- * retries. Without PREFECT_API_URL it falls back down the chain (queue, else internal) and still runs nightly.
+ * retries. Each repository is one step (`ctx.map`): one task run per repository in Prefect, four at a time, a
+ * failed one retried alone. Without PREFECT_API_URL it falls back down the chain (queue, else internal) and
+ * still runs nightly, with the same steps in process.
  */
 @Injectable()
 export class CodeSweepFlow {
@@ -29,19 +35,36 @@ export class CodeSweepFlow {
     name: 'prod',
     cron: '0 2 * * *',
     timeZone: 'Europe/Berlin',
-    parameters: { root: 'apps', depth: 2 },
+    parameters: { repos: ['apps', 'libs'], depth: 2 },
     tags: ['sweep'],
     retries: 2,
     retryDelaySeconds: 60,
     characteristics: { visibility: 'user-facing' },
   })
-  async sweep(params: SweepParams, ctx: FlowRunContext): Promise<SweepReport> {
-    const report: SweepReport = { files: 0, lines: 0, markers: 0 };
-    await this.walk(resolve(params.root ?? 'apps'), params.depth ?? 2, report, ctx.signal);
-    ctx.logger.log(
-      `Swept ${report.files} files, ${report.lines} lines, ${report.markers} TODO/FIXME/HACK markers`,
+  async sweep(params: SweepParams, ctx: FlowRunContext): Promise<SweepSummary> {
+    const repos = params.repos ?? ['apps', 'libs'];
+    const reports = await ctx.map(
+      'sweep-repo',
+      repos,
+      async (repo, step) => {
+        const report: SweepReport = { files: 0, lines: 0, markers: 0 };
+        await this.walk(resolve(repo), params.depth ?? 2, report, step.signal);
+        step.logger.log(`${repo}: ${report.files} files, ${report.lines} lines, ${report.markers} markers`);
+        return report;
+      },
+      { concurrency: 4, retries: 1, retryDelaySeconds: 10 },
     );
-    return report;
+    const summary: SweepSummary = { files: 0, lines: 0, markers: 0, repos: {} };
+    reports.forEach((report, i) => {
+      summary.repos[repos[i]!] = report;
+      summary.files += report.files;
+      summary.lines += report.lines;
+      summary.markers += report.markers;
+    });
+    ctx.logger.log(
+      `Swept ${repos.length} repositories: ${summary.files} files, ${summary.lines} lines, ${summary.markers} TODO/FIXME/HACK markers`,
+    );
+    return summary;
   }
 
   private async walk(dir: string, depth: number, report: SweepReport, signal: AbortSignal): Promise<void> {
