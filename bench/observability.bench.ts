@@ -70,7 +70,10 @@ export async function run(): Promise<void> {
   const redis = await startRedis();
   const rows: Array<Array<string | number>> = [];
   try {
-    for (const engine of ['memory', 'bullmq'] as const) {
+    const engines = (process.env.OBS_BENCH_ENGINES ?? 'memory,bullmq').split(',') as Array<
+      'memory' | 'bullmq'
+    >;
+    for (const engine of engines) {
       const queue = (prefix: string): HybridSchedulerModuleOptions['queue'] =>
         engine === 'bullmq' ? { bullmq: { connection: redis.url, prefix } } : {};
       const off = await boot({ fallback: 'fail', queue: queue('obs-off'), tracing: { enabled: false } });

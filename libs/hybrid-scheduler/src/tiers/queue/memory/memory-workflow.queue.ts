@@ -1,3 +1,4 @@
+import { WaitingJobs } from './memory-waiting.js';
 import { randomUUID } from 'node:crypto';
 import { settleWithin } from '../../../common/settle-within.js';
 import { timerAfter, type LongTimer } from '../../../common/timers.js';
@@ -27,7 +28,7 @@ let seq = 0;
 
 /** One workflow of the memory provider: waiting list, delayed timers, active runs; ticks come from MemorySchedule. */
 export class MemoryWorkflowQueue {
-  private readonly waiting: MemoryJob[] = [];
+  private readonly waiting = new WaitingJobs<MemoryJob>();
   private readonly delayed = new Map<string, { job: MemoryJob; timer: LongTimer; dueAt: number }>();
   private readonly active = new Map<string, Promise<void>>();
   private readonly idempotency = new Map<string, string>();
@@ -75,7 +76,7 @@ export class MemoryWorkflowQueue {
     this.stopConsuming();
     for (const { timer } of this.delayed.values()) timer.clear();
     this.delayed.clear();
-    this.waiting.length = 0;
+    this.waiting.clear();
   }
 
   /** Waits for active runs up to `drainMs`, then aborts them; waiting and delayed jobs are dropped (not durable). */
@@ -145,9 +146,7 @@ export class MemoryWorkflowQueue {
       return;
     }
     // Lower priority numbers first (BullMQ semantics), FIFO within one priority.
-    const index = this.waiting.findIndex((w) => w.priority > job.priority);
-    if (index < 0) this.waiting.push(job);
-    else this.waiting.splice(index, 0, job);
+    this.waiting.add(job);
     this.pump();
   }
 
@@ -159,7 +158,7 @@ export class MemoryWorkflowQueue {
       this.waiting.length
     ) {
       if (!this.rate.take()) return;
-      this.run(this.waiting.shift()!);
+      this.run(this.waiting.take()!);
     }
   }
 
