@@ -6,7 +6,7 @@ import {
   type HybridSchedulerDashboardOptions,
 } from 'nestjs-hybrid-scheduler/dashboard';
 import { launchChromium, type HeadlessChromium } from './browser.js';
-import { serveApp, type ServedApp } from './dashboard-app.js';
+import { DemoWithFastTick, serveApp, type ServedApp } from './dashboard-app.js';
 import { createNetworkNamespace, networkNamespaceSupport, type NetworkNamespace } from './netns.js';
 
 @Injectable()
@@ -150,6 +150,33 @@ describe('dashboard access', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     let chunk = await reader.read();
     while (!chunk.done) chunk = await reader.read();
+  });
+
+  it('shows a job on a fallback with its declared tier and why (the demo without Prefect)', async () => {
+    const served = await serveApp(DemoWithFastTick);
+    try {
+      const overview = (await (await fetch(`${served.origin}/scheduler/api/overview`)).json()) as {
+        jobs: Array<{
+          id: string;
+          name: string;
+          declaredTier: string;
+          fallback: { reason: string; since: string } | null;
+        }>;
+        health: Array<{ tier: string; status: string }>;
+      };
+      const sweep = overview.jobs.find(
+        (job) => job.name === 'daily-code-sweep/prod' || job.id.endsWith(':daily-code-sweep/prod'),
+      );
+      expect(sweep).toMatchObject({
+        declaredTier: 'prefect',
+        fallback: { reason: 'prefect tier not configured' },
+      });
+      expect(sweep!.id).not.toMatch(/^prefect:/);
+      expect(Date.parse(sweep!.fallback!.since)).not.toBeNaN();
+      expect(overview.health.find((h) => h.tier === 'prefect')?.status).toBe('not configured');
+    } finally {
+      await served.close();
+    }
   });
 
   const netns = networkNamespaceSupport();

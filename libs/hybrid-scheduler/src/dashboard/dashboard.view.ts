@@ -69,7 +69,7 @@ export class DashboardView {
     const [jobs, health] = await Promise.all([this.scheduler.listJobs(), this.tierHealth()]);
     const ui = this.prefectUi(health);
     return redactDeep({
-      jobs: jobs.map((job) => this.row(job, ui)),
+      jobs: jobs.map((job) => this.row(job, ui, health)),
       health,
       generatedAt: new Date().toISOString(),
     });
@@ -84,7 +84,7 @@ export class DashboardView {
         ? (await this.scheduler.deadLetters(info.name)).slice(0, MAX_DEAD_LETTERS)
         : null;
     return redactDeep({
-      job: this.row(info, this.prefectUi(health)),
+      job: this.row(info, this.prefectUi(health), health),
       runs: this.history.of(id),
       deadLetters,
     });
@@ -106,13 +106,18 @@ export class DashboardView {
     return apiUrl ? prefectUiBase(apiUrl) : null;
   }
 
-  private row(job: JobInfo, prefectUi: string | null): DashboardJob {
+  /** Why the declared tier is not used, in the words of its health (`prefect tier not configured`, a probe error). */
+  private unavailable(tier: TierName, health: DashboardTierHealth[]): string {
+    const declared = health.find((h) => h.tier === tier);
+    const said = text(declared?.details.reason) ?? text(declared?.details.message);
+    return said ?? `${tier} tier ${declared?.status ?? 'unavailable'}`;
+  }
+
+  private row(job: JobInfo, prefectUi: string | null, health: DashboardTierHealth[]): DashboardJob {
     const details = job.details ?? {};
     const inProcess = text(details.inProcess);
     const fallbackReason =
-      job.tier !== job.declaredTier
-        ? `declared for ${job.declaredTier}; ${job.declaredTier} tier unavailable`
-        : inProcess;
+      job.tier !== job.declaredTier ? this.unavailable(job.declaredTier, health) : inProcess;
     const counts: QueueCounts = {};
     for (const key of QUEUE_COUNTS) if (typeof details[key] === 'number') counts[key] = details[key];
     const link = (runId: unknown) =>
