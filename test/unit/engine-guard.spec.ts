@@ -1,5 +1,5 @@
 import { TierUnavailableError } from 'nestjs-hybrid-scheduler';
-import { guardEngine, type EngineWatch } from '../../libs/hybrid-scheduler/src/tiers/queue/engine-guard.js';
+import { guardEngine, type EngineWatch } from '../../libs/hybrid-scheduler/src/common/engine-guard.js';
 
 /** An engine whose outage state the test sets by hand. */
 function watched(): EngineWatch & { down(at?: Date): void; up(): void } {

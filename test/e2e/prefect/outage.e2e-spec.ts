@@ -83,7 +83,7 @@ describe('prefect tier: Prefect unreachable while running', () => {
         expect([name, error]).toEqual([name, expect.any(TierUnavailableError)]);
         expect((error as TierUnavailableError).engine).toBe('prefect');
         expect((error as Error).message).toMatch(
-          /Prefect at http:\/\/127\.0\.0\.1:\d+\/api is unreachable since/,
+          /prefect engine at http:\/\/127\.0\.0\.1:\d+\/api is unavailable since/,
         );
         expect(Date.now() - started).toBeLessThan(4_000); // unavailableTimeoutMs (3 s) bounds the probe
       }

@@ -42,7 +42,7 @@ export const prefectSecretCases: SecretCase[] = [
           await probe.attempt(() => probe.scheduler.pause('prefect:leak-check/prod'));
         },
         expectText(text) {
-          expect(text).toMatch(/TierUnavailableError|is unreachable since/);
+          expect(text).toMatch(/TierUnavailableError|is unavailable since/);
         },
         cleanup: () => server.stop(),
       };

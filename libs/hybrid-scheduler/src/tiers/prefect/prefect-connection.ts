@@ -1,26 +1,31 @@
 import { Logger } from '@nestjs/common';
+import type { EngineWatch } from '../../common/engine-guard.js';
 import { OutageLog } from '../../common/outage-log.js';
 import { sleep } from '../../common/timers.js';
 import { redact, redactedMessage } from '../../common/redact.js';
-import { TierUnavailableError } from '../../errors/index.js';
 import type { PrefectClient } from './prefect.client.js';
 import { PrefectApiError, PrefectAuthError, PrefectUnreachableError } from './prefect.errors.js';
 
 /**
  * What this process knows about its connection to Prefect, from the worker's loops: one WARN when an outage
  * starts and one LOG with its duration when it ends (not one line per loop and request), whether the last
- * failure was a 401, and the fail-fast check of facade calls while Prefect is down.
+ * failure was a 401, and the outage state that the engine guard (common/engine-guard.ts) checks before facade
+ * calls while Prefect is down.
  */
 export class PrefectConnection {
   private readonly logger = new Logger('HybridScheduler:PrefectWorker');
   private readonly outage: OutageLog;
+  /** For guardEngine: facade calls fail with TierUnavailableError once an outage is unavailableTimeoutMs old. */
+  readonly watch: EngineWatch;
   /** The last loop failure (redacted), null after a success. */
   lastError: string | null = null;
   /** The last failure was a 401: health says "authentication failed", not just down. */
   authFailed = false;
 
   constructor(private readonly client: PrefectClient) {
-    this.outage = new OutageLog(`Prefect at ${redact(client.apiUrl)}`, 'HybridScheduler:PrefectWorker');
+    const address = redact(client.apiUrl);
+    this.outage = new OutageLog(`Prefect at ${address}`, 'HybridScheduler:PrefectWorker');
+    this.watch = { engine: 'prefect', address, outage: this.outage };
   }
 
   /** When the current outage (Prefect unreachable or answering 5xx) started, if one is going on. */
@@ -40,25 +45,6 @@ export class PrefectConnection {
     this.outage.ok(source);
     this.lastError = null;
     this.authFailed = false;
-  }
-
-  /**
-   * Lets a facade call through unless Prefect is known to be down and does not answer a probe of at most
-   * `timeoutMs` (the module's `unavailableTimeoutMs`) either: then TierUnavailableError naming Prefect, its
-   * address and the outage.
-   */
-  async assertAvailable(action: string, timeoutMs: number): Promise<void> {
-    const since = this.downSince;
-    if (!since) return;
-    try {
-      await this.client.health(Math.max(100, timeoutMs));
-    } catch (error) {
-      throw new TierUnavailableError(
-        `Cannot ${action}: Prefect at ${redact(this.client.apiUrl)} is unreachable since ${since.toISOString()} ` +
-          `(${redactedMessage(error)})`,
-        { cause: error, engine: 'prefect', address: redact(this.client.apiUrl) },
-      );
-    }
   }
 }
 

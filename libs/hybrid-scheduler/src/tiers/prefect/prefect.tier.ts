@@ -27,6 +27,7 @@ import { PrefectJobsView } from './prefect-jobs.view.js';
 import { PrefectDeployments } from './prefect-deployments.js';
 import { watchPrefect } from './prefect-availability.js';
 import { redact, redactedMessage } from '../../common/redact.js';
+import { guardEngine } from '../../common/engine-guard.js';
 
 /**
  * The Prefect tier: registers each `@PrefectDeployment` (flow, deployment, slugged schedule) in a work pool and,
@@ -150,13 +151,13 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
   }
 
   async pause(id: string): Promise<void> {
-    await this.available(`pause ${id}`);
-    await this.client!.updateDeployment(this.entryOf(id).deploymentId, { paused: true });
+    const { deploymentId } = this.entryOf(id);
+    await this.guard(`pause ${id}`, () => this.client!.updateDeployment(deploymentId, { paused: true }));
   }
 
   async resume(id: string): Promise<void> {
-    await this.available(`resume ${id}`);
-    await this.client!.updateDeployment(this.entryOf(id).deploymentId, { paused: false });
+    const { deploymentId } = this.entryOf(id);
+    await this.guard(`resume ${id}`, () => this.client!.updateDeployment(deploymentId, { paused: false }));
   }
 
   /** Stops serving the deployment in this process (it stays in Prefect). */
@@ -182,20 +183,21 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     options: { idempotencyKey?: string; scheduledAt?: Date } = {},
   ): Promise<FlowRunRef> {
     const entry = this.entryOf(jobId('prefect', deployment));
-    await this.available(`run deployment ${deployment}`);
-    const { run, created } = await this.client!.createFlowRun(entry.deploymentId, {
-      parameters,
-      ...(options.idempotencyKey ? { idempotency_key: options.idempotencyKey } : {}),
-      ...(options.scheduledAt
-        ? {
-            state: {
-              type: 'SCHEDULED',
-              name: 'Scheduled',
-              state_details: { scheduled_time: options.scheduledAt.toISOString() },
-            },
-          }
-        : {}),
-    });
+    const { run, created } = await this.guard(`run deployment ${deployment}`, () =>
+      this.client!.createFlowRun(entry.deploymentId, {
+        parameters,
+        ...(options.idempotencyKey ? { idempotency_key: options.idempotencyKey } : {}),
+        ...(options.scheduledAt
+          ? {
+              state: {
+                type: 'SCHEDULED',
+                name: 'Scheduled',
+                state_details: { scheduled_time: options.scheduledAt.toISOString() },
+              },
+            }
+          : {}),
+      }),
+    );
     return {
       flowRunId: run.id,
       name: run.name,
@@ -236,11 +238,9 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     );
   }
 
-  /** Fails fast with TierUnavailableError while Prefect is known to be down (and a quick probe agrees). */
-  private available(action: string): Promise<void> {
-    return (
-      this.worker?.connection.assertAvailable(action, this.options.unavailableTimeoutMs) ?? Promise.resolve()
-    );
+  /** Bounds a call that needs Prefect by `unavailableTimeoutMs` while Prefect is known to be down. */
+  private guard<T>(action: string, op: () => Promise<T>): Promise<T> {
+    return guardEngine(this.worker?.connection.watch, this.options.unavailableTimeoutMs, action, op);
   }
 
   private entryOf(id: string): DeploymentEntry {

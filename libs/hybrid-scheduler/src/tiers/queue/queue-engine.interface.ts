@@ -1,4 +1,4 @@
-import type { EngineWatch } from './engine-guard.js';
+import type { EngineWatch } from '../../common/engine-guard.js';
 import type {
   BackoffOptions,
   DeadLetter,

@@ -9,7 +9,7 @@ import { NatsQueueEngine } from './nats/nats-queue.engine.js';
 import { CloudTasksQueueEngine } from './cloud-tasks/cloud-tasks-queue.engine.js';
 import { RabbitMqQueueEngine } from './rabbitmq/rabbitmq-queue.engine.js';
 import { redisAddress, redisOutage } from './redis/redis-connection.js';
-import type { EngineWatch } from './engine-guard.js';
+import type { EngineWatch } from '../../common/engine-guard.js';
 
 /** The queue tier's options after validation (`queue` is set whenever the tier is enabled). */
 export type ResolvedQueueOptions = NonNullable<ResolvedModuleOptions['queue']>;

@@ -1,6 +1,6 @@
 import { withTimeout } from '../../common/settle-within.js';
 import type { JobInfo } from '../../interfaces/index.js';
-import { isDown, type EngineWatch } from './engine-guard.js';
+import { isDown, type EngineWatch } from '../../common/engine-guard.js';
 import type { QueueEngine } from './queue-engine.interface.js';
 
 /** What `refresh` needs of one workflow of the tier. */

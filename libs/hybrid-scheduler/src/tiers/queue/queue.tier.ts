@@ -30,7 +30,7 @@ import { validatePayload } from './payload.validator.js';
 import { QueueEngines } from './queue-engines.js';
 import type { EngineWorkflow, JobHeaders, QueueEngine } from './queue-engine.interface.js';
 import { workflowGlue } from './queue-job.processor.js';
-import { guardEngine, type EngineWatch } from './engine-guard.js';
+import { guardEngine, type EngineWatch } from '../../common/engine-guard.js';
 import { engineWatch } from './queue-engine.registry.js';
 import { refreshWorkflowInfo } from './queue-jobs.view.js';
 import { checkPayloadSize, DEFAULT_MAX_PAYLOAD_BYTES, triggerPayload } from './payload-limits.js';

@@ -12,7 +12,7 @@ import type {
   QueueEngine,
   JobHeaders,
 } from '../queue-engine.interface.js';
-import type { EngineWatch } from '../engine-guard.js';
+import type { EngineWatch } from '../../../common/engine-guard.js';
 import { queueJobId } from '../../../registry/job-id.js';
 import { CloudTasksConnection } from './cloud-tasks.connection.js';
 import { hashedTaskId } from './cloud-tasks.enqueuer.js';

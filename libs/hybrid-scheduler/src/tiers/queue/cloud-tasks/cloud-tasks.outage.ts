@@ -1,7 +1,7 @@
 import { OutageLog } from '../../../common/outage-log.js';
 import { redactedMessage } from '../../../common/redact.js';
 import { sleep } from '../../../common/timers.js';
-import type { EngineWatch } from '../engine-guard.js';
+import type { EngineWatch } from '../../../common/engine-guard.js';
 import { GRPC, grpcCode } from './cloud-tasks.client.js';
 
 /**

@@ -20,7 +20,7 @@ import { natsSettings, type NatsSettings } from './nats-settings.js';
 import { NatsTicker, nextTick } from './nats-ticker.js';
 import { ensureConsumers, ensureStreams } from './nats-topology.js';
 import { NatsWorkflow } from './nats-workflow.js';
-import type { EngineWatch } from '../engine-guard.js';
+import type { EngineWatch } from '../../../common/engine-guard.js';
 
 interface Entry {
   w: NatsWorkflow;

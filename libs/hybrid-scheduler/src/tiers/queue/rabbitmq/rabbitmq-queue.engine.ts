@@ -12,7 +12,7 @@ import type {
   JobProcessor,
   QueueEngine,
 } from '../queue-engine.interface.js';
-import type { EngineWatch } from '../engine-guard.js';
+import type { EngineWatch } from '../../../common/engine-guard.js';
 import { amqpAddress } from './rabbitmq-address.js';
 import { probeRabbitMq, RabbitMqBroker } from './rabbitmq-broker.js';
 import { listDeadLetters, purgeDeadLetters, retryDeadLetter } from './rabbitmq-dead-letters.js';

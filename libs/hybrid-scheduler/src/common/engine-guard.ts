@@ -1,5 +1,5 @@
-import { TierUnavailableError } from '../../errors/index.js';
-import type { OutageLog } from '../../common/outage-log.js';
+import { TierUnavailableError } from '../errors/index.js';
+import type { OutageLog } from './outage-log.js';
 
 /** An engine whose server outages are tracked: what a call checks before and while it needs the engine. */
 export interface EngineWatch {
