@@ -96,9 +96,10 @@ function renderHealth() {
   }));
 }
 function cell(label) {
-  var td = el('td', { 'data-label': label });
-  for (var i = 1; i < arguments.length; i++) if (arguments[i]) td.appendChild(typeof arguments[i] === 'string' ? document.createTextNode(arguments[i]) : arguments[i]);
-  return td;
+  // One block beside the label, so that a phone-width card keeps label and content in two columns.
+  var content = el('div');
+  for (var i = 1; i < arguments.length; i++) if (arguments[i]) content.appendChild(typeof arguments[i] === 'string' ? document.createTextNode(arguments[i]) : arguments[i]);
+  return el('td', { 'data-label': label }, content);
 }
 function engineCell(job) {
   if (job.queue) {
