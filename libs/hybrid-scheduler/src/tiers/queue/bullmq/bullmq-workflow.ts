@@ -17,6 +17,7 @@ import type {
   JobHeaders,
 } from '../queue-engine.interface.js';
 import { lateTick } from './bullmq-ticks.js';
+import { BullMqAddBatch } from './bullmq-add-batch.js';
 import { headersOf, telemetryOptions } from './bullmq-headers.js';
 import { keyPrefixOf } from '../../../common/key-prefix.js';
 
@@ -35,6 +36,7 @@ export class BullMqWorkflow {
   worker?: Worker;
   private readonly logger: Logger;
   private readonly jobDefaults: JobsOptions;
+  private readonly adds: BullMqAddBatch;
 
   constructor(
     readonly workflow: EngineWorkflow,
@@ -62,6 +64,7 @@ export class BullMqWorkflow {
       defaultJobOptions: this.jobDefaults,
     });
     this.queue.on('error', (error) => this.outage.note(`queue ${workflow.name}: ${error.message}`));
+    this.adds = new BullMqAddBatch(this.queue, workflow.name);
   }
 
   get prefix(): string {
@@ -104,17 +107,14 @@ export class BullMqWorkflow {
   async enqueue(payload: unknown, options: EnqueueOptions, headers?: JobHeaders): Promise<EnqueuedJob> {
     const delay = options.runAt ? Math.max(0, options.runAt.getTime() - Date.now()) : options.delayMs;
     const telemetry = telemetryOptions(headers);
+    // Adds made in the same tick go to Redis as one addBulk (bullmq-add-batch.ts).
     if (!options.idempotencyKey) {
-      const job = await this.queue.add(this.workflow.name, payload, {
-        delay,
-        priority: options.priority,
-        telemetry,
-      });
+      const job = await this.adds.add(payload, { delay, priority: options.priority, telemetry });
       return { jobKey: String(job.id), created: true };
     }
     // Deduplication returns the id of the job that holds the key, so a different id means nothing was created.
     const jobId = randomUUID();
-    const job = await this.queue.add(this.workflow.name, payload, {
+    const job = await this.adds.add(payload, {
       delay,
       priority: options.priority,
       jobId,

@@ -1,0 +1,52 @@
+import type { Job, JobsOptions, Queue } from 'bullmq';
+
+interface PendingAdd {
+  data: unknown;
+  opts: JobsOptions;
+  resolve: (job: Job) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Most jobs per `addBulk` (one pipeline); a larger burst goes as several, in order, on the same connection. */
+export const MAX_ADD_BATCH = 1000;
+
+/**
+ * Coalesces the adds of one workflow's queue made in the same tick into one `addBulk` (one Redis round trip).
+ * Nothing waits for a batch to fill: the first add of a tick schedules the flush on `process.nextTick`, which
+ * runs once the current code and its promise continuations are done; a lone add is sent as a plain
+ * `queue.add`. Order is kept (one pipeline per batch, batches in order on one connection). Each caller gets
+ * its own job back; if the round trip fails (Redis gone, a reply lost), every caller of that batch gets the
+ * error: like a single add whose reply was lost, the jobs may or may not be in Redis, so a caller that retries
+ * should pass an idempotency key.
+ */
+export class BullMqAddBatch {
+  private pending: PendingAdd[] = [];
+
+  constructor(
+    private readonly queue: Queue,
+    private readonly name: string,
+  ) {}
+
+  add(data: unknown, opts: JobsOptions): Promise<Job> {
+    return new Promise<Job>((resolve, reject) => {
+      if (this.pending.push({ data, opts, resolve, reject }) === 1) process.nextTick(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 1) {
+      const [only] = batch;
+      void this.queue.add(this.name, only.data, only.opts).then(only.resolve, only.reject);
+      return;
+    }
+    for (let from = 0; from < batch.length; from += MAX_ADD_BATCH) {
+      const chunk = batch.slice(from, from + MAX_ADD_BATCH);
+      void this.queue.addBulk(chunk.map(({ data, opts }) => ({ name: this.name, data, opts }))).then(
+        (jobs) => chunk.forEach((add, i) => add.resolve(jobs[i])),
+        (error: unknown) => chunk.forEach((add) => add.reject(error)),
+      );
+    }
+  }
+}
