@@ -26,6 +26,9 @@ export class MetricsCollector implements OnModuleInit, BeforeApplicationShutdown
   private subscription?: Subscription;
   private readonly queueRead = new CachedRead(SCRAPE_CACHE_MS, () => this.readQueueJobs());
   private readonly tierRead = new CachedRead(SCRAPE_CACHE_MS, () => this.readTierStatus());
+  /** Run counts and last successes since the last scrape, one entry per label set (bounded like the labels). */
+  private readonly pendingRuns = new Map<string, { labels: Record<string, string>; count: number }>();
+  private readonly pendingSuccess = new Map<string, { labels: Record<string, string>; at: number }>();
 
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -46,19 +49,37 @@ export class MetricsCollector implements OnModuleInit, BeforeApplicationShutdown
 
   beforeApplicationShutdown(): void {
     this.subscription?.unsubscribe();
+    if (this.metrics) this.flush();
     this.metrics?.sources.delete(this);
+  }
+
+  flush(): void {
+    const m = this.metrics!;
+    for (const { labels, count } of this.pendingRuns.values()) m.runs.inc(labels, count);
+    for (const { labels, at } of this.pendingSuccess.values()) m.lastSuccess.set(labels, at);
+    this.pendingRuns.clear();
+    this.pendingSuccess.clear();
   }
 
   private record(event: JobEvent): void {
     const m = this.metrics!;
     const job = { tier: event.tier, job: event.name };
     const status = event.type === 'dead-lettered' ? 'dead_lettered' : event.type;
-    m.runs.inc({ ...job, status });
+    // Counters are summed here and handed to prom-client on scrape: one Map lookup per event instead of a
+    // label-set hash per update.
+    const key = `${event.tier}\0${event.name}\0${status}`;
+    const pending = this.pendingRuns.get(key);
+    if (pending) pending.count++;
+    else this.pendingRuns.set(key, { labels: { ...job, status }, count: 1 });
     if (event.type === 'started' && event.scheduledAt) {
       m.lateness.observe(job, Math.max(0, event.at.getTime() - event.scheduledAt.getTime()) / 1000);
     } else if (event.durationMs !== undefined) {
       m.duration.observe({ ...job, status }, event.durationMs / 1000);
-      if (event.type === 'succeeded') m.lastSuccess.set(job, event.at.getTime() / 1000);
+      if (event.type === 'succeeded')
+        this.pendingSuccess.set(`${event.tier}\0${event.name}`, {
+          labels: job,
+          at: event.at.getTime() / 1000,
+        });
     }
   }
 

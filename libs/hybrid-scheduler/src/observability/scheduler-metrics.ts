@@ -12,6 +12,8 @@ export interface ScrapeSource {
   tierStatus(): Promise<Array<{ tier: string; value: number }>>;
   fallbacks(): Array<{ declared_tier: string; running_tier: string; value: number }>;
   inProgress(): Array<{ tier: string; job: string; value: number }>;
+  /** Hands the counts gathered since the last scrape to the metrics (counters are batched off the hot path). */
+  flush(): void;
 }
 
 /**
@@ -65,6 +67,9 @@ export function schedulerMetrics(
   // Health checks happen on scrape (through the cached tier read): their own metrics wait for it too.
   const readTiers = async (): Promise<void> => {
     await Promise.all([...all].map((source) => source.tierStatus().catch(() => [])));
+  };
+  const flushAll = (): void => {
+    for (const source of all) source.flush();
   };
   const once = <M>(name: string, create: (name: string) => M): M =>
     (registry.getSingleMetric(prefix + name) as M | undefined) ?? create(prefix + name);
@@ -131,6 +136,7 @@ export function schedulerMetrics(
           help: 'Run outcomes by tier, job and status (started, succeeded, failed, skipped, missed, retrying, dead_lettered, cancelled)',
           labelNames: ['tier', 'job', 'status'],
           registers,
+          collect: flushAll,
         }),
     ),
     duration: once(
@@ -163,6 +169,7 @@ export function schedulerMetrics(
           help: 'Unix time of the last successful run of each job',
           labelNames: ['tier', 'job'],
           registers,
+          collect: flushAll,
         }),
     ),
     healthChecks: once(
