@@ -39,6 +39,7 @@ export interface PrefectTestServerOptions {
   port?: number; // default 0 (free port); a fixed port lets a test start the server late
   auth?: { apiKey?: string } | { basic?: string /* 'user:pass' */ }; // none by default
   schedulerIntervalMs?: number; // how often the scheduler service tops up future runs (default 250)
+  concurrencySlotWaitSeconds?: number; // AwaitingConcurrencySlot delay of a deployment concurrency limit (default 30)
 }
 
 export interface PrefectTestServer {
@@ -79,6 +80,8 @@ export async function startPrefectTestServer(
 ): Promise<PrefectTestServer> {
   schemaValidator(); // load the schema up front: a missing openapi.json fails start, not the first request
   const store = new Store();
+  if (options.concurrencySlotWaitSeconds !== undefined)
+    store.concurrencySlotWaitSeconds = options.concurrencySlotWaitSeconds;
   const scheduler = new SchedulerService(store, options.schedulerIntervalMs ?? 250);
   const schemaViolations: PrefectTestServer['schemaViolations'] = [];
   const requests: PrefectTestServer['requests'] = [];

@@ -19,9 +19,10 @@
  * `force: true` skips the rules. Bookkeeping (run_count, start/end time, total_run_time,
  * next_scheduled_start_time, state_type/name) always applies, as Prefect's global policy does.
  *
- * Not modelled: deployment / global concurrency limits (SecureFlowConcurrencySlots), pause/resume keys
+ * Deployment concurrency limits: deployment-concurrency.ts. Not modelled: global concurrency limits, pause/resume keys
  * and timeouts, task runs, result persistence, api-version-dependent rule variants.
  */
+import { secureDeploymentSlot } from './deployment-concurrency.js';
 import { type Store, clone, defaultStateName, emptyStateDetails, iso, uuid } from './store.js';
 import { type FlowRun, type State, type StateDetails, type StateType, TERMINAL_STATES } from './types.js';
 
@@ -178,6 +179,10 @@ export function proposeState(store: Store, run: FlowRun, proposal: StateProposal
       };
     }
   }
+
+  // SecureFlowConcurrencySlots (deployment concurrency_limit)
+  const slot = secureDeploymentSlot(store, run, proposal, (p) => writeState(store, run, p));
+  if (slot) return slot;
 
   // 6. CopyScheduledTime
   let next = proposal;

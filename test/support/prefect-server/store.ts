@@ -119,6 +119,8 @@ export class Store {
   readonly flowRuns = new Map<string, FlowRun>();
   readonly history = new Map<string, State[]>();
   readonly taskRuns = new Map<string, TaskRun>();
+  /** Prefect's `deployments.concurrency_slot_wait_seconds`: how long an AwaitingConcurrencySlot run waits. */
+  concurrencySlotWaitSeconds = 30;
   readonly taskHistory = new Map<string, State[]>();
   readonly logs: Log[] = [];
   readonly workPools = new Map<string, WorkPool>(); // by name
@@ -300,6 +302,21 @@ export class Store {
   /** Deployment as the API shows it: READY only if polled within the last 60 s. */
   deploymentView(d: Deployment): Deployment {
     const view = clone(d);
+    // A 3.x server keeps `concurrency_limit` null in answers and shows the limit as a global concurrency limit.
+    view.concurrency_limit = null;
+    view.global_concurrency_limit =
+      d.concurrency_limit == null
+        ? null
+        : {
+            id: d.id,
+            created: d.created,
+            updated: d.updated,
+            active: true,
+            name: `deployment:${d.id}`,
+            limit: d.concurrency_limit,
+            active_slots: this.activeRuns((r) => r.deployment_id === d.id),
+            slot_decay_per_second: 0,
+          };
     if (!d.last_polled || Date.now() - Date.parse(d.last_polled) > 60_000) view.status = 'NOT_READY';
     view.schedules = [...d.schedules].sort((a, b) => a.created.localeCompare(b.created));
     return view;

@@ -22,6 +22,7 @@ const KEYS = [
   'paused',
   'workQueue',
   'timeoutMs',
+  'overlap',
   'characteristics',
 ] as const;
 
@@ -58,6 +59,7 @@ export function prefectDeploymentDefinition(
   check.integer('retryDelaySeconds', 0);
   check.integer('timeoutMs', 1);
   check.boolean('paused');
+  check.oneOf('overlap', ['skip', 'allow', 'queue'] as const);
   check.name('workQueue', PREFECT_NAME, PREFECT_NAME_RULE);
   if (
     options.parameters !== undefined &&

@@ -20,5 +20,13 @@ export interface PrefectDeploymentOptions extends ScheduleOptions {
   /** Work queue inside the module's work pool. */
   workQueue?: string;
   timeoutMs?: number;
+  /**
+   * What a run does while another run of this deployment is PENDING or RUNNING, enforced by Prefect itself for
+   * every worker (the deployment's `concurrency_limit` with `concurrency_options.collision_strategy`):
+   * `skip` → limit 1, CANCEL_NEW (the new run ends CANCELLED, reported as `skipped`); `queue` → limit 1,
+   * ENQUEUE (it waits as AwaitingConcurrencySlot and runs after); `allow` (default) → no limit.
+   * `skip`/`queue` need Prefect ≥ 3.1 (concurrency_options).
+   */
+  overlap?: 'skip' | 'allow' | 'queue';
   characteristics?: TaskCharacteristics;
 }

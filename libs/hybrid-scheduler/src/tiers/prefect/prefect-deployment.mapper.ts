@@ -1,5 +1,6 @@
 import type { PrefectDeploymentOptions, TaskDefinition } from '../../interfaces/index.js';
 import type {
+  DeploymentConcurrency,
   DeploymentFields,
   DeploymentScheduleBody,
   DeploymentSchedule,
@@ -33,6 +34,7 @@ export function toFields(
 ): DeploymentFields {
   const options = task.prefect as PrefectDeploymentOptions;
   return {
+    ...toConcurrency(options.overlap),
     parameters: options.parameters ?? {},
     tags: ['nestjs', ...(options.tags ?? [])],
     description:
@@ -45,6 +47,17 @@ export function toFields(
   };
 }
 
+/** `overlap` as Prefect's deployment concurrency; nothing for `allow` (older 3.x servers know no options). */
+export function toConcurrency(overlap: PrefectDeploymentOptions['overlap']): Partial<DeploymentConcurrency> {
+  if (overlap === 'skip')
+    return { concurrency_limit: 1, concurrency_options: { collision_strategy: 'CANCEL_NEW' } };
+  if (overlap === 'queue')
+    return { concurrency_limit: 1, concurrency_options: { collision_strategy: 'ENQUEUE' } };
+  return {};
+}
+
+const CONCURRENCY_KEYS = new Set<string>(['concurrency_limit', 'concurrency_options']);
+
 /** Only what differs from the stored deployment; an empty object means nothing to PATCH. */
 export function deploymentChanges(
   existing: PrefectDeployment,
@@ -52,7 +65,17 @@ export function deploymentChanges(
   schedules: DeploymentScheduleBody[],
 ): DeploymentUpdate {
   const changes: DeploymentUpdate = {};
+  // A 3.x server answers `concurrency_limit: null` and shows the limit as `global_concurrency_limit.limit`.
+  const limit = existing.global_concurrency_limit?.limit ?? existing.concurrency_limit ?? null;
+  const strategy = existing.concurrency_options?.collision_strategy ?? null;
+  const wantedLimit = fields.concurrency_limit ?? null;
+  const wantedStrategy = fields.concurrency_options?.collision_strategy ?? null;
+  if (limit !== wantedLimit || (wantedLimit !== null && strategy !== wantedStrategy)) {
+    changes.concurrency_limit = wantedLimit;
+    changes.concurrency_options = fields.concurrency_options ?? null;
+  }
   for (const key of Object.keys(fields) as Array<keyof DeploymentFields>) {
+    if (CONCURRENCY_KEYS.has(key)) continue;
     if (key === 'work_queue_name' && fields[key] === null) continue; // the pool's default queue, whatever its name
     if (stable(existing[key] ?? null) !== stable(fields[key]))
       (changes as Record<string, unknown>)[key] = fields[key];

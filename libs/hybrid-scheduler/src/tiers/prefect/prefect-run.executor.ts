@@ -88,7 +88,20 @@ export class PrefectRunExecutor {
       name: 'Pending',
       message: claimMessage(this.workerName),
     });
-    if (claim.status !== 'ACCEPT') return 'not-claimed';
+    if (claim.status !== 'ACCEPT') {
+      // overlap 'skip': Prefect's deployment concurrency limit cancelled this run (CANCEL_NEW).
+      if (claim.status === 'REJECT' && claim.state?.type === 'CANCELLED')
+        this.registry.emit({
+          type: 'skipped',
+          jobId: entry.jobId,
+          tier: 'prefect',
+          name: entry.task.name,
+          runId: run.id,
+          scheduledAt: new Date(run.next_scheduled_start_time ?? run.expected_start_time ?? Date.now()),
+          reason: `another run is still going (overlap: skip): ${claim.state.message ?? 'cancelled by Prefect'}`,
+        });
+      return 'not-claimed';
+    }
     const options = entry.task.prefect!;
     if (options.retries) {
       await this.client.updateFlowRun(run.id, {
@@ -127,14 +140,7 @@ export class PrefectRunExecutor {
         signal: active.controller.signal,
         logger: this.shipper.loggerFor(run.id, entry.jobId),
         extendContext: (base: TaskContext) => {
-          const reporter = new PrefectTaskRunReporter(
-            this.client,
-            this.shipper,
-            run.id,
-            entry.flowName,
-            entry.jobId,
-            active.controller.signal,
-          );
+          const reporter = new PrefectTaskRunReporter(this.client, this.shipper, run.id, entry, active);
           const own = new FlowSteps(reporter, base.signal, entry.jobId, attempt);
           steps = own;
           return {

@@ -10,6 +10,7 @@ import type { OrchestrationResult, StateCreate, StateType } from './prefect.type
 import type { TaskRunCreate } from './prefect-task-run.types.js';
 import { isOutage, untilAnswered } from './prefect-connection.js';
 import { assertOwnTransition } from './prefect-transitions.js';
+import type { ActiveRun, DeploymentEntry } from './prefect-worker.types.js';
 
 const summary = (error: Error): string => `${error.name}: ${error.message}`.slice(0, 2000);
 
@@ -26,15 +27,22 @@ export class PrefectTaskRunReporter implements StepReporter {
   /** The last state Prefect confirmed for each task run of this flow run. */
   private readonly known = new Map<string, StateType | null>();
 
+  private readonly flowName: string;
+  private readonly jobId: string;
+  /** Aborts on cancellation and shutdown: a state then stops waiting for Prefect to answer. */
+  private readonly stop: AbortSignal;
+
   constructor(
     private readonly client: PrefectClient,
     private readonly shipper: PrefectLogShipper,
     private readonly flowRunId: string,
-    private readonly flowName: string,
-    private readonly jobId: string,
-    /** Aborts on shutdown: a final state then stops waiting for Prefect. */
-    private readonly stop: AbortSignal,
-  ) {}
+    entry: Pick<DeploymentEntry, 'flowName' | 'jobId'>,
+    active: Pick<ActiveRun, 'controller'>,
+  ) {
+    this.flowName = entry.flowName;
+    this.jobId = entry.jobId;
+    this.stop = active.controller.signal;
+  }
 
   async create(step: StepRecord): Promise<string> {
     const body: TaskRunCreate = {

@@ -85,7 +85,13 @@ export interface DeploymentSchedule {
 }
 
 /** The fields of a deployment this tier owns; everything else (e.g. `paused` after creation) is left alone. */
-export interface DeploymentFields {
+/** A deployment's concurrency as DeploymentCreate / DeploymentUpdate take it (≥ 3.1 for the options). */
+export interface DeploymentConcurrency {
+  concurrency_limit: number | null;
+  concurrency_options: { collision_strategy: 'ENQUEUE' | 'CANCEL_NEW' } | null;
+}
+
+export interface DeploymentFields extends Partial<DeploymentConcurrency> {
   parameters: Record<string, unknown>;
   tags: string[];
   description: string | null;
@@ -96,6 +102,8 @@ export interface DeploymentFields {
 }
 
 export interface PrefectDeployment extends DeploymentFields {
+  /** Where a 3.x server shows the deployment's `concurrency_limit` (the field itself is always null). */
+  global_concurrency_limit?: { limit: number } | null;
   id: string;
   name: string;
   flow_id: string;
