@@ -191,7 +191,8 @@ describe.each(['memory', 'bullmq', 'rabbitmq'] as const)(
       expect(workflows.runsOf('ticker')[0].payload).toEqual({ source: 'schedule' });
       const [info] = (await booted.scheduler.listJobs()).filter((j) => j.id === 'queue:ticker');
       expect(info).toMatchObject({ tier: 'queue', schedule: 'every 500ms' });
-      expect(info.nextRunAt!.getTime()).toBeGreaterThan(Date.now() - 100);
+      // The next tick may be due and not yet taken on a loaded machine, but never a whole period behind.
+      expect(info.nextRunAt!.getTime()).toBeGreaterThan(Date.now() - 500);
       expect(info.details).toMatchObject({
         provider,
         waiting: expect.any(Number),
