@@ -5,6 +5,7 @@ import { queueJobId } from '../../registry/job-id.js';
 import type { TaskRunner } from '../../runner/task.runner.js';
 import { payloadForHandler } from './payload.validator.js';
 import type { JobProcessor, EngineEvents, EngineWorkflow } from './queue-engine.interface.js';
+import { MissedTicksLog } from './missed-ticks.log.js';
 
 /**
  * Glue between an engine and the user's method: every delivery runs through the TaskRunner (timing, timeout,
@@ -21,6 +22,7 @@ export function workflowGlue(
 ): { processor: JobProcessor; events: EngineEvents } {
   const logger = new Logger('HybridScheduler:QueueTier');
   const base = { jobId: info.id, tier: 'queue' as const, name: task.name };
+  const missedTicks = new MissedTicksLog(workflow.name, logger);
 
   const processor: JobProcessor = async (job, signal) => {
     const maxAttempts = job.maxAttempts ?? workflow.attempts;
@@ -71,8 +73,8 @@ export function workflowGlue(
         error,
       });
     },
-    missed: (name, scheduledAt, reason) => {
-      logger.warn(`Workflow "${name}" missed its tick of ${scheduledAt.toISOString()}: ${reason}`);
+    missed: (_name, scheduledAt, reason) => {
+      missedTicks.note(scheduledAt, reason); // one WARN per run of missed ticks; one event per tick
       registry.emit({ ...base, type: 'missed', scheduledAt, reason });
     },
   };

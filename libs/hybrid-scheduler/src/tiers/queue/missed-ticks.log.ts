@@ -1,0 +1,54 @@
+import type { LoggerService } from '@nestjs/common';
+
+/** How long a run of missed ticks is gathered before its one line is logged. */
+export const MISSED_TICKS_WINDOW_MS = 1_000;
+
+interface Run {
+  count: number;
+  first: Date;
+  last: Date;
+}
+
+/**
+ * One WARN per run of missed ticks of a workflow (after an outage or a lost schedule an engine reports up to 100
+ * at once): ticks reported within `windowMs` of the first one, with the same reason, become one line with their
+ * count and the first and last due time (a steady stream, such as a paused workflow's, one line per window).
+ * A single missed tick keeps its own line.
+ */
+export class MissedTicksLog {
+  private readonly runs = new Map<string, Run>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly workflow: string,
+    private readonly logger: Pick<LoggerService, 'warn'>,
+    private readonly windowMs = MISSED_TICKS_WINDOW_MS,
+  ) {}
+
+  note(scheduledAt: Date, reason: string): void {
+    const run = this.runs.get(reason);
+    if (!run) this.runs.set(reason, { count: 1, first: scheduledAt, last: scheduledAt });
+    else {
+      run.count++;
+      if (scheduledAt < run.first) run.first = scheduledAt;
+      if (scheduledAt > run.last) run.last = scheduledAt;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), this.windowMs);
+    this.timer.unref();
+  }
+
+  /** Logs what was gathered (also called when the window ends). */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const [reason, { count, first, last }] of this.runs) {
+      this.logger.warn(
+        count === 1
+          ? `Workflow "${this.workflow}" missed its tick of ${first.toISOString()}: ${reason}`
+          : `Workflow "${this.workflow}" missed ${count} ticks, due from ${first.toISOString()} to ${last.toISOString()}: ${reason}`,
+      );
+    }
+    this.runs.clear();
+  }
+}
