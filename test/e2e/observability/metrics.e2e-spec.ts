@@ -1,7 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import { createRequire } from 'node:module';
 import { Registry } from 'prom-client';
-import { HybridSchedulerModule, type HybridSchedulerModuleOptions } from 'nestjs-hybrid-scheduler';
+import {
+  HybridSchedulerModule,
+  PrefectDeployment,
+  type HybridSchedulerModuleOptions,
+} from 'nestjs-hybrid-scheduler';
 import { bootApp, waitFor, type BootedApp } from '../../support/nest-app.js';
 import { parseProm, sampleValue, type Sample } from '../../support/prom-text.js';
 import { startRedis, type PrivateRedis } from '../../support/redis.js';
@@ -160,6 +164,29 @@ describe('metrics registration', () => {
       3,
     );
     expect(sampleValue(samples, 'twice_runs_total', { tier: 'queue', job: 'ok', status: 'started' })).toBe(3);
+  });
+
+  it('counts tasks running on another tier than they declare', async () => {
+    @Injectable()
+    class Reports {
+      @PrefectDeployment({ flow: 'report', name: 'prod' })
+      report() {}
+    }
+    const own = new Registry();
+    @Module({
+      imports: [HybridSchedulerModule.forRoot({ metrics: { registry: own } })],
+      providers: [Reports],
+    })
+    class NoPrefect {}
+    const app = await bootApp(NoPrefect);
+    apps.push(app);
+    const [job] = await app.scheduler.listJobs();
+    const samples = await scrape(own);
+    expect(job.declaredTier).toBe('prefect');
+    expect(
+      sampleValue(samples, `${P}tasks_on_fallback`, { declared_tier: 'prefect', running_tier: job.tier }),
+    ).toBe(1);
+    expect(sampleValue(samples, `${P}tier_status`, { tier: 'prefect' })).toBeUndefined();
   });
 
   it('refuses a registry that is not one, naming the option', async () => {
