@@ -34,8 +34,8 @@ export class MaintenanceJobs implements OnApplicationBootstrap, BeforeApplicatio
   ) {}
 
   /**
-   * The first check runs once every tier has started and its connections have settled (BullMQ's worker
-   * connections finish their handshake just after start), for at most 5 s; it does not hold up the boot.
+   * The first check runs once every tier has started and its connections have settled (tiers start in
+   * parallel with the internal tier), for at most 5 s; it does not hold up the boot.
    * (`runOnStart` would run it as soon as the internal tier starts, while the queue and Prefect tiers are
    * still connecting, and report them degraded.)
    */

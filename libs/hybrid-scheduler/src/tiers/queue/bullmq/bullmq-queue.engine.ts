@@ -15,11 +15,14 @@ import type {
 } from '../queue-engine.interface.js';
 import { queueJobId } from '../../../registry/job-id.js';
 import { redactDeep } from '../../../common/redact.js';
-import { createRedis, probeRedis, redisAddress, redisOutage } from '../redis/redis-connection.js';
+import { createRedis, probeRedis, redisAddress, redisOutage, redisReady } from '../redis/redis-connection.js';
 import { removeScheduler, syncSchedulers } from './bullmq-schedulers.js';
 import { BullMqSchedulerWatch } from './bullmq-scheduler.watch.js';
 import { BullMqWorkflow } from './bullmq-workflow.js';
 import { keyPrefixOf } from '../../../common/key-prefix.js';
+
+/** How long start() waits for the worker connections to be ready. */
+const START_READY_MS = 5_000;
 
 const toDeadLetter = (workflow: string, job: Job): DeadLetter => ({
   id: queueJobId(workflow, String(job.id)),
@@ -96,6 +99,16 @@ export class BullMqQueueEngine implements QueueEngine {
       w.createWorker(connection);
     }
     for (const w of all) w.start();
+    // Health says `up` right after start: the workers' connections (and their blocking ones) finish their
+    // handshake a moment later. Bounded: a Redis that stops answering meanwhile leaves health degraded.
+    await settleWithin(
+      [
+        redisReady(this.producer),
+        ...[...this.workerConnections.values()].map(redisReady),
+        ...all.map((w) => w.worker?.waitUntilReady() ?? Promise.resolve()),
+      ],
+      START_READY_MS,
+    );
     this.consuming = true;
     this.logger.log(
       `Consuming ${all.length} workflow(s) from Redis at ${this.address} (prefix "${keyPrefixOf(this.options)}")`,

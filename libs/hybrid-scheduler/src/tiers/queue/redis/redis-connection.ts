@@ -92,6 +92,12 @@ export function createRedis(
 }
 
 /** Connects once and PINGs, failing within `timeoutMs` with a reason that names the address. */
+/** Resolves once `client` is `ready` (at once if it is); never rejects (bound it with settleWithin). */
+export const redisReady = (client: RedisClient): Promise<void> =>
+  client.status === 'ready'
+    ? Promise.resolve()
+    : new Promise((resolve) => client.once('ready', () => resolve()));
+
 export async function probeRedis(connection: RedisConnection, timeoutMs = 3000): Promise<string | undefined> {
   const client = newRedis(connection, {
     lazyConnect: true,
