@@ -26,7 +26,7 @@ describe.each(DRIVERS)('conformance on $engine: control and health', (driver) =>
     class ControlModule {}
     booted = await bootApp(ControlModule);
     workflows = booted.app.get(ConformanceWorkflows);
-  }, 30_000);
+  }, 90_000); // a private broker node boots in seconds, slower on a loaded machine
 
   afterAll(async () => {
     await booted?.close();

@@ -13,7 +13,7 @@ describe.each(DRIVERS)('conformance on $engine: enqueue', (driver) => {
   beforeAll(async () => {
     engine = await driver.start();
     ({ booted, workflows } = await bootConformanceApp(engine.queueOptions('enqueue')));
-  }, 30_000);
+  }, 90_000); // a private broker node boots in seconds, slower on a loaded machine
 
   afterAll(async () => {
     await booted?.close();

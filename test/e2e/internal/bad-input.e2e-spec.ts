@@ -72,7 +72,7 @@ describe('bad input at the facade', () => {
     const big = { id: 2, notes: 'x'.repeat(2_000) };
     await expect(scheduler.enqueueWorkflow('invoice', big)).rejects.toThrow(PayloadValidationError);
     await expect(scheduler.enqueueWorkflow('invoice', big)).rejects.toThrow(
-      /payload is 2\d{3} bytes as JSON; the limit is 1000 bytes \(queue\.maxPayloadBytes\)/,
+      /payload is 2\d{3} bytes as JSON; the limit is 1000 bytes per task \(queue\.maxPayloadBytes\)/,
     );
     await sleep(100);
     expect(booted.app.get(Billing).runs).toEqual([]);
