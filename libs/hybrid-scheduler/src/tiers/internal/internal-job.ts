@@ -82,8 +82,10 @@ export class InternalJobTimer {
       MAX_REPORTED_MISSES + 1,
     );
     this.target = next;
-    this.arm();
+    // The handler first (onDue calls it synchronously unless the task asked for jitter or a lease), then the
+    // next timer: nothing sits between this timer firing and the handler starting.
     this.onDue(this.classify(due, now));
+    this.arm();
   }
 
   /** The newest due tick runs (if within grace); older ones are missed: the loop was blocked or the host slept. */
