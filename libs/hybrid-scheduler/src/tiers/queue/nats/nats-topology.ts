@@ -1,7 +1,7 @@
 import type { ConsumerConfig, JetStreamManager, StreamConfig } from '@nats-io/jetstream';
 import { natsJetStream, natsTransport } from './nats.module-loader.js';
 import type { NatsNames } from './nats-names.js';
-import { DELAYED_MAX_ACK_PENDING, type NatsSettings } from './nats-settings.js';
+import { DELAYED_ACK_WAIT_MS, DELAYED_MAX_ACK_PENDING, type NatsSettings } from './nats-settings.js';
 
 /** Adds a stream, or updates the settings that may change (duplicate window) when it exists. */
 async function upsertStream(
@@ -74,7 +74,7 @@ async function upsertConsumer(
 /**
  * One workflow's two durable pull consumers: `jobs_<name>` (work; explicit acks, redelivery after `ackWaitMs`,
  * `maxAckPending` delivered-and-unacknowledged across replicas) and `delayed_<name>` (holds not-yet-due jobs by
- * NAK with delay, then moves them to the work subject). `max_deliver` is unlimited: attempts are counted by this
+ * NAK with delay, then moves them to the work subject; a short ack wait, DELAYED_ACK_WAIT_MS). `max_deliver` is unlimited: attempts are counted by this
  * engine (header `Hybrid-Attempts-Made`), not by deliveries.
  */
 export async function ensureConsumers(
@@ -97,7 +97,7 @@ export async function ensureConsumers(
     ...common,
     durable_name: names.durable(workflow, 'delayed'),
     filter_subject: names.delayed(workflow),
-    ack_wait: nanos(settings.ackWaitMs),
+    ack_wait: nanos(DELAYED_ACK_WAIT_MS),
     max_ack_pending: DELAYED_MAX_ACK_PENDING,
   });
 }
