@@ -46,14 +46,16 @@ export type { InternalTaskContext } from './interfaces/task-context.interface.js
 export type { WorkflowContext } from './interfaces/queue-api.interface.js';
 /** The context of a `@PrefectDeployment` handler (adds the flow run). */
 export type { FlowRunContext } from './interfaces/prefect-api.interface.js';
-/** Options and context of a flow run's steps (`ctx.task`, `ctx.map`): Prefect task runs. */
-export type {
-  StepOptions,
-  MapOptions,
-  StepContext,
-  StepFn,
-  MapFn,
-} from './interfaces/flow-steps.interface.js';
+/** Options of a flow run's step (`ctx.task`): retries, delay, waitFor, timeout, tags of its Prefect task run. */
+export type { StepOptions } from './interfaces/flow-steps.interface.js';
+/** Options of `ctx.map`: a step's, plus `concurrency`. */
+export type { MapOptions } from './interfaces/flow-steps.interface.js';
+/** What a step's function receives: name, attempt, signal, logger, its task run id. */
+export type { StepContext } from './interfaces/flow-steps.interface.js';
+/** The function of a step (`ctx.task`). */
+export type { StepFn } from './interfaces/flow-steps.interface.js';
+/** The function `ctx.map` calls per item. */
+export type { MapFn } from './interfaces/flow-steps.interface.js';
 /** `ctx.logger`: logs go to the app's logger (and, for Prefect flow runs, to Prefect). */
 export type { TaskLogger } from './interfaces/task-context.interface.js';
 

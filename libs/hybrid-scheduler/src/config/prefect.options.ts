@@ -54,6 +54,11 @@ export const prefectOptions = block(
     }),
     /** How far ahead of their start time flow runs are claimed (default 10000). */
     prefetchMs: millis({ min: 0, default: 10_000 }),
+    /**
+     * A schedule tick found more than this late (the workers were down) follows its deployment's `catchUp`:
+     * `skip` ends it CANCELLED as missed, `once` runs only the most recent (default 60000).
+     */
+    lateRunGraceMs: millis({ min: 0, default: 60_000, env: 'HYBRID_SCHEDULER_PREFECT_LATE_RUN_GRACE_MS' }),
     /** How often the worker reports itself alive (default 30000). */
     heartbeatIntervalMs: millis({ min: 1000, default: 30_000 }),
     /** Flow runs this process executes at the same time (default 4). */

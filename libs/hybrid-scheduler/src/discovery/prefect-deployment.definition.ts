@@ -23,6 +23,7 @@ const KEYS = [
   'workQueue',
   'timeoutMs',
   'overlap',
+  'catchUp',
   'characteristics',
 ] as const;
 
@@ -60,6 +61,7 @@ export function prefectDeploymentDefinition(
   check.integer('timeoutMs', 1);
   check.boolean('paused');
   check.oneOf('overlap', ['skip', 'allow', 'queue'] as const);
+  check.oneOf('catchUp', ['skip', 'once', 'all'] as const);
   check.name('workQueue', PREFECT_NAME, PREFECT_NAME_RULE);
   if (
     options.parameters !== undefined &&

@@ -28,5 +28,12 @@ export interface PrefectDeploymentOptions extends ScheduleOptions {
    * `skip`/`queue` need Prefect ≥ 3.1 (concurrency_options).
    */
   overlap?: 'skip' | 'allow' | 'queue';
+  /**
+   * Schedule ticks found later than the tier's `lateRunGraceMs` (default 60 s; workers were down): `skip`
+   * (default) ends them CANCELLED with a message and reports them as `missed`; `once` runs only the most recent
+   * and skips the others; `all` runs every one, oldest first (Prefect's own behaviour). Runs started by hand
+   * are never skipped.
+   */
+  catchUp?: 'skip' | 'once' | 'all';
   characteristics?: TaskCharacteristics;
 }

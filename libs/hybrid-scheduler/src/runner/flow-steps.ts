@@ -88,7 +88,7 @@ export class FlowSteps {
   async finish(abortRunning: boolean): Promise<void> {
     if (abortRunning && this.inFlight.size)
       this.ended.abort(new TaskCancelledError(`${this.label}: the flow run ended before this step`));
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled(this.inFlight);
   }
 
   private launch<T>(

@@ -21,6 +21,7 @@ import { PrefectClient } from './prefect.client.js';
 import { PrefectRegistration } from './prefect.registration.js';
 import { PrefectLogShipper } from './prefect-log.shipper.js';
 import { PrefectRunExecutor, type DeploymentEntry } from './prefect-run.executor.js';
+import { PrefectLateRuns } from './prefect-late-runs.js';
 import { PrefectWorker } from './prefect.worker.js';
 import type { PrefectSettings } from './prefect-tier.settings.js';
 import { PrefectJobsView } from './prefect-jobs.view.js';
@@ -67,7 +68,8 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     this.registration = new PrefectRegistration(this.client, s.workPool);
     this.shipper = new PrefectLogShipper(this.client);
     const executor = new PrefectRunExecutor(this.client, runner, registry, this.shipper, s.workerName);
-    this.worker = new PrefectWorker(this.client, executor, { ...s }, (id) => this.deps.byId(id));
+    const lateRuns = new PrefectLateRuns(this.client, registry, s.lateRunGraceMs);
+    this.worker = new PrefectWorker(this.client, executor, { ...s }, (id) => this.deps.byId(id), lateRuns);
     this.view = new PrefectJobsView(this.client, registry);
   }
 

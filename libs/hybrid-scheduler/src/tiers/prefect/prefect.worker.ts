@@ -6,6 +6,8 @@ import { emptyResults, type RunResult } from './prefect-worker.types.js';
 import { PrefectConnection } from './prefect-connection.js';
 import { abortCancelled } from './prefect-cancellations.js';
 import { PrefectRunPoller } from './prefect-run.poller.js';
+import type { PrefectLateRuns } from './prefect-late-runs.js';
+import type { PrefectFlowRun } from './prefect.types.js';
 import { markWorkerLive } from './prefect-claims.js';
 import { settleWithin } from '../../common/settle-within.js';
 
@@ -58,6 +60,8 @@ export class PrefectWorker {
     private readonly executor: PrefectRunExecutor,
     private readonly options: PrefectWorkerOptions,
     private readonly deploymentOf: (deploymentId: string) => DeploymentEntry | undefined,
+    /** `catchUp` of late schedule ticks (none: every polled run is run). */
+    private readonly lateRuns?: PrefectLateRuns,
   ) {
     this.connection = new PrefectConnection(client);
     this.poller = new PrefectRunPoller(
@@ -201,6 +205,9 @@ export class PrefectWorker {
     }
     this.lastPollAt = new Date();
     this.backlog = runs.length >= free;
+    const entryOf = (run: PrefectFlowRun) =>
+      run.deployment_id ? this.deploymentOf(run.deployment_id) : undefined;
+    if (this.lateRuns) runs = await this.lateRuns.sort(runs, entryOf);
     for (const run of runs) {
       if (!this.claiming || this.active.size >= this.options.concurrency) break;
       const entry = run.deployment_id ? this.deploymentOf(run.deployment_id) : undefined;
