@@ -224,6 +224,15 @@ async function bursts(url: string, connection: Redis): Promise<void> {
 export async function run(): Promise<void> {
   const redis = await startRedis();
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+  // QUEUE_BENCH_ONLY=burst: only the enqueue-burst rows.
+  if (process.env.QUEUE_BENCH_ONLY === 'burst') {
+    try {
+      return await bursts(redis.url, connection);
+    } finally {
+      connection.disconnect();
+      await redis.stop();
+    }
+  }
   const app = await bootOurs(redis.url);
   const scheduler = app.get(HybridScheduler);
   try {

@@ -45,24 +45,58 @@ export async function guardEngine<T>(
     await new Promise((resolve) => setTimeout(resolve, step).unref());
   }
   return new Promise<T>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (outageAge(watch) < timeoutMs || !watch.outage.downSince) return;
-      clearInterval(timer);
+    const check = (): boolean => {
+      if (outageAge(watch) < timeoutMs || !watch.outage.downSince) return false;
       reject(unavailable(watch, action, timeoutMs));
-    }, step);
-    timer.unref();
+      return true;
+    };
+    const stop = watchCall(watch, step, check);
     op().then(
       (value) => {
-        clearInterval(timer);
+        stop();
         resolve(value);
       },
       (error: unknown) => {
-        clearInterval(timer);
+        stop();
         // The engine client's own error while the server is away (ioredis MaxRetriesPerRequestError…).
         reject(watch.outage.downSince ? unavailable(watch, action, timeoutMs, error) : error);
       },
     );
   });
+}
+
+/** The calls under way against one engine, and the one timer that checks them all while there are any. */
+interface CallWatch {
+  calls: Set<() => boolean>;
+  timer?: NodeJS.Timeout;
+}
+const watched = new WeakMap<EngineWatch, CallWatch>();
+
+/**
+ * Adds a call's outage check to its engine's set; one interval per engine (not one per call: a burst of 10,000
+ * enqueues would arm 10,000 timers) runs the checks while calls are under way. Returns the call's removal.
+ */
+function watchCall(watch: EngineWatch, step: number, check: () => boolean): () => void {
+  let entry = watched.get(watch);
+  if (!entry) watched.set(watch, (entry = { calls: new Set() }));
+  const state = entry;
+  const idle = () => {
+    if (state.calls.size > 0 || !state.timer) return;
+    clearInterval(state.timer);
+    state.timer = undefined;
+  };
+  state.calls.add(check);
+  if (!state.timer) {
+    state.timer = setInterval(() => {
+      for (const call of state.calls) if (call()) state.calls.delete(call);
+      idle();
+    }, step);
+    state.timer.unref();
+  }
+  return () => {
+    state.calls.delete(check);
+    idle();
+  };
 }
 
 /** Whether the engine is known to be down right now (listJobs answers from the last known state then). */

@@ -8,7 +8,7 @@ interface PendingAdd {
 }
 
 /** Most jobs per `addBulk` (one pipeline); a larger burst goes as several, in order, on the same connection. */
-export const MAX_ADD_BATCH = 1000;
+export const MAX_ADD_BATCH = 250;
 
 /**
  * Coalesces the adds of one workflow's queue made in the same tick into one `addBulk` (one Redis round trip).
@@ -41,12 +41,19 @@ export class BullMqAddBatch {
       void this.queue.add(this.name, only.data, only.opts).then(only.resolve, only.reject);
       return;
     }
-    for (let from = 0; from < batch.length; from += MAX_ADD_BATCH) {
-      const chunk = batch.slice(from, from + MAX_ADD_BATCH);
-      void this.queue.addBulk(chunk.map(({ data, opts }) => ({ name: this.name, data, opts }))).then(
-        (jobs) => chunk.forEach((add, i) => add.resolve(jobs[i])),
-        (error: unknown) => chunk.forEach((add) => add.reject(error)),
-      );
-    }
+    this.send(batch, 0);
+  }
+
+  /**
+   * Sends one chunk, then the next after the event loop turned once: the chunk is on the wire and Redis works
+   * on it while the next one is prepared (preparing all chunks first would leave Redis idle meanwhile).
+   */
+  private send(batch: PendingAdd[], from: number): void {
+    const chunk = batch.slice(from, from + MAX_ADD_BATCH);
+    void this.queue.addBulk(chunk.map(({ data, opts }) => ({ name: this.name, data, opts }))).then(
+      (jobs) => chunk.forEach((add, i) => add.resolve(jobs[i])),
+      (error: unknown) => chunk.forEach((add) => add.reject(error)),
+    );
+    if (from + MAX_ADD_BATCH < batch.length) setImmediate(() => this.send(batch, from + MAX_ADD_BATCH));
   }
 }
