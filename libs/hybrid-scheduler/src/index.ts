@@ -56,6 +56,10 @@ export type { StepContext } from './interfaces/flow-steps.interface.js';
 export type { StepFn } from './interfaces/flow-steps.interface.js';
 /** The function `ctx.map` calls per item. */
 export type { MapFn } from './interfaces/flow-steps.interface.js';
+/** Options of `ctx.runDeployment` (a subflow): wait, timeout, idempotency key, tags. */
+export type { SubflowOptions } from './interfaces/subflow.interface.js';
+/** The child flow run `ctx.runDeployment` created, with its final state after a wait. */
+export type { SubflowRun } from './interfaces/subflow.interface.js';
 /** `ctx.logger`: logs go to the app's logger (and, for Prefect flow runs, to Prefect). */
 export type { TaskLogger } from './interfaces/task-context.interface.js';
 
@@ -138,6 +142,8 @@ export { TaskTimeoutError } from './errors/hybrid-scheduler.errors.js';
 export { TaskCancelledError } from './errors/hybrid-scheduler.errors.js';
 /** A step did not run because a step it waits for (`waitFor`) failed. */
 export { UpstreamStepError } from './errors/hybrid-scheduler.errors.js';
+/** A subflow (`ctx.runDeployment` with `wait`) did not end COMPLETED. */
+export { SubflowFailedError } from './errors/hybrid-scheduler.errors.js';
 /** `enqueueWorkflow()` options are invalid. */
 export { InvalidEnqueueOptionsError } from './tiers/queue/enqueue-options.check.js';
 /** Prefect answered an error status. */

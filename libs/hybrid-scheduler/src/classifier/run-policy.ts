@@ -6,6 +6,7 @@ import type {
   TaskDefinition,
 } from '../interfaces/index.js';
 import { parseJobId } from '../registry/job-id.js';
+import { TierUnavailableError } from '../errors/index.js';
 import { FlowSteps, localStepReporter } from '../runner/flow-steps.js';
 
 /** Queue workflows' defaults (`@QueuedWorkflow` attempts and backoff). */
@@ -62,6 +63,13 @@ function flowRunContext(
     ...base,
     task: (stepName, fn, options) => steps.task(stepName, fn, options),
     map: (stepName, items, fn, options) => steps.map(stepName, items, fn, options),
+    runDeployment: (deployment) =>
+      Promise.reject(
+        new TierUnavailableError(
+          `ctx.runDeployment('${deployment}') needs the Prefect tier; ${name} is running on a fallback tier`,
+          { engine: 'prefect' },
+        ),
+      ),
     flowRunId: base.runId,
     flowRunName: `${name} (fallback on ${parseJobId(base.jobId)?.tier ?? 'another tier'})`,
     deploymentId: '',

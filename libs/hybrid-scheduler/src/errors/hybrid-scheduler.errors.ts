@@ -141,3 +141,15 @@ export class UpstreamStepError extends HybridSchedulerError {
     super(`Step "${step}" did not run: step "${upstream}" it waits for failed`, { cause });
   }
 }
+
+/** A subflow (`ctx.runDeployment` with `wait`) ended in another state than COMPLETED. */
+export class SubflowFailedError extends HybridSchedulerError {
+  constructor(
+    readonly deployment: string,
+    readonly flowRunId: string,
+    readonly state: string,
+    detail: string | null | undefined,
+  ) {
+    super(`Subflow ${deployment} (flow run ${flowRunId}) ended ${state}${detail ? `: ${detail}` : ''}`);
+  }
+}

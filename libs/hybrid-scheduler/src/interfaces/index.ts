@@ -11,3 +11,4 @@ export * from './prefect-deployment-options.interface.js';
 export * from './queue-api.interface.js';
 export * from './prefect-api.interface.js';
 export * from './flow-steps.interface.js';
+export * from './subflow.interface.js';

@@ -1,5 +1,6 @@
 import type { PrefectDeploymentOptions } from './prefect-deployment-options.interface.js';
 import type { MapFn, MapOptions, StepFn, StepOptions } from './flow-steps.interface.js';
+import type { SubflowOptions, SubflowRun } from './subflow.interface.js';
 import type { TaskContext } from './task-context.interface.js';
 import type { TaskHandler } from './task-definition.interface.js';
 
@@ -41,6 +42,17 @@ export interface FlowRunContext extends TaskContext {
    * once every started item has settled.
    */
   map<I, R>(name: string, items: readonly I[], fn: MapFn<I, R>, options?: MapOptions): Promise<R[]>;
+  /**
+   * Runs another deployment (`'<flow>/<deployment>'`, served by any worker) as a subflow: a child flow run
+   * linked to this one through a parent task run (`parent_task_run_id`), so the UI nests it in this run's graph.
+   * With `wait` (default) resolves once it is COMPLETED and rejects with SubflowFailedError when it ends
+   * otherwise. Needs the Prefect tier (TierUnavailableError on a fallback tier).
+   */
+  runDeployment(
+    deployment: string,
+    parameters?: Record<string, unknown>,
+    options?: SubflowOptions,
+  ): Promise<SubflowRun>;
 }
 
 /** What the Prefect tier adds to the facade. */

@@ -22,6 +22,8 @@ export interface CreateRunOptions {
   work_queue_name?: string | null;
   job_variables?: Record<string, unknown> | null;
   enforce_parameter_schema?: boolean | null;
+  /** A subflow: the task run (of the parent flow run) that links it; graph-v2 shows it as a flow-run node. */
+  parent_task_run_id?: string | null;
 }
 
 /** POST /deployments/{id}/create_flow_run semantics; `created` false when the idempotency key matched. */
@@ -63,6 +65,7 @@ export function createRunFromDeployment(
     context: o.context,
     jobVariables: { ...d.job_variables, ...(o.job_variables ?? {}) },
   });
+  run.parent_task_run_id = o.parent_task_run_id ?? null;
   writeState(store, run, o.state ?? { type: 'SCHEDULED', name: 'Scheduled' });
   return { run, created: true };
 }

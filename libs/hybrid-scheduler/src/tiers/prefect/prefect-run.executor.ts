@@ -13,6 +13,7 @@ import { claimMessage, PrefectClaims } from './prefect-claims.js';
 import { untilAnswered } from './prefect-connection.js';
 import { FlowSteps } from '../../runner/flow-steps.js';
 import { PrefectTaskRunReporter } from './prefect-task-runs.js';
+import { PrefectSubflows } from './prefect-subflows.js';
 import { assertOwnTransition, settled } from './prefect-transitions.js';
 import type { ActiveRun, DeploymentEntry, RunResult } from './prefect-worker.types.js';
 
@@ -153,6 +154,8 @@ export class PrefectRunExecutor {
             parameters: { ...options.parameters, ...run.parameters },
             task: (name, fn, stepOptions) => own.task(name, fn, stepOptions),
             map: (name, items, fn, mapOptions) => own.map(name, items, fn, mapOptions),
+            runDeployment: (target, params, subflow) =>
+              new PrefectSubflows(this.client, own).run(target, params, subflow),
           };
         },
         invoke: (ctx) => entry.task.handler(ctx.parameters, ctx),

@@ -104,6 +104,8 @@ export class PrefectClient {
       idempotency_key?: string;
       state?: StateCreate;
       empirical_policy?: FlowRunPolicy;
+      /** Links the run as a subflow of the flow run that task run belongs to. */
+      parent_task_run_id?: string;
     },
   ): Promise<{ run: PrefectFlowRun; created: boolean }> {
     const res = await this.http.post<PrefectFlowRun>(`/deployments/${deploymentId}/create_flow_run`, body, {
