@@ -1,5 +1,6 @@
 // Queue tier vs raw BullMQ on the same private Redis in the same run: throughput and enqueue→start latency at
 // concurrency 1, 10 and 50; RSS while many jobs complete; lateness of a recurring workflow's ticks.
+// One job at a time: enqueue→start latency, QUEUE_BENCH_SERIAL_JOBS (default 200) per round, concurrency 1.
 // Enqueue bursts: BURST_JOBS (default 10000) concurrent enqueueWorkflow calls in a producer-only app vs raw
 // sequential `await queue.add` and raw `Promise.all(queue.add)`.
 // Sizes: QUEUE_BENCH_JOBS (default 5000 per run; the issue's figure is 20000), QUEUE_BENCH_RSS_JOBS (default
@@ -30,7 +31,14 @@ const IN_FLIGHT_ADDS = 100;
 const now = () => performance.timeOrigin + performance.now();
 
 /** Where handlers report: enqueue→start latencies and a completion counter per workflow. */
-const sink = { latencies: [] as number[], done: 0, ticks: [] as number[] };
+const sink = {
+  latencies: [] as number[],
+  done: 0,
+  ticks: [] as number[],
+  /** Called after each completion (the one-at-a-time rows wait on it). */
+  wake: undefined as (() => void) | undefined,
+};
+const SERIAL_JOBS = Number(process.env.QUEUE_BENCH_SERIAL_JOBS ?? 200);
 
 @Injectable()
 class BenchWorkflows {
@@ -38,16 +46,19 @@ class BenchWorkflows {
   one(payload: { t: number }) {
     sink.latencies.push(now() - payload.t);
     sink.done++;
+    sink.wake?.();
   }
   @QueuedWorkflow({ name: 'bench-10', concurrency: 10, attempts: 1 })
   ten(payload: { t: number }) {
     sink.latencies.push(now() - payload.t);
     sink.done++;
+    sink.wake?.();
   }
   @QueuedWorkflow({ name: 'bench-50', concurrency: 50, attempts: 1 })
   fifty(payload: { t: number }) {
     sink.latencies.push(now() - payload.t);
     sink.done++;
+    sink.wake?.();
   }
   @QueuedWorkflow({ name: 'bench-tick', every: 1000 })
   tick(_payload: unknown, ctx: WorkflowContext) {
@@ -91,12 +102,21 @@ async function measure(
   count: number,
   start: () => Promise<void>,
   add: (p: { t: number }) => Promise<unknown>,
+  serial = false,
 ) {
   sink.latencies = [];
   sink.done = 0;
   await start();
   const began = now();
-  await produce(count, add);
+  if (serial) {
+    // One job at a time: the next is enqueued once the previous one has started and finished.
+    for (let i = 0; i < count; i++) {
+      const started = new Promise<void>((resolve) => (sink.wake = resolve));
+      await add({ t: now() });
+      await started;
+    }
+    sink.wake = undefined;
+  } else await produce(count, add);
   while (sink.done < count) await new Promise((r) => setTimeout(r, 5));
   const seconds = (now() - began) / 1000;
   return {
@@ -106,7 +126,7 @@ async function measure(
   };
 }
 
-async function raw(connection: Redis, concurrency: number, count: number) {
+async function raw(connection: Redis, concurrency: number, count: number, serial = false) {
   const name = `raw-${concurrency}`;
   const queue = new Queue(name, { connection, prefix: 'hybrid' });
   const worker = new Worker(
@@ -114,6 +134,7 @@ async function raw(connection: Redis, concurrency: number, count: number) {
     async (job: Job<{ t: number }>) => {
       sink.latencies.push(now() - job.data.t);
       sink.done++;
+      sink.wake?.();
     },
     {
       connection: connection.duplicate({ maxRetriesPerRequest: null }),
@@ -127,6 +148,7 @@ async function raw(connection: Redis, concurrency: number, count: number) {
     count,
     async () => void worker.run(),
     (payload) => queue.add(name, payload, { attempts: 1, removeOnFail: false }),
+    serial,
   );
   await worker.close();
   await queue.obliterate({ force: true });
@@ -296,6 +318,26 @@ export async function run(): Promise<void> {
         'Δp99',
       ],
       rows,
+    );
+
+    const serialRows: Array<Array<string | number>> = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const theirs = await raw(connection, 1, SERIAL_JOBS, true);
+      const ours = await measure(
+        SERIAL_JOBS,
+        async () => undefined,
+        (payload) => scheduler.enqueueWorkflow('bench-1', payload),
+        true,
+      );
+      serialRows.push([round + 1, theirs.p50, ours.p50, theirs.p99, ours.p99, ours.p99 - theirs.p99]);
+    }
+    console.log(
+      `\nEnqueue→start latency one job at a time (ms), ${SERIAL_JOBS} jobs per round, concurrency 1, alternating rounds`,
+    );
+    const column = (i: number) => median(serialRows.map((row) => row[i] as number));
+    printTable(
+      ['round', 'raw p50', 'ours p50', 'raw p99', 'ours p99', 'Δp99'],
+      [...serialRows, ['median', column(1), column(2), column(3), column(4), column(5)]],
     );
 
     await bursts(redis.url, connection);
