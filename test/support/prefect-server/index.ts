@@ -40,6 +40,12 @@ export interface PrefectTestServerOptions {
   auth?: { apiKey?: string } | { basic?: string /* 'user:pass' */ }; // none by default
   schedulerIntervalMs?: number; // how often the scheduler service tops up future runs (default 250)
   concurrencySlotWaitSeconds?: number; // AwaitingConcurrencySlot delay of a deployment concurrency limit (default 30)
+  /**
+   * A struggling server (Prefect on SQLite under concurrent writes): reads take `readMs`; writes are served one
+   * at a time, `writeMs` each; a write arriving while `maxQueuedWrites` are already waiting is answered 503
+   * "database is locked" after `writeMs`, unapplied.
+   */
+  slow?: { writeMs: number; readMs?: number; maxQueuedWrites?: number };
 }
 
 export interface PrefectTestServer {
@@ -98,6 +104,7 @@ export async function startPrefectTestServer(
     schemaViolations,
     requests,
     scheduleSoon: () => scheduler.tick(),
+    slow: options.slow ? slowMode(options.slow) : undefined,
   });
 
   const sockets = new Set<Socket>();
@@ -190,5 +197,29 @@ export async function startPrefectTestServer(
         for (const s of sockets) s.destroy();
       });
     },
+  };
+}
+
+const READS = /\/(filter|count|paginate|history)$/;
+
+function slowMode(o: NonNullable<PrefectTestServerOptions['slow']>) {
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  let chain: Promise<unknown> = Promise.resolve();
+  let queued = 0;
+  return async (method: string, template: string): Promise<number | undefined> => {
+    if (method === 'GET' || READS.test(template)) {
+      await wait(o.readMs ?? 0);
+      return undefined;
+    }
+    if (queued >= (o.maxQueuedWrites ?? 4)) {
+      await wait(o.writeMs);
+      return 503;
+    }
+    queued++;
+    const turn = chain.then(() => wait(o.writeMs));
+    chain = turn;
+    await turn;
+    queued--;
+    return undefined;
   };
 }

@@ -53,6 +53,8 @@ export interface RouterOptions {
    * or a server stuck on a locked database does; undefined to serve it. Dropped requests are logged with status 0.
    */
   hold?(method: string, template: string, body: unknown): number | undefined;
+  /** Slow mode: waits its turn; resolves a status (503) to answer instead of serving the request, unapplied. */
+  slow?(method: string, template: string): Promise<number | undefined>;
 }
 
 const UNAUTHORIZED = { exception_message: 'Unauthorized' };
@@ -139,6 +141,12 @@ export function createRouter(o: RouterOptions) {
         req.socket.destroy();
         return;
       }
+      const refused = await o.slow?.(method, op.template);
+      if (refused !== undefined)
+        throw new HttpError(refused, {
+          exception_message: 'database is locked',
+          detail: 'database is locked',
+        });
       const handler = o.routes[`${method} ${op.template}`];
       if (!handler)
         throw new HttpError(501, {

@@ -1,5 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { sleep } from '../../common/timers.js';
+import { Slots } from '../../runner/slots.js';
+
+const NEVER = new AbortController().signal;
 import { redact, rememberSecrets } from '../../common/redact.js';
 import { errorDetail, PrefectApiError, PrefectAuthError, PrefectUnreachableError } from './prefect.errors.js';
 
@@ -8,6 +11,10 @@ export const PREFECT_API_VERSION = '0.8.4';
 const USER_AGENT = `nestjs-hybrid-scheduler/0.1.0 (API ${PREFECT_API_VERSION})`;
 /** Statuses Prefect (and Prefect Cloud's rate limiter) expects a client to retry. */
 const RETRYABLE = new Set([408, 429, 502, 503]);
+/** Also retried when the request is safe to repeat: a server struggling (a locked SQLite database) answers these. */
+const RETRYABLE_IF_IDEMPOTENT = new Set([500, 504]);
+/** Requests one client has in flight at once (a struggling server is not flooded). */
+export const MAX_IN_FLIGHT = 8;
 
 export interface PrefectHttpOptions {
   apiUrl: string;
@@ -19,6 +26,8 @@ export interface PrefectHttpOptions {
   retries?: number;
   /** First backoff delay; doubles on each retry, with jitter, capped at 10s (default 250). */
   backoffMs?: number;
+  /** Requests in flight at once; the others wait their turn (default MAX_IN_FLIGHT). */
+  maxInFlight?: number;
 }
 
 export interface RequestOptions {
@@ -48,9 +57,11 @@ export class PrefectHttp {
   private readonly headers: Record<string, string>;
   /** Number of HTTP requests sent, retries included. */
   requestCount = 0;
+  private readonly slots: Slots;
 
   constructor(private readonly options: PrefectHttpOptions) {
     this.baseUrl = options.apiUrl.replace(/\/+$/, '');
+    this.slots = new Slots(options.maxInFlight ?? MAX_IN_FLIGHT);
     this.headers = {
       'Content-Type': 'application/json',
       Accept: 'application/json',
@@ -98,6 +109,9 @@ export class PrefectHttp {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     for (let attempt = 0; ; attempt++) {
       let response: Response;
+      const release = await this.slots.acquire(options.signal ?? NEVER).catch(() => {
+        throw new PrefectUnreachableError(method, url, 'request abandoned');
+      });
       try {
         this.requestCount++;
         const timeout = AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs ?? 75_000);
@@ -108,18 +122,25 @@ export class PrefectHttp {
           signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
         });
       } catch (error) {
+        release();
         const reason = options.signal?.aborted ? 'request abandoned' : describeFetchError(error);
         if (attempt < maxRetries && options.idempotent !== false && !options.signal?.aborted) {
           if (await sleep(this.backoff(attempt), options.signal)) continue;
         }
         throw new PrefectUnreachableError(method, url, reason);
       }
-      if (response.ok || options.allow?.includes(response.status)) {
-        const text = await response.text();
-        return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+      const wanted = response.ok || !!options.allow?.includes(response.status);
+      let text: string;
+      try {
+        text = wanted ? await response.text() : await response.text().catch(() => '');
+      } finally {
+        release();
       }
-      const text = await response.text().catch(() => '');
-      if (RETRYABLE.has(response.status) && attempt < maxRetries) {
+      if (wanted) return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+      const retryable =
+        RETRYABLE.has(response.status) ||
+        (options.idempotent !== false && RETRYABLE_IF_IDEMPOTENT.has(response.status));
+      if (retryable && attempt < maxRetries) {
         const delay = retryAfterMs(response.headers.get('retry-after')) ?? this.backoff(attempt);
         this.logger.warn(
           redact(

@@ -122,15 +122,25 @@ export class PrefectWorker {
     }
   }
 
-  /** Waits for running flows up to `timeoutMs`, then aborts them; their runs end CRASHED. */
+  /**
+   * Waits for running flows, then aborts them (their runs end CRASHED), all within `timeoutMs` even when Prefect
+   * does not answer: the last quarter (at most 2 s) is kept for the final reports; runs whose report did not
+   * get through are left as Prefect last saw them (PENDING: recovered by this host's next start; RUNNING: until
+   * the run is cancelled or marked crashed) and named in a warning.
+   */
   async shutdown(timeoutMs: number): Promise<void> {
     this.stopClaiming();
-    const all = () => Promise.allSettled([...this.active.values()].map((a) => a.done));
+    const reserve = Math.min(2_000, Math.floor(timeoutMs / 4));
+    const all = () =>
+      settleWithin(
+        [...this.active.values()].map((a) => a.done),
+        reserve,
+      );
     if (this.active.size) {
       this.logger.log(`Waiting up to ${timeoutMs}ms for ${this.active.size} flow run(s)`);
       const drained = await settleWithin(
         [...this.active.values()].map((a) => a.done),
-        timeoutMs,
+        timeoutMs - reserve,
       );
       if (!drained) {
         const ids = [...this.active.keys()];
@@ -143,7 +153,10 @@ export class PrefectWorker {
             new TaskCancelledError(`Flow run ${run.flowRunId} abandoned: the application is shutting down`),
           );
         }
-        await all();
+        if (!(await all()))
+          this.logger.warn(
+            `Prefect did not take the final state of flow run(s) ${[...this.active.keys()].join(', ')} in time; left as Prefect last saw them`,
+          );
       }
     }
     this.watching = false;
