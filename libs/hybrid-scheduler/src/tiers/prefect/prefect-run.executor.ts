@@ -245,7 +245,10 @@ export class PrefectRunExecutor {
     assertOwnTransition(active.flowRunId, active.known, state.type);
     const transitionId = randomUUID();
     active.own.add(transitionId);
-    const send = () => this.client.setState(active.flowRunId, state, false, { transitionId });
+    // A shutdown's abort also ends a pending proposal (a RUNNING still retried after close() could otherwise
+    // start a run nobody drives); a final state keeps its own retry loop, bounded by the same signal.
+    const signal = final ? undefined : active.controller.signal;
+    const send = () => this.client.setState(active.flowRunId, state, false, { transitionId, signal });
     // The method has run: only the report is missing, so a final state is retried until Prefect answers.
     const answer = final
       ? await untilAnswered(send, active.controller.signal, this.logger, active.flowRunId)
