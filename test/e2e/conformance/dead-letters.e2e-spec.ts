@@ -78,9 +78,14 @@ describe.each(DRIVERS)('conformance on $engine: attempts and dead letters', (dri
     const before = workflows.runsOf('flaky').length;
     const retried = await booted.scheduler.retryDeadLetter(letter.id);
     expect(retried.workflow).toBe('flaky');
-    await waitFor(() => booted.eventsOf('queue:flaky', 'succeeded').length === 1, 15_000, 'the retry');
+    await waitFor(() => booted.eventsOf('queue:flaky', 'succeeded').length >= 1, 15_000, 'the retry');
+    // The retry is the one attempt-1 run. On RabbitMQ a broker SIGKILL (the case before) can lose an ack, so the
+    // original job may be delivered once more with its next attempt (at least once; docs/queue.md, RabbitMQ).
     const rerun = workflows.runsOf('flaky').slice(before);
-    expect(rerun).toEqual([expect.objectContaining({ attempt: 1, payload: { id: 'order-1' } })]);
+    expect(rerun.filter((r) => r.attempt === 1)).toEqual([
+      expect.objectContaining({ attempt: 1, payload: { id: 'order-1' } }),
+    ]);
+    if (driver.engine !== 'rabbitmq') expect(rerun).toHaveLength(1);
     expect(await booted.scheduler.deadLetters('flaky')).toEqual([]);
     await expect(booted.scheduler.retryDeadLetter(letter.id)).rejects.toThrow(DeadLetterNotFoundError);
 
