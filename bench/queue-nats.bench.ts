@@ -8,8 +8,6 @@
 import 'reflect-metadata';
 import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import {
   AckPolicy,
   jetstream,
@@ -21,32 +19,36 @@ import {
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { HybridScheduler, HybridSchedulerModule, QueuedWorkflow } from 'nestjs-hybrid-scheduler';
 import { startNats } from '../test/support/nats.js';
-import { percentile, printTable } from './stats.js';
+import {
+  alternate,
+  producerChild,
+  producerRound,
+  record,
+  SUMMARY_HEADERS,
+  summaryRow,
+  type Producer,
+  type TimedPayload,
+} from './rounds.js';
+import { printTable } from './stats.js';
 
 const JOBS = Number(process.env.QUEUE_BENCH_JOBS ?? 5000);
 const ROUNDS = Number(process.env.QUEUE_BENCH_ROUNDS ?? 3);
-const IN_FLIGHT = 100;
 const CONCURRENCIES = [1, 10, 50] as const;
 const RAW_STREAM = 'rawbench';
-const now = () => performance.timeOrigin + performance.now();
-const sink = { latencies: [] as number[], done: 0 };
-const record = (payload: { t: number }) => {
-  sink.latencies.push(now() - payload.t);
-  sink.done++;
-};
+const CHILD_ENV = 'NATS_BENCH_CHILD';
 
 @Injectable()
 class NatsBenchWorkflows {
   @QueuedWorkflow({ name: 'nats-1', provider: 'nats', concurrency: 1, attempts: 1 })
-  one(payload: { t: number }) {
+  one(payload: TimedPayload) {
     record(payload);
   }
   @QueuedWorkflow({ name: 'nats-10', provider: 'nats', concurrency: 10, attempts: 1 })
-  ten(payload: { t: number }) {
+  ten(payload: TimedPayload) {
     record(payload);
   }
   @QueuedWorkflow({ name: 'nats-50', provider: 'nats', concurrency: 50, attempts: 1 })
-  fifty(payload: { t: number }) {
+  fifty(payload: TimedPayload) {
     record(payload);
   }
 }
@@ -67,63 +69,26 @@ async function bootOurs(url: string, roles: Array<'producer' | 'worker'>): Promi
   return app;
 }
 
-/** Sends `count` messages with at most IN_FLIGHT unacknowledged, as a busy producer would. */
-async function produce(count: number, send: (payload: { t: number }) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < count) {
-        next++;
-        await send({ t: now() });
-      }
-    }),
-  );
-}
-
-/** Child process: waits for "go", produces, reports "sent". */
-async function producerChild(mode: string, concurrency: number, count: number, url: string): Promise<void> {
-  let send: (payload: { t: number }) => Promise<unknown>;
-  let close: () => Promise<unknown>;
+/** The child process's producer: raw `js.publish` or ours `enqueueWorkflow` in a producer-only app. */
+async function buildProducer([mode, concurrency, , url]: string[]): Promise<Producer> {
   if (mode === 'raw') {
     const nc = await connect({ servers: url });
     const js = jetstream(nc);
-    send = (payload) => js.publish(`${RAW_STREAM}.bench-${concurrency}`, JSON.stringify(payload));
-    close = () => nc.drain();
-  } else {
-    const app = await bootOurs(url, ['producer']);
-    const scheduler = app.get(HybridScheduler);
-    send = (payload) => scheduler.enqueueWorkflow(`nats-${concurrency}`, payload);
-    close = () => app.close();
+    return {
+      send: (payload) => js.publish(`${RAW_STREAM}.bench-${concurrency}`, JSON.stringify(payload)),
+      close: () => nc.drain(),
+    };
   }
-  process.send?.('ready');
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
-  await produce(count, send);
-  await close();
-  process.send?.('sent');
-}
-
-async function round(mode: 'raw' | 'ours', concurrency: number, url: string) {
-  sink.latencies = [];
-  sink.done = 0;
-  const child = fork(fileURLToPath(import.meta.url), [], {
-    env: { ...process.env, NATS_BENCH_CHILD: [mode, concurrency, JOBS, url].join(' ') },
-    stdio: 'inherit',
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`producer exited with ${code} before it was ready`)));
-  });
-  const began = now();
-  child.send('go');
-  while (sink.done < JOBS) await new Promise((r) => setTimeout(r, 5));
-  const seconds = (now() - began) / 1000;
-  await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+  const app = await bootOurs(url, ['producer']);
+  const scheduler = app.get(HybridScheduler);
   return {
-    perSecond: JOBS / seconds,
-    p50: percentile(sink.latencies, 50),
-    p99: percentile(sink.latencies, 99),
+    send: (payload) => scheduler.enqueueWorkflow(`nats-${concurrency}`, payload),
+    close: () => app.close(),
   };
 }
+
+const round = (mode: 'raw' | 'ours', concurrency: number, url: string) =>
+  producerRound(import.meta.url, CHILD_ENV, [mode, concurrency, JOBS, url], JOBS);
 
 /** The raw side's consumer: a durable pull consumer, `concurrency` messages buffered, each acked after the handler. */
 async function rawConsumer(nc: NatsConnection, concurrency: number): Promise<ConsumerMessages> {
@@ -139,7 +104,7 @@ async function rawConsumer(nc: NatsConnection, concurrency: number): Promise<Con
   return consumer.consume({
     max_messages: concurrency,
     callback: (msg) => {
-      record(msg.json<{ t: number }>());
+      record(msg.json<TimedPayload>());
       msg.ack();
     },
   });
@@ -161,36 +126,18 @@ export async function run(): Promise<void> {
     const rows: Array<Array<string | number>> = [];
     for (const concurrency of CONCURRENCIES) {
       const messages = await rawConsumer(nc, concurrency);
-      const rawRuns: Array<Awaited<ReturnType<typeof round>>> = [];
-      const ourRuns: typeof rawRuns = [];
-      for (let i = 0; i < ROUNDS; i++) {
-        rawRuns.push(await round('raw', concurrency, nats.url));
-        ourRuns.push(await round('ours', concurrency, nats.url));
-      }
+      const runs = await alternate(
+        ROUNDS,
+        () => round('raw', concurrency, nats.url),
+        () => round('ours', concurrency, nats.url),
+      );
       await messages.close();
-      const middle = (runs: typeof rawRuns) =>
-        [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)];
-      const theirs = middle(rawRuns);
-      const ours = middle(ourRuns);
-      rows.push([
-        concurrency,
-        JOBS,
-        theirs.perSecond,
-        ours.perSecond,
-        ours.perSecond / theirs.perSecond,
-        theirs.p50,
-        ours.p50,
-        theirs.p99,
-        ours.p99,
-      ]);
+      rows.push(summaryRow(concurrency, JOBS, runs));
     }
     console.log(
       `NATS JetStream: throughput (jobs/s) and enqueue→start latency (ms), ${JOBS} trivial jobs per run, median of ${ROUNDS} alternating rounds, same server, producer in its own process`,
     );
-    printTable(
-      ['conc', 'jobs', 'raw/s', 'ours/s', 'ratio', 'raw p50', 'ours p50', 'raw p99', 'ours p99'],
-      rows,
-    );
+    printTable(SUMMARY_HEADERS, rows);
   } finally {
     await app.close();
     await nc.close();
@@ -198,13 +145,4 @@ export async function run(): Promise<void> {
   }
 }
 
-if (process.env.NATS_BENCH_CHILD) {
-  const [mode, concurrency, count, url] = process.env.NATS_BENCH_CHILD.split(' ');
-  producerChild(mode, Number(concurrency), Number(count), url).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+producerChild(CHILD_ENV, buildProducer);

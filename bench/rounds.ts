@@ -1,0 +1,162 @@
+// Alternating-rounds plumbing shared by the queue benches that compare ours with a raw client on the same server:
+// a sink the handlers report to, a producer with bounded in-flight sends, a producer child process driven over IPC,
+// the round loop (raw, then ours, ROUNDS times) and the summary row with medians over the kept rounds.
+import { fork } from 'node:child_process';
+import { percentile } from './stats.js';
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes on one machine. */
+export const now = (): number => performance.timeOrigin + performance.now();
+
+/** What one round measured: throughput and enqueue→start latency percentiles. */
+export interface RoundFigures {
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+/** A timestamped payload: the consumer measures enqueue→start from `t`. */
+export interface TimedPayload {
+  t: number;
+}
+
+/** Where handlers report: enqueue→start latencies and a completion counter. */
+export const sink = { latencies: [] as number[], done: 0 };
+
+/** Called by every consumer (raw or ours) when a job starts. */
+export function record(payload: TimedPayload): void {
+  sink.latencies.push(now() - payload.t);
+  sink.done++;
+}
+
+/** Sends `count` messages with at most `inFlight` unconfirmed, as a busy producer would. */
+export async function produce(
+  count: number,
+  send: (payload: TimedPayload) => Promise<unknown>,
+  inFlight = 100,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < count) {
+        next++;
+        await send({ t: now() });
+      }
+    }),
+  );
+}
+
+/** A producer for the child process: how to send one payload and how to close afterwards. */
+export interface Producer {
+  send: (payload: TimedPayload) => Promise<unknown>;
+  close: () => Promise<unknown>;
+}
+
+/**
+ * One round with the producer in a child process: forks `moduleUrl` with `envName` set to the space-joined
+ * `args`, waits for its "ready", says "go", and times until the consumer here has recorded `jobs` starts.
+ */
+export async function producerRound(
+  moduleUrl: string,
+  envName: string,
+  args: Array<string | number>,
+  jobs: number,
+): Promise<RoundFigures> {
+  sink.latencies = [];
+  sink.done = 0;
+  const child = fork(new URL(moduleUrl), [], {
+    env: { ...process.env, [envName]: args.join(' ') },
+    stdio: 'inherit',
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`producer exited with ${code} before it was ready`)));
+  });
+  const began = now();
+  child.send('go');
+  while (sink.done < jobs) await new Promise((r) => setTimeout(r, 5));
+  const seconds = (now() - began) / 1000;
+  await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+  return {
+    perSecond: jobs / seconds,
+    p50: percentile(sink.latencies, 50),
+    p99: percentile(sink.latencies, 99),
+  };
+}
+
+/**
+ * The child side of `producerRound`: if `envName` is set, builds the producer from its arguments, says "ready",
+ * waits for "go", sends `count` (the third argument) payloads, closes and exits.
+ */
+export function producerChild(envName: string, build: (args: string[]) => Promise<Producer>): void {
+  const value = process.env[envName];
+  if (!value) return;
+  const args = value.split(' ');
+  const main = async () => {
+    const producer = await build(args);
+    process.send?.('ready');
+    await new Promise<void>((resolve) => process.once('message', () => resolve()));
+    await produce(Number(args[2]), producer.send);
+    await producer.close();
+    process.send?.('sent');
+  };
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
+
+/** Runs raw then ours, `rounds` times, and returns the figures of each in round order. */
+export async function alternate(
+  rounds: number,
+  raw: () => Promise<RoundFigures>,
+  ours: () => Promise<RoundFigures>,
+): Promise<{ raw: RoundFigures[]; ours: RoundFigures[] }> {
+  const result = { raw: [] as RoundFigures[], ours: [] as RoundFigures[] };
+  for (let i = 0; i < rounds; i++) {
+    result.raw.push(await raw());
+    result.ours.push(await ours());
+  }
+  return result;
+}
+
+/** The run with the median throughput (its latencies are reported with it). */
+export function middleRun(runs: RoundFigures[]): RoundFigures {
+  return [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)];
+}
+
+/** Table headers matching `summaryRow`. */
+export const SUMMARY_HEADERS = [
+  'conc',
+  'jobs',
+  'raw/s',
+  'ours/s',
+  'ratio',
+  'raw p50',
+  'ours p50',
+  'raw p99',
+  'ours p99',
+];
+
+/** One table row: the median-throughput run of each side. */
+export function summaryRow(
+  concurrency: number,
+  jobs: number,
+  runs: { raw: RoundFigures[]; ours: RoundFigures[] },
+): Array<string | number> {
+  const theirs = middleRun(runs.raw);
+  const ours = middleRun(runs.ours);
+  return [
+    concurrency,
+    jobs,
+    theirs.perSecond,
+    ours.perSecond,
+    ours.perSecond / theirs.perSecond,
+    theirs.p50,
+    ours.p50,
+    theirs.p99,
+    ours.p99,
+  ];
+}
