@@ -4,7 +4,8 @@
 // roles ['producer'] calling enqueueWorkflow), the consumer here; raw and ours alternate, medians are kept.
 // Both sides use the same kind of queue (durable, `x-max-priority` 10 as the engine declares its work queues),
 // persistent messages and publisher confirms. Sizes: QUEUE_BENCH_JOBS (default 5000), QUEUE_BENCH_ROUNDS
-// (default 3).
+// (default 5). Every round's figures are printed; the table holds medians over the round pairs the noise guard
+// of bench/rounds.ts kept, and the spread of the per-round ratios.
 import 'reflect-metadata';
 import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -13,7 +14,9 @@ import { HybridScheduler, HybridSchedulerModule, QueuedWorkflow } from 'nestjs-h
 import { startRabbitMq } from '../test/support/rabbitmq.js';
 import {
   alternate,
+  NOISE_GUARD_TEXT,
   producerChild,
+  printRounds,
   producerRound,
   record,
   SUMMARY_HEADERS,
@@ -24,7 +27,7 @@ import {
 import { printTable } from './stats.js';
 
 const JOBS = Number(process.env.QUEUE_BENCH_JOBS ?? 5000);
-const ROUNDS = Number(process.env.QUEUE_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.QUEUE_BENCH_ROUNDS ?? 5);
 const CONCURRENCIES = [1, 10, 50] as const;
 const CHILD_ENV = 'RMQ_BENCH_CHILD';
 /** The work queue arguments the engine uses (priorities cost the broker; see docs/queue.md). */
@@ -104,10 +107,11 @@ export async function run(): Promise<void> {
         () => round('ours', concurrency, node.url),
       );
       await consumer.close();
+      printRounds(concurrency, runs);
       rows.push(summaryRow(concurrency, JOBS, runs));
     }
     console.log(
-      `RabbitMQ: throughput (jobs/s) and enqueue→start latency (ms), ${JOBS} trivial jobs per run, median of ${ROUNDS} alternating rounds, same node, producer in its own process`,
+      `RabbitMQ: throughput (jobs/s) and enqueue→start latency (ms), ${JOBS} trivial jobs per run, medians of ${ROUNDS} alternating rounds, same node, producer and consumer in separate processes; ${NOISE_GUARD_TEXT}`,
     );
     printTable(SUMMARY_HEADERS, rows);
   } finally {

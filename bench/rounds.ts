@@ -2,7 +2,7 @@
 // a sink the handlers report to, a producer with bounded in-flight sends, a producer child process driven over IPC,
 // the round loop (raw, then ours, ROUNDS times) and the summary row with medians over the kept rounds.
 import { fork } from 'node:child_process';
-import { percentile } from './stats.js';
+import { median, percentile } from './stats.js';
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes on one machine. */
 export const now = (): number => performance.timeOrigin + performance.now();
@@ -122,9 +122,22 @@ export async function alternate(
   return result;
 }
 
-/** The run with the median throughput (its latencies are reported with it). */
-export function middleRun(runs: RoundFigures[]): RoundFigures {
-  return [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)];
+/** A round pair whose raw throughput is further than this from the median raw throughput is discarded. */
+export const NOISE_GUARD = 0.3;
+
+/** The noise guard in words, for the table's caption. */
+export const NOISE_GUARD_TEXT = `noise guard: round pairs whose raw jobs/s is > ${NOISE_GUARD * 100} % from the median raw are dropped (kept column)`;
+
+/** Prints each round's figures (raw → ours), so the spread behind the medians is visible. */
+export function printRounds(concurrency: number, runs: { raw: RoundFigures[]; ours: RoundFigures[] }): void {
+  const show = (r: RoundFigures) =>
+    `${r.perSecond.toFixed(0)}/s p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)}`;
+  runs.raw.forEach((raw, i) => {
+    const ours = runs.ours[i];
+    console.log(
+      `conc ${concurrency} round ${i + 1}: raw ${show(raw)} → ours ${show(ours)} (ratio ${(ours.perSecond / raw.perSecond).toFixed(2)})`,
+    );
+  });
 }
 
 /** Table headers matching `summaryRow`. */
@@ -134,29 +147,40 @@ export const SUMMARY_HEADERS = [
   'raw/s',
   'ours/s',
   'ratio',
+  'ratio spread',
+  'kept',
   'raw p50',
   'ours p50',
   'raw p99',
   'ours p99',
 ];
 
-/** One table row: the median-throughput run of each side. */
+/**
+ * One table row over the round pairs the noise guard kept: median throughputs, the median of the per-round
+ * ratios with their spread (min–max), and median latencies.
+ */
 export function summaryRow(
   concurrency: number,
   jobs: number,
   runs: { raw: RoundFigures[]; ours: RoundFigures[] },
 ): Array<string | number> {
-  const theirs = middleRun(runs.raw);
-  const ours = middleRun(runs.ours);
+  const middle = median(runs.raw.map((r) => r.perSecond));
+  const kept = runs.raw
+    .map((raw, i) => ({ raw, ours: runs.ours[i] }))
+    .filter((pair) => Math.abs(pair.raw.perSecond - middle) <= NOISE_GUARD * middle);
+  const ratios = kept.map((pair) => pair.ours.perSecond / pair.raw.perSecond);
+  const med = (pick: (pair: (typeof kept)[number]) => number) => median(kept.map(pick));
   return [
     concurrency,
     jobs,
-    theirs.perSecond,
-    ours.perSecond,
-    ours.perSecond / theirs.perSecond,
-    theirs.p50,
-    ours.p50,
-    theirs.p99,
-    ours.p99,
+    med((p) => p.raw.perSecond),
+    med((p) => p.ours.perSecond),
+    median(ratios),
+    `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
+    `${kept.length}/${runs.raw.length}`,
+    med((p) => p.raw.p50),
+    med((p) => p.ours.p50),
+    med((p) => p.raw.p99),
+    med((p) => p.ours.p99),
   ];
 }
