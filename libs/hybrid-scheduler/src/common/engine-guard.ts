@@ -32,18 +32,52 @@ const outageAge = (watch: EngineWatch): number => {
  * engine and address without calling the engine; a call under way when an outage starts fails the same way
  * once the outage is `timeoutMs` old (the engine client may still deliver it when the server is back).
  */
-export async function guardEngine<T>(
+export function guardEngine<T>(
   watch: EngineWatch | undefined,
   timeoutMs: number,
   action: string,
   op: () => Promise<T>,
 ): Promise<T> {
-  if (!watch) return op();
+  if (!watch) return started(op);
   const step = Math.max(10, Math.min(100, Math.floor(timeoutMs / 10)));
+  // Not async: while the engine answers, `op` starts in the caller's turn (the enqueue path's latency).
+  return watch.outage.downSince
+    ? afterOutage(watch, timeoutMs, step, action, op)
+    : guardedCall(watch, timeoutMs, step, action, op);
+}
+
+/** `op()`, with a synchronous throw turned into a rejection (as an async function would). */
+function started<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return op();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Waits while the engine is known to be down (a short blip passes), failing once the outage is timeoutMs old. */
+async function afterOutage<T>(
+  watch: EngineWatch,
+  timeoutMs: number,
+  step: number,
+  action: string,
+  op: () => Promise<T>,
+): Promise<T> {
   while (watch.outage.downSince) {
     if (outageAge(watch) >= timeoutMs) throw unavailable(watch, action, timeoutMs);
     await new Promise((resolve) => setTimeout(resolve, step).unref());
   }
+  return guardedCall(watch, timeoutMs, step, action, op);
+}
+
+/** Runs `op`, failing it once an outage that starts meanwhile is timeoutMs old. */
+function guardedCall<T>(
+  watch: EngineWatch,
+  timeoutMs: number,
+  step: number,
+  action: string,
+  op: () => Promise<T>,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const check = (): boolean => {
       if (outageAge(watch) < timeoutMs || !watch.outage.downSince) return false;
@@ -51,7 +85,7 @@ export async function guardEngine<T>(
       return true;
     };
     const stop = watchCall(watch, step, check);
-    op().then(
+    started(op).then(
       (value) => {
         stop();
         resolve(value);

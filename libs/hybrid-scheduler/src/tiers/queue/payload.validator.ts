@@ -55,11 +55,22 @@ const describe = (errors: ValidationError[], parent = ''): string[] =>
     return [...own, ...describe(error.children ?? [], at)];
   });
 
-/** Rejects what cannot be enqueued: non-JSON values, and payloads that fail the workflow's DTO. */
-export async function validatePayload(workflow: string, payload: unknown, dto?: PayloadClass): Promise<void> {
+/**
+ * Rejects what cannot be enqueued: non-JSON values (thrown at once), and payloads that fail the workflow's DTO
+ * (the returned promise rejects). Without a DTO nothing is returned, so a caller that awaits only a returned
+ * promise adds no promise turn to the enqueue path.
+ */
+export function validatePayload(
+  workflow: string,
+  payload: unknown,
+  dto?: PayloadClass,
+): Promise<void> | undefined {
   const problem = jsonProblem(payload);
   if (problem) throw new PayloadValidationError(workflow, [problem]);
-  if (!dto) return;
+  return dto ? validateDto(workflow, payload, dto) : undefined;
+}
+
+async function validateDto(workflow: string, payload: unknown, dto: PayloadClass): Promise<void> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new PayloadValidationError(workflow, [
       `payload: expected an object matching ${dto.name}, got ${Array.isArray(payload) ? 'an array' : typeof payload}`,

@@ -182,7 +182,8 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
   ): Promise<EnqueueResult> {
     const entry = this.workflowEntry(workflow);
     checkEnqueueOptions(workflow, options);
-    await validatePayload(workflow, payload, entry.task.policy.payload);
+    const validating = validatePayload(workflow, payload, entry.task.policy.payload);
+    if (validating) await validating;
     const maxBytes = this.options.queue?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     checkPayloadSize(workflow, payload, maxBytes, entry.provider);
     const enqueue = (headers?: JobHeaders) => entry.provider.enqueue(workflow, payload, options, headers);

@@ -12,9 +12,12 @@ export const MAX_ADD_BATCH = 250;
 
 /**
  * Coalesces the adds of one workflow's queue made in the same tick into one `addBulk` (one Redis round trip).
- * Nothing waits for a batch to fill: the first add of a tick schedules the flush on `process.nextTick`, which
- * runs once the current code and its promise continuations are done; a lone add is sent as a plain
- * `queue.add`. Order is kept (one pipeline per batch, batches in order on one connection). Each caller gets
+ * Nothing waits for a batch to fill: the first add schedules the flush as a microtask, which runs once the
+ * code that made it and the continuations queued before it are done (the other calls of a `Promise.all` burst
+ * reach `add` in those), and a lone add is sent as a plain `queue.add`. Not `process.nextTick`: that runs only
+ * after every pending promise continuation of the process, so an add made from a job's handler reached Redis
+ * after the worker's completion of that job, and BullMQ's fetch-next-on-completion missed it (the worker then
+ * took the slower blocking pickup: ~0.3 ms at p50 one job at a time). Order is kept (one pipeline per batch, batches in order on one connection). Each caller gets
  * its own job back; if the round trip fails (Redis gone, a reply lost), every caller of that batch gets the
  * error: like a single add whose reply was lost, the jobs may or may not be in Redis, so a caller that retries
  * should pass an idempotency key.
@@ -29,7 +32,7 @@ export class BullMqAddBatch {
 
   add(data: unknown, opts: JobsOptions): Promise<Job> {
     return new Promise<Job>((resolve, reject) => {
-      if (this.pending.push({ data, opts, resolve, reject }) === 1) process.nextTick(() => this.flush());
+      if (this.pending.push({ data, opts, resolve, reject }) === 1) queueMicrotask(() => this.flush());
     });
   }
 

@@ -104,24 +104,27 @@ export class BullMqWorkflow {
     this.worker.run().catch((error: Error) => this.logger.error(`Worker stopped: ${redactedMessage(error)}`));
   }
 
-  async enqueue(payload: unknown, options: EnqueueOptions, headers?: JobHeaders): Promise<EnqueuedJob> {
+  /** Not async: the job reaches the add batch in the caller's turn (no promise turn before the flush). */
+  enqueue(payload: unknown, options: EnqueueOptions, headers?: JobHeaders): Promise<EnqueuedJob> {
     const delay = options.runAt ? Math.max(0, options.runAt.getTime() - Date.now()) : options.delayMs;
     const telemetry = telemetryOptions(headers);
     // Adds made in the same tick go to Redis as one addBulk (bullmq-add-batch.ts).
     if (!options.idempotencyKey) {
-      const job = await this.adds.add(payload, { delay, priority: options.priority, telemetry });
-      return { jobKey: String(job.id), created: true };
+      return this.adds
+        .add(payload, { delay, priority: options.priority, telemetry })
+        .then((job) => ({ jobKey: String(job.id), created: true }));
     }
     // Deduplication returns the id of the job that holds the key, so a different id means nothing was created.
     const jobId = randomUUID();
-    const job = await this.adds.add(payload, {
-      delay,
-      priority: options.priority,
-      jobId,
-      deduplication: { id: options.idempotencyKey },
-      telemetry,
-    });
-    return { jobKey: String(job.id), created: job.id === jobId };
+    return this.adds
+      .add(payload, {
+        delay,
+        priority: options.priority,
+        jobId,
+        deduplication: { id: options.idempotencyKey },
+        telemetry,
+      })
+      .then((job) => ({ jobKey: String(job.id), created: job.id === jobId }));
   }
 
   /** Handler calls still settling; shutdown waits for them after aborting, before it force-closes the worker. */
