@@ -39,6 +39,14 @@ export function stringArgument(method: string, argument: string, value: unknown,
   return value;
 }
 
+/** @throws InvalidArgumentError unless `value` is undefined (`fallback`) or an integer from 1 to `max` */
+export function limitArgument(method: string, value: unknown, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max)
+    throw new InvalidArgumentError(method, 'options.limit', value, `expected an integer from 1 to ${max}`);
+  return value;
+}
+
 /**
  * `scheduleInternalTask(options, handler)`, or the deprecated `(name, handler, options)`: the options with
  * their `name`, and the handler.

@@ -16,6 +16,8 @@ import type {
   JobEventType,
   JobInfo,
   PrefectDeploymentOptions,
+  RecentRuns,
+  RecentRunsOptions,
   TaskCharacteristics,
   TriggerResult,
 } from './interfaces/index.js';
@@ -30,6 +32,7 @@ import { AdoptedJobs } from './adopt/adopted-jobs.js';
 import {
   handlerArgument,
   internalTaskArguments,
+  limitArgument,
   objectArgument,
   stringArgument,
 } from './facade-arguments.js';
@@ -81,6 +84,30 @@ export class HybridScheduler {
     this.registry.get(id);
     await this.refresh([id]);
     return snapshot(this.registry.info(id));
+  }
+
+  /**
+   * The job's recent runs as its engine keeps them, newest first, whichever replica ran them: BullMQ's completed
+   * and failed jobs, the Prefect flow runs of a deployment. Where nothing keeps finished runs (internal tasks, the
+   * memory, NATS, RabbitMQ and Cloud Tasks engines, jobs of other packages) `runs` is empty and `notKept` says
+   * why; `onJobEvent` sees the runs of this process. @throws JobNotFoundError, InvalidArgumentError
+   */
+  async recentRuns(id: string, options: RecentRunsOptions = {}): Promise<RecentRuns> {
+    const method = 'recentRuns';
+    const limit = limitArgument(method, objectArgument(method, 'options', options, {}).limit, 20, 200);
+    if (this.adopted.owns(id)) {
+      const source = (await this.adopted.get(id))?.source ?? 'another package';
+      return { jobId: id, keptBy: null, runs: [], notKept: `a job of ${source}: its runs are not read here` };
+    }
+    const tier = this.registry.get(id).tier;
+    if (!tier.recentRuns)
+      return {
+        jobId: id,
+        keptBy: null,
+        runs: [],
+        notKept: `the ${tier.name} tier keeps no runs outside this process`,
+      };
+    return tier.recentRuns(id, limit);
   }
 
   /** Runs the job now (internal: in this process, awaited; queue: enqueued; prefect: a new flow run). */

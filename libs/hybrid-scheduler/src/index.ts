@@ -82,6 +82,14 @@ export type { EnqueueResult } from './interfaces/queue-api.interface.js';
 export type { DeadLetter } from './interfaces/queue-api.interface.js';
 /** A Prefect flow run created by `runDeployment()`. */
 export type { FlowRunRef } from './interfaces/prefect-api.interface.js';
+/** The runs an engine keeps of a job, as `recentRuns()` answers (BullMQ finished jobs, Prefect flow runs). */
+export type { RecentRuns } from './interfaces/recent-runs.interface.js';
+/** One run an engine keeps. */
+export type { RecentRun } from './interfaces/recent-runs.interface.js';
+/** `running`, `succeeded`, `failed` or `cancelled`. */
+export type { RecentRunStatus } from './interfaces/recent-runs.interface.js';
+/** Options of `recentRuns()`. */
+export type { RecentRunsOptions } from './interfaces/recent-runs.interface.js';
 
 // --- Module options ---
 /** Options of `HybridSchedulerModule.forRoot()`; the table is in docs/configuration.md. */

@@ -72,6 +72,17 @@ describe('dashboard in a real browser, on the demo app (memory queue, Prefect te
     await cache.getByRole('button', { name: 'Runs of cache-cleanup' }).click();
     await page.locator('#detail tr.run').first().waitFor();
     await expect(page.locator('#detail tr.run').first().textContent()).resolves.toContain('succeeded');
+    await expect(page.locator('#detail tr.run').first().getAttribute('data-from')).resolves.toBe(
+      'this process',
+    );
+    await expect(page.locator('#detail .engine-history').textContent()).resolves.toContain(
+      'the internal tier keeps no runs outside this process',
+    );
+    // The demo has metrics enabled: a summary of the same job events, in the row and in the panel.
+    await expect(cache.textContent()).resolves.toMatch(/p95 \d/);
+    await expect(page.locator('#detail .metrics').textContent()).resolves.toMatch(
+      /^Metrics \(last 1 finished here\): 0 failed attempt\(s\) · duration p50 \d.*, p95 \d.* · lateness p95 /,
+    );
   });
 
   it('Pause shows the job paused and its next ticks as missed; Resume runs it again', async () => {
@@ -142,6 +153,23 @@ describe('dashboard in a real browser, on the demo app (memory queue, Prefect te
     await link.waitFor();
     const ui = prefect.url.replace(/\/api$/, '');
     await expect(link.getAttribute('href')).resolves.toMatch(new RegExp(`^${ui}/runs/flow-run/[0-9a-f-]+$`));
+    await expect(page.locator('#detail .engine-history').textContent()).resolves.toContain('kept by prefect');
+  });
+
+  it('shows a flow run once, though both this process and Prefect keep it', async () => {
+    const sweep = row(page, 'prefect:daily-code-sweep/prod');
+    const ref = await served.scheduler.runDeployment('daily-code-sweep/prod', {});
+    await waitFor(
+      () => prefect.flowRuns().find((r) => r.id === ref.flowRunId)?.state?.type === 'COMPLETED',
+      15_000,
+      'the flow run completed',
+    );
+    await sweep.getByRole('button', { name: 'Runs of daily-code-sweep/prod' }).click();
+    const run = page.locator(`#detail tr.run[data-run-id="${ref.flowRunId}"]`);
+    await run.waitFor({ timeout: 10_000 });
+    // This process ran it too: its own row (with every attempt) stands for it, once.
+    await expect(page.locator(`#detail tr.run[data-run-id="${ref.flowRunId}"]`).count()).resolves.toBe(1);
+    await expect(run.textContent()).resolves.toContain('succeeded');
   });
 
   it("keeps a screenshot of the main view with a workflow's runs and dead letters open", async () => {

@@ -17,6 +17,10 @@ export interface AdoptedJobSource {
   trigger(jobId: string): Promise<TriggerResult>;
 }
 
+/** A facade call on a job; an adopted job lists in `details.controls` those its package lets the facade make. */
+export type JobControl = 'trigger' | 'pause' | 'resume';
+const ALL_CONTROLS: readonly unknown[] = ['trigger', 'pause', 'resume'];
+
 /** `JobInfo.source` of the jobs that another package owns. */
 export const ADOPTED_SOURCES = ['@nestjs/schedule', '@nestjs/bullmq'] as const;
 
@@ -24,5 +28,14 @@ export const ADOPTED_SOURCES = ['@nestjs/schedule', '@nestjs/bullmq'] as const;
 export const isAdoptedJob = (info: Pick<JobInfo, 'source'>): boolean =>
   (ADOPTED_SOURCES as readonly string[]).includes(info.source);
 
+/**
+ * The controls the facade offers for `info` (`trigger`, `pause`, `resume`): all for our own jobs; for an adopted
+ * job those in its `details.controls`, as its source set them (the others throw AdoptedJobControlError).
+ */
+export function jobControls(info: Pick<JobInfo, 'source' | 'details'>): JobControl[] {
+  if (!isAdoptedJob(info)) return ['trigger', 'pause', 'resume'];
+  const listed = info.details?.controls;
+  return Array.isArray(listed) ? listed.filter((c): c is JobControl => ALL_CONTROLS.includes(c)) : [];
+}
 /** A JobInfo of an adopted job: no run history (the owning package keeps none we can read). */
 export const adoptedJobInfo = newJobInfo;

@@ -64,7 +64,7 @@ export class NestBullMqQueues implements AdoptedJobSource {
   }
 
   private async info({ name, className, host, queue }: ProcessorQueue): Promise<JobInfo> {
-    const details: Record<string, unknown> = { processor: className, readOnly: true };
+    const details: Record<string, unknown> = { processor: className, readOnly: true, controls: [] };
     let paused = false;
     let running = 0;
     try {

@@ -4,7 +4,12 @@ import type { JobInfo, TriggerResult } from '../interfaces/index.js';
 import { jobId } from '../registry/job-id.js';
 import { formatDuration } from '../schedule/duration.js';
 import { AdoptedJobControlError } from './adopt.errors.js';
-import { ADOPTED_SOURCES, adoptedJobInfo, type AdoptedJobSource } from './adopted-job.source.js';
+import {
+  ADOPTED_SOURCES,
+  adoptedJobInfo,
+  type AdoptedJobSource,
+  type JobControl,
+} from './adopted-job.source.js';
 import { scheduleKey, type ScheduleKind, type ScheduleMethod } from './nest-schedule.methods.js';
 
 type CronJob = ReturnType<SchedulerRegistry['getCronJob']>;
@@ -146,6 +151,18 @@ export class NestScheduleJobs implements AdoptedJobSource {
 
   private details(kind: ScheduleKind, name: string): Record<string, unknown> {
     const method = this.methods.get(scheduleKey(kind, name));
-    return { kind, ...(method ? { method: method.location } : {}), runHistory: false };
+    return {
+      kind,
+      ...(method ? { method: method.location } : {}),
+      runHistory: false,
+      controls: this.controls(kind, method !== undefined),
+    };
+  }
+
+  /** What `pause`, `resume` and `trigger` above accept for this kind of job (the rest throw). */
+  private controls(kind: ScheduleKind, methodKnown: boolean): JobControl[] {
+    if (kind === 'cron') return ['trigger', 'pause', 'resume'];
+    if (!methodKnown) return [];
+    return kind === 'interval' ? ['trigger', 'pause', 'resume'] : ['trigger'];
   }
 }

@@ -5,6 +5,8 @@ import { HybridSchedulerError } from '../errors/index.js';
 const BY_NAME: ReadonlyArray<readonly [HttpStatus, RegExp]> = [
   [HttpStatus.NOT_FOUND, /NotFoundError$/],
   [HttpStatus.BAD_REQUEST, /^Invalid|ValidationError$/],
+  // A control the job's owning package does not offer (a read-only @Processor queue, a @Timeout's pause).
+  [HttpStatus.CONFLICT, /ControlError$/],
   [HttpStatus.SERVICE_UNAVAILABLE, /(Unavailable|Unreachable)Error$/],
 ];
 

@@ -1,17 +1,25 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HybridScheduler } from '../hybrid-scheduler.service.js';
 import { HybridSchedulerHealthIndicator } from '../health/hybrid-scheduler.health.js';
-import type { DeadLetter, JobInfo, TierName } from '../interfaces/index.js';
-import { redactDeep } from '../common/redact.js';
+import type { DeadLetter, JobInfo, RecentRuns, TierName } from '../interfaces/index.js';
+import { redactDeep, redactedMessage } from '../common/redact.js';
+import { withTimeout } from '../common/settle-within.js';
+import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
+import type { ResolvedModuleOptions } from '../config/module-options.js';
 import { DASHBOARD_OPTIONS } from './dashboard.constants.js';
 import type { ResolvedDashboardOptions } from './dashboard.options.js';
 import { flowRunUrl, prefectUiBase } from './prefect-ui.js';
-import { RunHistory, type DashboardRun } from './run-history.js';
+import { RunHistory, type DashboardRun, type RunSummary } from './run-history.js';
+import { mergeRuns, type EngineHistoryNote } from './engine-runs.js';
 import { scheduleInWords } from './schedule-words.js';
-import { isAdoptedJob } from '../adopt/adopted-job.source.js';
+import { isAdoptedJob, jobControls, type JobControl } from '../adopt/adopted-job.source.js';
 
 const TIERS: TierName[] = ['internal', 'queue', 'prefect'];
 const MAX_DEAD_LETTERS = 100;
+/** Runs asked of the engine per panel load (BullMQ: this many completed and failed jobs; Prefect: flow runs). */
+const ENGINE_RUNS = 50;
+/** A panel load does not wait longer for the engine's history; the page says it was not read. */
+const ENGINE_RUNS_TIMEOUT_MS = 3_000;
 const QUEUE_COUNTS = ['waiting', 'active', 'delayed', 'failed', 'dead'] as const;
 type QueueCounts = Partial<Record<(typeof QUEUE_COUNTS)[number], number>>;
 
@@ -38,6 +46,10 @@ export interface DashboardJob {
   paused: boolean;
   running: number;
   source: string;
+  /** Durations and lateness over the runs this page holds; set when the app has `metrics` enabled. */
+  metrics: RunSummary | null;
+  /** The actions the facade takes for this job (a job adopted read-only from @nestjs/bullmq has none). */
+  controls: JobControl[];
   /** Set when the job runs on another tier than it was declared for, or a queue workflow runs in-process. */
   fallback: { reason: string; since: string } | null;
   queue: { provider: string | null; counts: QueueCounts } | null;
@@ -63,7 +75,13 @@ export class DashboardView {
     private readonly health: HybridSchedulerHealthIndicator,
     private readonly history: RunHistory,
     @Inject(DASHBOARD_OPTIONS) private readonly options: ResolvedDashboardOptions,
+    @Optional() @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly core?: ResolvedModuleOptions,
   ) {}
+
+  /** The Prometheus metric prefix when the app has metrics enabled, else null (the page shows no summary). */
+  private get metricsPrefix(): string | null {
+    return this.core?.metrics?.enabled ? this.core.metrics.prefix : null;
+  }
 
   async overview(): Promise<{ jobs: DashboardJob[]; health: DashboardTierHealth[]; generatedAt: string }> {
     const [jobs, health] = await Promise.all([this.scheduler.listJobs(), this.tierHealth()]);
@@ -75,19 +93,47 @@ export class DashboardView {
     });
   }
 
-  async job(
-    id: string,
-  ): Promise<{ job: DashboardJob; runs: DashboardRun[]; deadLetters: DeadLetter[] | null }> {
+  async job(id: string): Promise<{
+    job: DashboardJob;
+    runs: DashboardRun[];
+    engineHistory: EngineHistoryNote;
+    deadLetters: DeadLetter[] | null;
+    metricsPrefix: string | null;
+  }> {
     const [info, health] = await Promise.all([this.scheduler.getJob(id), this.tierHealth()]);
-    const deadLetters =
+    const [deadLetters, engine] = await Promise.all([
       info.tier === 'queue' && !isAdoptedJob(info)
-        ? (await this.scheduler.deadLetters(info.name)).slice(0, MAX_DEAD_LETTERS)
-        : null;
+        ? this.scheduler.deadLetters(info.name).then((letters) => letters.slice(0, MAX_DEAD_LETTERS))
+        : null,
+      this.engineRuns(id),
+    ]);
+    const history = 'error' in engine ? null : engine;
     return redactDeep({
       job: this.row(info, this.prefectUi(health), health),
-      runs: this.history.of(id),
+      runs: mergeRuns(this.history.of(id), history, this.options.historySize),
+      engineHistory: {
+        keptBy: history?.keptBy ?? null,
+        runs: history?.runs.length ?? 0,
+        notKept: history?.notKept ?? null,
+        error: 'error' in engine ? engine.error : null,
+      },
       deadLetters,
+      metricsPrefix: this.metricsPrefix,
     });
+  }
+
+  /** What the engine keeps of the job's runs; a failure or a slow engine leaves the panel with this process's. */
+  private async engineRuns(id: string): Promise<RecentRuns | { error: string }> {
+    const limit = Math.min(ENGINE_RUNS, this.options.historySize);
+    try {
+      return await withTimeout(
+        this.scheduler.recentRuns(id, { limit }),
+        ENGINE_RUNS_TIMEOUT_MS,
+        () => new Error(`no answer within ${ENGINE_RUNS_TIMEOUT_MS}ms`),
+      );
+    } catch (error) {
+      return { error: redactedMessage(error) };
+    }
   }
 
   private async tierHealth(): Promise<DashboardTierHealth[]> {
@@ -140,6 +186,8 @@ export class DashboardView {
       paused: job.paused,
       running: job.running,
       source: job.source,
+      metrics: this.metricsPrefix === null ? null : this.history.summary(job.id),
+      controls: jobControls(job),
       fallback: fallbackReason ? { reason: fallbackReason, since: this.bootedAt } : null,
       queue: job.tier === 'queue' ? { provider: text(details.provider), counts } : null,
       prefect:

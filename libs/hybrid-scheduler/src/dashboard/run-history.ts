@@ -17,10 +17,34 @@ export interface DashboardRun {
   error: string | null;
   stack: string | null;
   reason: string | null;
+  /** Who reported the run: `this process` (its job events) or the engine that keeps it (`bullmq`, `prefect`). */
+  from: string;
 }
 
-const MAX_STACK = 4_000;
+/** Figures over the runs the history holds of one job, as the metrics count them (the same job events). */
+export interface RunSummary {
+  /** How many runs the figures cover (finished ones for durations, started ones for lateness). */
+  finished: number;
+  /** Failed attempts, as `runs_total{status="failed"}` counts them (a retried attempt is one too). */
+  failed: number;
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+  p95LatenessMs: number | null;
+}
+
+export const THIS_PROCESS = 'this process';
+/** A run's stack is kept up to this many characters. */
+export const MAX_STACK = 4_000;
+
+/** Nearest-rank percentile of `values` (unsorted), null when there are none. */
+function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
 const FINISHED: ReadonlySet<JobEventType> = new Set(['succeeded', 'failed', 'cancelled']);
+const FAILED_ATTEMPT: ReadonlySet<DashboardRunStatus> = new Set(['failed', 'retrying', 'dead-lettered']);
 
 const iso = (date: Date | undefined): string | null => (date ? date.toISOString() : null);
 
@@ -66,6 +90,19 @@ export class RunHistory {
     return [...(this.runs.get(jobId) ?? [])].reverse();
   }
 
+  summary(jobId: string): RunSummary {
+    const runs = this.runs.get(jobId) ?? [];
+    const durations = runs.flatMap((run) => (run.durationMs === null ? [] : [run.durationMs]));
+    const lateness = runs.flatMap((run) => (run.latenessMs === null ? [] : [run.latenessMs]));
+    return {
+      finished: durations.length,
+      failed: runs.filter((run) => FAILED_ATTEMPT.has(run.status)).length,
+      p50DurationMs: percentile(durations, 50),
+      p95DurationMs: percentile(durations, 95),
+      p95LatenessMs: percentile(lateness, 95),
+    };
+  }
+
   latestFinished(jobId: string): DashboardRun | undefined {
     return this.of(jobId).find((run) => run.durationMs !== null);
   }
@@ -82,6 +119,7 @@ export class RunHistory {
       error: null,
       stack: null,
       reason: event.reason ? redact(event.reason) : null,
+      from: THIS_PROCESS,
     };
   }
 

@@ -12,3 +12,4 @@ export * from './queue-api.interface.js';
 export * from './prefect-api.interface.js';
 export * from './flow-steps.interface.js';
 export * from './subflow.interface.js';
+export * from './recent-runs.interface.js';

@@ -1,4 +1,5 @@
 import type { TierName } from './characteristics.interface.js';
+import type { RecentRuns } from './recent-runs.interface.js';
 import type { RoutedTask } from './task-definition.interface.js';
 
 export interface TierAvailability {
@@ -49,4 +50,6 @@ export interface SchedulerTier {
   watchAvailability?(onAvailable: () => Promise<void>): () => void;
   /** Refreshes engine-side fields of the job infos (counts, next runs) before they are listed. */
   refresh?(jobIds: string[]): Promise<void>;
+  /** The job's runs as its engine keeps them, newest first, at most `limit`; absent: the tier keeps none. */
+  recentRuns?(jobId: string, limit: number): Promise<RecentRuns>;
 }

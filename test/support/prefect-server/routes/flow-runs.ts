@@ -91,6 +91,7 @@ function filterRuns(store: Store, body: any): FlowRun[] {
       has(f.idempotency_key?.any_, r.idempotency_key) &&
       (f.tags?.all_ == null || (f.tags.all_ as string[]).every((t) => r.tags.includes(t))) &&
       (f.deployment_id?.is_null_ == null || (r.deployment_id === null) === f.deployment_id.is_null_) &&
+      (f.start_time?.is_null_ == null || (r.start_time === null) === f.start_time.is_null_) &&
       has(deploymentIds, r.deployment_id) &&
       has(flowIds, r.flow_id) &&
       has(poolNames, r.work_pool_name),

@@ -116,12 +116,16 @@ function engineCell(job) {
 }
 function actionsCell(job) {
   if (readOnly) return cell('Actions', el('span', { class: 'muted', text: 'read-only' }));
-  var trigger = el('button', { type: 'button', 'data-focus': 'trigger:' + job.id, 'aria-label': 'Trigger ' + job.name + ' now', text: 'Trigger',
+  // Only what the facade takes for this job: a queue adopted read-only from @nestjs/bullmq offers nothing.
+  var can = function (control) { return job.controls.indexOf(control) >= 0; };
+  if (!can('trigger') && !can(job.paused ? 'resume' : 'pause'))
+    return cell('Actions', el('span', { class: 'muted', title: 'controlled by ' + job.source, text: 'read-only (' + job.source + ')' }));
+  var trigger = can('trigger') && el('button', { type: 'button', 'data-focus': 'trigger:' + job.id, 'aria-label': 'Trigger ' + job.name + ' now', text: 'Trigger',
     onclick: function () { act(trigger, 'jobs/' + enc(job.id) + '/trigger', function (r) { return job.name + ': ' + r.status + (r.error ? ' (' + r.error + ')' : ''); }); } });
   var verb = job.paused ? 'resume' : 'pause';
   var toggle = el('button', { type: 'button', 'data-focus': 'toggle:' + job.id, 'aria-label': (job.paused ? 'Resume ' : 'Pause ') + job.name, text: job.paused ? 'Resume' : 'Pause',
     onclick: function () { act(toggle, 'jobs/' + enc(job.id) + '/' + verb, function () { return job.name + (verb === 'pause' ? ' paused' : ' resumed'); }); } });
-  return cell('Actions', el('div', { class: 'actions' }, trigger, toggle));
+  return cell('Actions', el('div', { class: 'actions' }, trigger, can(verb) && toggle));
 }
 function row(job) {
   var status = statusOf(job);
@@ -135,7 +139,7 @@ function row(job) {
     cell('Next run', job.paused ? badge('paused') : time(job.nextRunAt)),
     cell('Last run', time(job.lastRunAt)),
     cell('Status', el('span', { class: 'job-status' }, badge(status, status === 'never' ? 'never run' : status)), job.lastError ? el('div', { class: 'small', text: job.lastError }) : null),
-    cell('Duration', duration(job.lastDurationMs)),
+    cell('Duration', duration(job.lastDurationMs), job.metrics && job.metrics.p95DurationMs !== null ? el('div', { class: 'small', title: 'p95 of the last ' + job.metrics.finished + ' finished runs', text: 'p95 ' + duration(job.metrics.p95DurationMs) }) : null),
     cell('Runs / failures', job.runs + ' / ' + job.failures),
     engineCell(job),
     actionsCell(job));

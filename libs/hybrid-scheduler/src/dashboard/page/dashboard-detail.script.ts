@@ -11,7 +11,7 @@ function svg(tag, attrs) {
 }
 function chart(runs) {
   var points = runs.filter(function (r) { return r.durationMs !== null || r.latenessMs !== null; }).slice(0, 60).reverse();
-  if (points.length === 0) return el('p', { class: 'muted', text: 'No finished runs seen by this process yet.' });
+  if (points.length === 0) return el('p', { class: 'muted', text: 'No finished runs yet.' });
   var width = 720, height = 120, pad = 4, step = Math.min(24, (width - 2 * pad) / points.length);
   var max = Math.max.apply(null, points.map(function (r) { return Math.max(r.durationMs || 0, r.latenessMs || 0); }).concat([1]));
   var box = svg('svg', { class: 'chart', viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': 'Durations (bars) and lateness (line) of the last ' + points.length + ' runs, up to ' + duration(max) });
@@ -31,19 +31,19 @@ function chart(runs) {
   return el('div', null, box, el('div', { class: 'legend small' }, el('span', { class: 'd', text: 'duration' }), el('span', { class: 'l', text: 'lateness' })));
 }
 function runsTable(runs) {
-  if (runs.length === 0) return el('p', { class: 'muted', text: 'No runs seen by this process yet.' });
+  if (runs.length === 0) return el('p', { class: 'muted', text: 'No runs yet.' });
   var head = el('tr');
-  ['Start', 'Due', 'Lateness', 'Duration', 'Attempt', 'Status', 'Error'].forEach(function (h) { head.appendChild(el('th', { scope: 'col', text: h })); });
+  ['Start', 'Due', 'Lateness', 'Duration', 'Attempt', 'Status', 'Error', 'From'].forEach(function (h) { head.appendChild(el('th', { scope: 'col', text: h })); });
   return el('table', { class: 'runs' }, el('thead', null, head), runsBody(runs));
 }
 function runsBody(runs) {
   var tbody = el('tbody');
   runs.forEach(function (run) {
     var error = run.error ? el('details', null, el('summary', { text: run.error }), run.stack ? el('pre', { text: run.stack }) : null) : run.reason ? el('span', { class: 'small', text: run.reason }) : '–';
-    tbody.appendChild(el('tr', { class: 'run' },
+    tbody.appendChild(el('tr', { class: 'run', 'data-run-id': run.runId || '', 'data-from': run.from },
       cell('Start', time(run.at)), cell('Due', run.scheduledAt ? time(run.scheduledAt) : '–'), cell('Lateness', duration(run.latenessMs)),
       cell('Duration', duration(run.durationMs)), cell('Attempt', run.attempt === null ? '–' : String(run.attempt)),
-      cell('Status', badge(run.status)), cell('Error', error)));
+      cell('Status', badge(run.status)), cell('Error', error), cell('From', el('span', { class: 'small', text: run.from }))));
   });
   return tbody;
 }
@@ -82,11 +82,23 @@ function prefectRuns(job) {
   links.forEach(function (r) { list.appendChild(el('li', null, el('a', { href: r.url, target: '_blank', rel: 'noopener noreferrer', text: 'scheduled ' + (r.at ? new Date(r.at).toLocaleString() : '') }))); });
   return el('div', null, el('h3', { text: 'Next flow runs in Prefect' }), list);
 }
+function engineNote(history) {
+  var text = history.error ? 'Engine history not read: ' + history.error
+    : history.keptBy ? 'With ' + history.runs + ' run(s) kept by ' + history.keptBy + ' (any replica).'
+    : 'Only runs seen by this process: ' + (history.notKept || 'nothing else keeps them') + '.';
+  return el('p', { class: 'small muted engine-history', text: text });
+}
+function metricsLine(job, prefix) {
+  var m = job.metrics;
+  if (!m) return el('span');
+  return el('p', { class: 'small metrics', title: 'Prometheus: ' + prefix + 'runs_total, ' + prefix + 'run_duration_seconds, ' + prefix + 'run_lateness_seconds {job="' + job.name + '"}',
+    text: 'Metrics (last ' + m.finished + ' finished here): ' + m.failed + ' failed attempt(s) · duration p50 ' + duration(m.p50DurationMs) + ', p95 ' + duration(m.p95DurationMs) + ' · lateness p95 ' + duration(m.p95LatenessMs) });
+}
 function renderDetail() {
   var detail = state.detail, job = detail.job, counts = job.queue ? job.queue.counts : null;
   var summary = el('p', { class: 'small', text: job.id + ' · ' + job.source + ' · ' + job.scheduleText +
     (counts ? ' · ' + Object.keys(counts).map(function (k) { return k + ' ' + counts[k]; }).join(', ') : '') });
-  $('detail-body').replaceChildren(summary, el('h3', { text: 'Recent runs' }), chart(detail.runs), runsTable(detail.runs),
+  $('detail-body').replaceChildren(summary, metricsLine(job, detail.metricsPrefix), el('h3', { text: 'Recent runs' }), engineNote(detail.engineHistory), chart(detail.runs), runsTable(detail.runs),
     job.prefect ? prefectRuns(job) : el('span'), detail.deadLetters ? deadLetters(job, detail.deadLetters) : el('span'));
 }
 function loadDetail() {

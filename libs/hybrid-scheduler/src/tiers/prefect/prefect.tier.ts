@@ -7,6 +7,7 @@ import type {
   FlowRunRef,
   PrefectDeploymentOptions,
   PrefectTierApi,
+  RecentRuns,
   SchedulerTier,
   TaskDefinition,
   TaskHandler,
@@ -21,6 +22,7 @@ import { PrefectClient } from './prefect.client.js';
 import { PrefectRegistration } from './prefect.registration.js';
 import { PrefectLogShipper } from './prefect-log.shipper.js';
 import { PrefectRunExecutor, type DeploymentEntry } from './prefect-run.executor.js';
+import { prefectRecentRuns } from './prefect-run-history.js';
 import { PrefectLateRuns } from './prefect-late-runs.js';
 import { PrefectWorker } from './prefect.worker.js';
 import type { PrefectSettings } from './prefect-tier.settings.js';
@@ -173,6 +175,15 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
       ids.map((id) => this.deps.get(id)).filter((e): e is DeploymentEntry => !!e?.deploymentId),
       this.worker?.connection.downSince,
     );
+  }
+
+  /** The deployment's flow runs that started, from Prefect (whichever worker ran them). */
+  async recentRuns(id: string, limit: number): Promise<RecentRuns> {
+    const { deploymentId } = this.entryOf(id);
+    const runs = await this.guard(`recentRuns("${id}")`, () =>
+      prefectRecentRuns(this.client!, deploymentId, limit),
+    );
+    return { jobId: id, keptBy: 'prefect', runs };
   }
 
   deployments(): string[] {

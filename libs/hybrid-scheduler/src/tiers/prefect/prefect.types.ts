@@ -178,6 +178,8 @@ export interface FlowRunFilterBody {
     id?: { any_: string[] };
     deployment_id?: { any_: string[] };
     state?: { type?: { any_: StateType[] } };
+    /** `is_null_: false`: only runs that started. */
+    start_time?: { is_null_: boolean };
   };
   sort?:
     'EXPECTED_START_TIME_ASC' | 'EXPECTED_START_TIME_DESC' | 'START_TIME_DESC' | 'END_TIME_DESC' | 'ID_DESC';

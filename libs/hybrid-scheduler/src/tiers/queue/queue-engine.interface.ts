@@ -6,6 +6,7 @@ import type {
   PayloadClass,
   QueueProviderName,
   RateLimitOptions,
+  RecentRun,
   TaskSchedule,
   TierAvailability,
   TierHealth,
@@ -109,6 +110,12 @@ export interface QueueEngine {
   /** Re-enqueues the dead-lettered job `jobKey` with attempts reset, and removes it from the dead letters. */
   retryDeadLetter(workflow: string, jobKey: string): Promise<EnqueuedJob>;
   purgeDeadLetters(workflow: string): Promise<number>;
+  /**
+   * The finished jobs the engine keeps (completed and failed), newest first, at most `limit`, with ids
+   * `queue:<workflow>:<job key>`. Optional: an engine that drops a job once acknowledged (memory, NATS,
+   * RabbitMQ, Cloud Tasks) leaves it out and `recentRuns()` says so.
+   */
+  recentRuns?(workflow: string, limit: number): Promise<RecentRun[]>;
   /** waiting, active, delayed, failed, dead (and anything else the engine knows). */
   counts(workflow: string): Promise<Record<string, number>>;
   nextRunAt(workflow: string): Promise<Date | null>;

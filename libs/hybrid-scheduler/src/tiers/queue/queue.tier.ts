@@ -15,6 +15,7 @@ import type {
   EnqueueResult,
   JobInfo,
   QueueTierApi,
+  RecentRuns,
   RoutedTask,
   SchedulerTier,
   TierAvailability,
@@ -224,6 +225,22 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     return this.guard(entry, `purgeDeadLetters("${workflow}")`, () =>
       entry.provider.purgeDeadLetters(workflow),
     );
+  }
+
+  /** What the workflow's engine keeps of its finished jobs (BullMQ); the other engines drop them once acknowledged. */
+  async recentRuns(id: string, limit: number): Promise<RecentRuns> {
+    const entry = this.entryOf(id);
+    const engine = entry.provider;
+    if (!engine.recentRuns)
+      return {
+        jobId: id,
+        keptBy: null,
+        runs: [],
+        notKept: `the ${engine.name} engine keeps no finished jobs (a job is gone once acknowledged); its dead letters: deadLetters("${entry.workflow.name}")`,
+      };
+    const read = engine.recentRuns.bind(engine);
+    const runs = await this.guard(entry, `recentRuns("${id}")`, () => read(entry.workflow.name, limit));
+    return { jobId: id, keptBy: engine.name, runs };
   }
 
   hasWorkflow(workflow: string): boolean {

@@ -4,7 +4,13 @@ import { settleWithin } from '../../../common/settle-within.js';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BullMqProviderOptions } from '../../../config/module-options.js';
-import type { DeadLetter, EnqueueOptions, TierAvailability, TierHealth } from '../../../interfaces/index.js';
+import type {
+  DeadLetter,
+  EnqueueOptions,
+  RecentRun,
+  TierAvailability,
+  TierHealth,
+} from '../../../interfaces/index.js';
 import type {
   EnqueuedJob,
   JobProcessor,
@@ -19,6 +25,7 @@ import { createRedis, probeRedis, redisAddress, redisOutage, redisReady } from '
 import { removeScheduler, syncSchedulers } from './bullmq-schedulers.js';
 import { BullMqSchedulerWatch } from './bullmq-scheduler.watch.js';
 import { BullMqWorkflow } from './bullmq-workflow.js';
+import { bullMqRecentRuns } from './bullmq-history.js';
 import { keyPrefixOf } from '../../../common/key-prefix.js';
 
 /** How long start() waits for the worker connections to be ready. */
@@ -177,6 +184,10 @@ export class BullMqQueueEngine implements QueueEngine {
   async purgeDeadLetters(workflow: string): Promise<number> {
     const removed = await this.get(workflow).queue.clean(0, 0, 'failed');
     return removed.length;
+  }
+
+  async recentRuns(workflow: string, limit: number): Promise<RecentRun[]> {
+    return bullMqRecentRuns(this.get(workflow).queue, workflow, limit);
   }
 
   async counts(workflow: string): Promise<Record<string, number>> {
