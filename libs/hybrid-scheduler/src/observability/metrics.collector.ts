@@ -17,8 +17,9 @@ const STATUS_VALUE: Record<TierHealth['status'], number> = { up: 1, degraded: 0.
 
 /**
  * Prometheus metrics of one app (with `metrics` given): run counters and histograms fed by the JobEvent stream;
- * engine counts, tier states and fallbacks read when the registry is scraped, through a short cache so a
- * scrape costs at most one counts read per workflow and one health check per tier every SCRAPE_CACHE_MS.
+ * engine counts, Prefect flow-run counts, tier states and fallbacks read when the registry is scraped, through a
+ * short cache so a scrape costs at most one counts read per workflow or deployment and one health check per tier
+ * every SCRAPE_CACHE_MS.
  */
 @Injectable()
 export class MetricsCollector implements OnModuleInit, BeforeApplicationShutdown, ScrapeSource {
@@ -26,6 +27,7 @@ export class MetricsCollector implements OnModuleInit, BeforeApplicationShutdown
   private subscription?: Subscription;
   private readonly queueRead = new CachedRead(SCRAPE_CACHE_MS, () => this.readQueueJobs());
   private readonly tierRead = new CachedRead(SCRAPE_CACHE_MS, () => this.readTierStatus());
+  private readonly prefectRead = new CachedRead(SCRAPE_CACHE_MS, () => this.readPrefectFlowRuns());
   /** Run counts and last successes since the last scrape, one entry per label set (bounded like the labels). */
   private readonly pendingRuns = new Map<string, { labels: Record<string, string>; count: number }>();
   private readonly pendingSuccess = new Map<string, { labels: Record<string, string>; at: number }>();
@@ -91,6 +93,12 @@ export class MetricsCollector implements OnModuleInit, BeforeApplicationShutdown
     return this.tierRead.get();
   }
 
+  prefectFlowRuns(): Promise<
+    Array<{ deployment: string; state: string; state_name: string; value: number }>
+  > {
+    return this.prefectRead.get();
+  }
+
   fallbacks(): Array<{ declared_tier: string; running_tier: string; value: number }> {
     const counts = new Map<string, number>();
     for (const { info } of this.registry.all()) {
@@ -122,6 +130,20 @@ export class MetricsCollector implements OnModuleInit, BeforeApplicationShutdown
           : [],
       );
     });
+  }
+
+  /** Nothing without a Prefect tier that answered at boot; a failed read leaves the gauge empty for the scrape. */
+  private async readPrefectFlowRuns(): Promise<
+    Array<{ deployment: string; state: string; state_name: string; value: number }>
+  > {
+    if (!this.tiers.isAvailable('prefect')) return [];
+    const counts = await this.tiers.prefect('read flow-run counts').flowRunCounts();
+    return counts.map(({ deployment, state, stateName, count }) => ({
+      deployment,
+      state,
+      state_name: stateName,
+      value: count,
+    }));
   }
 
   private async readTierStatus(): Promise<Array<{ tier: string; value: number }>> {

@@ -10,6 +10,7 @@ export const DEFAULT_BUCKETS = [
 export interface ScrapeSource {
   queueJobs(): Promise<Array<{ workflow: string; engine: string; state: string; value: number }>>;
   tierStatus(): Promise<Array<{ tier: string; value: number }>>;
+  prefectFlowRuns(): Promise<Array<{ deployment: string; state: string; state_name: string; value: number }>>;
   fallbacks(): Array<{ declared_tier: string; running_tier: string; value: number }>;
   inProgress(): Array<{ tier: string; job: string; value: number }>;
   /** Hands the counts gathered since the last scrape to the metrics (counters are batched off the hot path). */
@@ -84,6 +85,19 @@ export function schedulerMetrics(
         registers,
         async collect() {
           await gaugeValues(this, (s) => s.queueJobs(), all, false);
+        },
+      }),
+  );
+  once(
+    'prefect_flow_runs',
+    (name) =>
+      new prom.Gauge({
+        name,
+        help: 'Flow runs Prefect holds for each deployment of the app, by state type and name, read on scrape',
+        labelNames: ['deployment', 'state', 'state_name'],
+        registers,
+        async collect() {
+          await gaugeValues(this, (s) => s.prefectFlowRuns(), all, false);
         },
       }),
   );

@@ -70,14 +70,15 @@ export function createRunFromDeployment(
   return { run, created: true };
 }
 
-function filterRuns(store: Store, body: any): FlowRun[] {
+/** The runs a filter body matches, all of them (the count and history endpoints do not page). */
+function matchingRuns(store: Store, body: any): FlowRun[] {
   const f = body.flow_runs ?? {};
   const has = (list: unknown[] | null | undefined, v: unknown) => list == null || list.includes(v);
   const hasNot = (list: unknown[] | null | undefined, v: unknown) => list == null || !list.includes(v);
   const deploymentIds: string[] | undefined = body.deployments?.id?.any_ ?? undefined;
   const flowIds: string[] | undefined = body.flows?.id?.any_ ?? undefined;
   const poolNames: string[] | undefined = body.work_pools?.name?.any_ ?? undefined;
-  let runs = [...store.flowRuns.values()].filter(
+  return [...store.flowRuns.values()].filter(
     (r) =>
       has(f.id?.any_, r.id) &&
       hasNot(f.id?.not_any_, r.id) &&
@@ -96,6 +97,11 @@ function filterRuns(store: Store, body: any): FlowRun[] {
       has(flowIds, r.flow_id) &&
       has(poolNames, r.work_pool_name),
   );
+}
+
+/** POST /flow_runs/filter: the matching runs sorted and paged. */
+function filterRuns(store: Store, body: any): FlowRun[] {
+  let runs = matchingRuns(store, body);
   const t = (v: string | null) => (v ? Date.parse(v) : -Infinity);
   const sorts: Record<string, (a: FlowRun, b: FlowRun) => number> = {
     ID_DESC: (a, b) => b.id.localeCompare(a.id),
@@ -112,6 +118,49 @@ function filterRuns(store: Store, body: any): FlowRun[] {
   const offset = body.offset ?? 0;
   runs = runs.slice(offset, offset + limitOf(body));
   return runs;
+}
+
+const HISTORY_MAX_INTERVALS = 500;
+
+/**
+ * POST /flow_runs/history as Prefect's run_history: intervals of `history_interval_seconds` from `history_start`
+ * while before `history_end` (at most 500), each with the matching runs whose expected_start_time falls in it,
+ * grouped by state type and name (an interval without runs has no states).
+ */
+function runHistory(store: Store, body: any): unknown[] {
+  const seconds = Number(body.history_interval_seconds);
+  if (!(seconds >= 1))
+    throw new HttpError(422, { detail: 'History interval must not be less than 1 second.' });
+  const start = Date.parse(body.history_start);
+  const end = Date.parse(body.history_end);
+  const runs = matchingRuns(store, body);
+  const intervals: unknown[] = [];
+  for (let from = start; from < end && intervals.length < HISTORY_MAX_INTERVALS; from += seconds * 1000) {
+    const to = from + seconds * 1000;
+    const states = new Map<string, Record<string, unknown> & { count_runs: number }>();
+    for (const run of runs) {
+      const expected = run.expected_start_time ? Date.parse(run.expected_start_time) : NaN;
+      if (!(expected >= from && expected < to)) continue;
+      const key = `${run.state_type}\0${run.state_name}`;
+      const state = states.get(key) ?? {
+        state_type: run.state_type,
+        state_name: run.state_name,
+        count_runs: 0,
+        sum_estimated_run_time: 0,
+        sum_estimated_lateness: 0,
+      };
+      state.count_runs++;
+      (state.sum_estimated_run_time as number) += Math.max(0, run.estimated_run_time);
+      (state.sum_estimated_lateness as number) += Math.max(0, run.estimated_start_time_delta);
+      states.set(key, state);
+    }
+    intervals.push({
+      interval_start: iso(new Date(from)),
+      interval_end: iso(new Date(to)),
+      states: [...states.values()],
+    });
+  }
+  return intervals;
 }
 
 export const flowRunRoutes: Routes = {
@@ -147,8 +196,9 @@ export const flowRunRoutes: Routes = {
   }),
   'POST /flow_runs/count': ({ store, body }) => ({
     status: 200,
-    body: filterRuns(store, { ...body, limit: 200, offset: 0, sort: undefined }).length,
+    body: matchingRuns(store, body).length,
   }),
+  'POST /flow_runs/history': ({ store, body }) => ({ status: 200, body: runHistory(store, body) }),
   'POST /flow_runs/{id}/set_state': ({ store, params, body }) => {
     const run = flowRunOr404(store, params['id']!);
     const { result, written } = proposeState(store, run, body.state, body.force ?? false);

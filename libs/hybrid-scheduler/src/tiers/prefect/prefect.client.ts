@@ -5,6 +5,8 @@ import type {
   DeploymentScheduleBody,
   DeploymentUpdate,
   FlowRunFilterBody,
+  FlowRunHistoryBody,
+  FlowRunHistoryInterval,
   FlowRunPolicy,
   LogCreate,
   OrchestrationResult,
@@ -127,6 +129,13 @@ export class PrefectClient {
 
   async filterFlowRuns(body: FlowRunFilterBody): Promise<PrefectFlowRun[]> {
     return (await this.http.post<PrefectFlowRun[]>('/flow_runs/filter', body)).body;
+  }
+
+  /** `POST /flow_runs/history` (a read: retried like one), failing within `timeoutMs`. */
+  async flowRunHistory(body: FlowRunHistoryBody, timeoutMs: number): Promise<FlowRunHistoryInterval[]> {
+    return (
+      await this.http.post<FlowRunHistoryInterval[]>('/flow_runs/history', body, { retries: 0, timeoutMs })
+    ).body;
   }
 
   /**

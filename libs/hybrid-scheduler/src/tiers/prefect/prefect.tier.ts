@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HYBRID_SCHEDULER_OPTIONS } from '../../hybrid-scheduler.constants.js';
-import { InvalidTaskOptionsError } from '../../errors/index.js';
+import { InvalidTaskOptionsError, TierUnavailableError } from '../../errors/index.js';
 import { INVALID_OPTION } from '../../errors/messages.js';
 import type { ResolvedModuleOptions } from '../../config/module-options.js';
 import type {
@@ -27,6 +27,7 @@ import { PrefectLateRuns } from './prefect-late-runs.js';
 import { PrefectWorker } from './prefect.worker.js';
 import type { PrefectSettings } from './prefect-tier.settings.js';
 import { PrefectJobsView } from './prefect-jobs.view.js';
+import { readFlowRunCounts, type FlowRunCount } from './prefect-run-counts.js';
 import { PrefectDeployments } from './prefect-deployments.js';
 import { watchPrefect } from './prefect-availability.js';
 import { redact, redactedMessage } from '../../common/redact.js';
@@ -184,6 +185,21 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
       prefectRecentRuns(this.client!, deploymentId, limit),
     );
     return { jobId: id, keptBy: 'prefect', runs };
+  }
+
+  /**
+   * The flow runs of this app's registered deployments by state (one Prefect read per deployment); fails at
+   * once, without a request, while Prefect is known to be down.
+   */
+  async flowRunCounts(): Promise<FlowRunCount[]> {
+    const downSince = this.worker?.connection.downSince;
+    if (downSince)
+      throw new TierUnavailableError(
+        `Cannot read flow-run counts: Prefect at ${redact(this.client!.apiUrl)} is down since ${downSince.toISOString()}`,
+        { engine: 'prefect', address: redact(this.client!.apiUrl) },
+      );
+    const registered = this.deps.all().filter((e) => e.deploymentId);
+    return readFlowRunCounts(this.client!, registered, Math.min(this.settings!.requestTimeoutMs, 5_000));
   }
 
   deployments(): string[] {

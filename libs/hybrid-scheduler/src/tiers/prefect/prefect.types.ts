@@ -173,6 +173,20 @@ export interface LogCreate {
   task_run_id?: string | null;
 }
 
+/** `POST /flow_runs/history`: the runs a filter matches in each interval, by state type and name. */
+export interface FlowRunHistoryBody {
+  history_start: string;
+  history_end: string;
+  history_interval_seconds: number;
+  deployments?: { id: { any_: string[] } };
+}
+
+export interface FlowRunHistoryInterval {
+  interval_start: string;
+  interval_end: string;
+  states: Array<{ state_type: StateType; state_name: string; count_runs: number }>;
+}
+
 export interface FlowRunFilterBody {
   flow_runs?: {
     id?: { any_: string[] };
