@@ -37,7 +37,8 @@ import { printTable } from './stats.js';
 
 const JOBS = Number(process.env.QUEUE_BENCH_JOBS ?? 5000);
 const ROUNDS = Number(process.env.QUEUE_BENCH_ROUNDS ?? 5);
-const CONCURRENCIES = [1, 10, 50] as const;
+/** QUEUE_BENCH_CONCURRENCY=10 (or "1,50") measures only those; the workflows exist for 1, 10 and 50. */
+const CONCURRENCIES = (process.env.QUEUE_BENCH_CONCURRENCY ?? '1,10,50').split(',').map(Number);
 const RAW_STREAM = 'rawbench';
 const CHILD_ENV = 'NATS_BENCH_CHILD';
 

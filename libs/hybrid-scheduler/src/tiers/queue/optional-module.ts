@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import { HybridSchedulerError } from '../../errors/index.js';
 
 const requireFromHere = createRequire(import.meta.url);
+/** Modules already loaded: engines ask per message, and `require` resolves the name again on every call. */
+const loaded = new Map<string, unknown>();
 
 /**
  * Loads an optional peer dependency (bullmq, ioredis) when a feature that needs it is configured, so an app that
@@ -9,8 +11,11 @@ const requireFromHere = createRequire(import.meta.url);
  * synchronous constructors; Node ≥ 22.12 can `require` ESM packages too.
  */
 export function requireOptional<T>(name: string, purpose: string): T {
+  if (loaded.has(name)) return loaded.get(name) as T;
   try {
-    return requireFromHere(name) as T;
+    const module = requireFromHere(name) as T;
+    loaded.set(name, module);
+    return module;
   } catch (error) {
     if (
       (error as { code?: string }).code === 'MODULE_NOT_FOUND' &&

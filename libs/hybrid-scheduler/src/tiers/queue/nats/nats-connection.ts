@@ -75,6 +75,9 @@ export function connectionOptions(options: ResolvedNatsOptions, purpose: string)
     reconnectTimeWait: 500,
     pingInterval: 5_000,
     maxPingOut: 2,
+    // Each request (every publish awaits its PubAck) would otherwise build two Error objects for their stack
+    // traces: about 40 % of a producer's CPU. Our errors name the operation themselves.
+    noAsyncTraces: true,
   };
 }
 

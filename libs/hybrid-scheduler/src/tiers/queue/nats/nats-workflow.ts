@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { redactedMessage } from '../../../common/redact.js';
-import { sleep } from '../../../common/timers.js';
 import { retryDelayMs } from '../backoff.delay.js';
 import type { DeliveredJob, EngineEvents, EngineWorkflow, JobProcessor } from '../queue-engine.interface.js';
 import { RateWindow } from '../rate-window.js';
@@ -24,9 +23,11 @@ export interface NatsRuntime {
 const FETCH_EXPIRES_MS = 1000;
 
 /**
- * One workflow on JetStream in this process: a work loop that pulls at most `concurrency − running` messages
- * at a time from `jobs_<name>` (so nothing waits in a client buffer while its ack timer runs), and a delay loop
- * that holds not-yet-due messages of `delayed_<name>` by NAK with delay and then moves them to the work subject.
+ * One workflow on JetStream in this process: a work loop that pulls from `jobs_<name>` so that running jobs plus
+ * messages asked for never exceed `concurrency` (nothing waits in a client buffer while its ack timer runs), and
+ * asks again for the freed slots while a pull is still open (a quarter of the slots at least, so that a busy
+ * consumer always has a pull on its way instead of one round trip per batch); and a delay loop that holds
+ * not-yet-due messages of `delayed_<name>` by NAK with delay and then moves them to the work subject.
  * Acks only after the handler succeeded; a failure is re-published as a delayed retry (or a dead letter) and
  * then acked; a run aborted by shutdown is NAKed back at once, without using an attempt.
  */
@@ -37,7 +38,19 @@ export class NatsWorkflow {
   paused = false;
   private consuming = false;
   private loops: Promise<void>[] = [];
-  private waking?: AbortController;
+  /** Resolves the work loop's wait (a slot freed, a pull ended, the workflow resumed, consumption stopped). */
+  private wakeUp?: () => void;
+  /** Messages asked for by open pulls and not received yet. */
+  private requested = 0;
+  /** A pull failed: the loop gets the consumer again after a pause. */
+  private pullError?: unknown;
+  /** Messages being handled or held, told "working" every third of the ack wait by one timer (armed while any). */
+  private readonly running = new Set<JsMsg>();
+  /** Received while paused: kept (not NAKed, which would count as a delivery) until resume or stop. */
+  private readonly held: JsMsg[] = [];
+  /** Pulls still open (stop() waits for them, so nothing arrives after it returned). */
+  private readonly pulls = new Set<Promise<void>>();
+  private keepAlive?: NodeJS.Timeout;
   private readonly rate?: RateWindow;
   private readonly logger: Logger;
   private lastError = '';
@@ -62,22 +75,62 @@ export class NatsWorkflow {
   async stop(): Promise<void> {
     this.consuming = false;
     this.wake();
-    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.loops, ...this.pulls]);
+    this.release();
   }
 
   setPaused(paused: boolean): void {
     this.paused = paused;
-    if (!paused) this.wake();
+    if (paused) return;
+    this.release();
+    this.wake();
+  }
+
+  /** Keeps a message that arrived while paused; its slot stays taken until resume. */
+  private hold(msg: JsMsg): void {
+    this.held.push(msg);
+    this.running.add(msg);
+    this.armKeepAlive();
+  }
+
+  /** Runs the held messages (resumed), or hands them back at once (stopping; deliveries are not attempts). */
+  private release(): void {
+    for (const msg of this.held.splice(0)) {
+      this.running.delete(msg);
+      if (this.consuming) this.track(this.handle(msg));
+      else msg.nak();
+    }
   }
 
   private wake(): void {
-    this.waking?.abort();
+    const wakeUp = this.wakeUp;
+    this.wakeUp = undefined;
+    wakeUp?.();
   }
 
-  /** Waits `ms`, or less when a slot frees, the workflow resumes or consumption stops. */
+  /** Waits until woken (no timer: every change the loop waits for wakes it). */
+  private untilWoken(): Promise<void> {
+    return new Promise((resolve) => (this.wakeUp = resolve));
+  }
+
+  /** Waits `ms` or until woken (the pause after an error). */
   private async idle(ms: number): Promise<void> {
-    this.waking = new AbortController();
-    await sleep(ms, this.waking.signal);
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.wakeUp = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+  }
+
+  /** How many messages to ask for now: free slots not covered by open pulls, once they are worth a pull. */
+  private wanted(): number {
+    const { concurrency } = this.workflow;
+    const free = concurrency - this.inFlight.size - this.held.length - this.requested;
+    // Rate-limited workflows pull one at a time, so at most one message waits for its slot.
+    if (this.rate) return free > 0 && this.requested === 0 ? 1 : 0;
+    const worthIt = this.requested === 0 ? 1 : Math.ceil(concurrency / 4);
+    return free >= worthIt ? free : 0;
   }
 
   private async workLoop(): Promise<void> {
@@ -85,27 +138,50 @@ export class NatsWorkflow {
     let consumer: Consumer | undefined;
     while (this.consuming) {
       try {
-        const free = this.workflow.concurrency - this.inFlight.size;
-        if (this.paused || free <= 0) {
-          await this.idle(this.paused ? 250 : FETCH_EXPIRES_MS);
+        if (this.pullError !== undefined) {
+          const error = this.pullError;
+          this.pullError = undefined;
+          throw error;
+        }
+        const want = this.paused ? 0 : this.wanted();
+        if (want === 0) {
+          await this.untilWoken();
           continue;
         }
         consumer ??= await this.rt().js.consumers.get(
           names.stream,
           names.durable(this.workflow.name, 'jobs'),
         );
-        // Rate-limited workflows pull one at a time, so at most one message waits for its slot.
-        const batch = await consumer.fetch({ max_messages: this.rate ? 1 : free, expires: FETCH_EXPIRES_MS });
-        for await (const msg of batch) {
-          if (!this.consuming || this.paused) msg.nak();
-          else this.track(this.handle(msg));
-        }
-        this.lastError = '';
+        const batch = await consumer.fetch({ max_messages: want, expires: FETCH_EXPIRES_MS });
+        this.requested += want;
+        const pull = this.receive(batch, want);
+        this.pulls.add(pull);
+        void pull.finally(() => this.pulls.delete(pull));
       } catch (error) {
         consumer = undefined;
         this.noteError('pull', error);
         await this.idle(500);
       }
+    }
+  }
+
+  /** Starts each message of one pull as it arrives; when the pull ends, its unfilled part is free again. */
+  private async receive(batch: AsyncIterable<JsMsg>, asked: number): Promise<void> {
+    let left = asked;
+    try {
+      for await (const msg of batch) {
+        left--;
+        this.requested--;
+        if (!this.consuming) msg.nak();
+        else if (this.paused) this.hold(msg);
+        else this.track(this.handle(msg));
+      }
+      this.lastError = '';
+    } catch (error) {
+      this.pullError = error;
+    } finally {
+      this.requested -= left;
+      this.wake();
     }
   }
 
@@ -123,7 +199,7 @@ export class NatsWorkflow {
       } catch (error) {
         consumer = undefined;
         this.noteError('delayed pull', error);
-        await this.idle(500);
+        await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
   }
@@ -161,14 +237,32 @@ export class NatsWorkflow {
   }
 
   private async handle(msg: JsMsg): Promise<void> {
-    const keepAlive = setInterval(() => msg.working(), Math.max(500, this.rt().settings.ackWaitMs / 3));
+    this.running.add(msg);
+    this.armKeepAlive();
     try {
       await this.run(msg);
     } catch (error) {
       // Publishing the retry or the letter failed: leave the message unacknowledged, it is redelivered.
       this.noteError('settle', error);
     } finally {
-      clearInterval(keepAlive);
+      this.running.delete(msg);
+    }
+  }
+
+  private armKeepAlive(): void {
+    // Unref'd: it never keeps the process alive; it stops itself at its first tick with nothing running.
+    this.keepAlive ??= setInterval(
+      () => this.tellWorking(),
+      Math.max(500, this.rt().settings.ackWaitMs / 3),
+    ).unref();
+  }
+
+  /** Extends the ack wait of every running message; the timer stops once nothing runs. */
+  private tellWorking(): void {
+    for (const msg of this.running) msg.working();
+    if (this.running.size === 0) {
+      clearInterval(this.keepAlive);
+      this.keepAlive = undefined;
     }
   }
 

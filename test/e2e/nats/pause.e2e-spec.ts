@@ -1,0 +1,50 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { NatsQueueEngine } from '../../../libs/hybrid-scheduler/src/tiers/queue/nats/nats-queue.engine.js';
+import { startNats, type PrivateNats } from '../../support/nats.js';
+import { pause, recorder, until, workflowOf } from '../rabbitmq/rabbitmq-engine.fixture.js';
+
+/** Pausing on NATS, against a private nats-server: the QueueEngine seam, without Nest. */
+describe('NATS queue engine: pause', () => {
+  let nats: PrivateNats;
+
+  beforeAll(async () => {
+    nats = await startNats();
+  }, 30_000);
+  afterAll(() => nats?.stop());
+
+  it('holds the jobs that reach an open pull while paused instead of NAKing them, so no delivery is used', async () => {
+    const rec = recorder();
+    const engine = new NatsQueueEngine({ servers: nats.url, stream: 'paused' }, 2000);
+    engine.addWorkflow(
+      workflowOf('held', { concurrency: 5 }),
+      async (job) => void rec.runs.push({ job, at: Date.now() }),
+      rec.events,
+    );
+    await engine.start(true);
+    try {
+      await engine.enqueue('held', { warm: true }, {});
+      await until(() => rec.runs.length === 1, 5000, 'the first job');
+      // The idle worker keeps a pull open; jobs enqueued right after the pause reach it.
+      await engine.pause('held');
+      for (let i = 0; i < 3; i++) await engine.enqueue('held', { i }, {});
+      await pause(1500); // longer than a pull stays open
+      expect(rec.runs).toHaveLength(1);
+      await engine.resume('held');
+      await until(() => rec.runs.length === 4, 5000, 'the held jobs after resume');
+      expect(rec.runs.slice(1).map((r) => r.job.payload)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+      expect(rec.runs.every((r) => r.job.attempt === 1)).toBe(true);
+      // Four messages, four deliveries: none went back to the stream and came again.
+      const nc = await connect({ servers: nats.url });
+      try {
+        const info = await (await jetstreamManager(nc)).consumers.info('paused', 'jobs_held');
+        expect(info.delivered.consumer_seq).toBe(4);
+        expect(info.num_ack_pending).toBe(0);
+      } finally {
+        await nc.close();
+      }
+    } finally {
+      await engine.close(1000);
+    }
+  });
+});
