@@ -108,7 +108,7 @@ export function producerChild(envName: string, build: (args: string[]) => Promis
   );
 }
 
-/** Runs raw then ours, `rounds` times, and returns the figures of each in round order. */
+/** Runs raw and ours `rounds` times; the side that goes first alternates too, so neither always runs warm. */
 export async function alternate(
   rounds: number,
   raw: () => Promise<RoundFigures>,
@@ -116,8 +116,13 @@ export async function alternate(
 ): Promise<{ raw: RoundFigures[]; ours: RoundFigures[] }> {
   const result = { raw: [] as RoundFigures[], ours: [] as RoundFigures[] };
   for (let i = 0; i < rounds; i++) {
-    result.raw.push(await raw());
-    result.ours.push(await ours());
+    if (i % 2 === 0) {
+      result.raw.push(await raw());
+      result.ours.push(await ours());
+    } else {
+      result.ours.push(await ours());
+      result.raw.push(await raw());
+    }
   }
   return result;
 }
