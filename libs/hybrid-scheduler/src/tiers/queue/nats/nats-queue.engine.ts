@@ -122,6 +122,7 @@ export class NatsQueueEngine implements QueueEngine {
       await settleWithin(running, 1000);
     }
     this.pauses.stop();
+    for (const { w } of this.entries.values()) w.flushAcks();
     await this.link.close();
   }
 

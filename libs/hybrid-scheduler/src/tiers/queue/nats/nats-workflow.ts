@@ -51,6 +51,8 @@ export class NatsWorkflow {
   /** Pulls still open (stop() waits for them, so nothing arrives after it returned). */
   private readonly pulls = new Set<Promise<void>>();
   private keepAlive?: NodeJS.Timeout;
+  /** Successful runs whose ack goes out at the end of this turn (ackSoon). */
+  private readonly acks: JsMsg[] = [];
   private readonly rate?: RateWindow;
   private readonly logger: Logger;
   private lastError = '';
@@ -152,6 +154,7 @@ export class NatsWorkflow {
           names.stream,
           names.durable(this.workflow.name, 'jobs'),
         );
+        this.flushAcks(); // in the same socket write as the pull
         const batch = await consumer.fetch({ max_messages: want, expires: FETCH_EXPIRES_MS });
         this.requested += want;
         const pull = this.receive(batch, want);
@@ -303,7 +306,22 @@ export class NatsWorkflow {
       return;
     }
     // Not awaited (as the raw client acks): a lost ack means a redelivery after ackWaitMs, as a lost reply would.
-    msg.ack();
+    this.ackSoon(msg);
+  }
+
+  /**
+   * Acks at the end of this event-loop turn, together with the others of the turn: the client writes to the
+   * socket once per burst of commands, and acks issued one by one from handlers finishing at different moments
+   * cost a write each.
+   */
+  private ackSoon(msg: JsMsg): void {
+    this.acks.push(msg);
+    if (this.acks.length === 1) setImmediate(() => this.flushAcks());
+  }
+
+  /** Sends the acks not sent yet (the engine calls it before closing the connection). */
+  flushAcks(): void {
+    for (const msg of this.acks.splice(0)) msg.ack();
   }
 
   /** The next attempt as a delayed message (attempts used so far in a header), then the ack of this one. */
