@@ -4,6 +4,7 @@ import { HybridSchedulerHealthIndicator } from '../health/hybrid-scheduler.healt
 import type { DeadLetter, JobInfo, RecentRuns, TierName } from '../interfaces/index.js';
 import { redactDeep, redactedMessage } from '../common/redact.js';
 import { withTimeout } from '../common/settle-within.js';
+import { CachedRead } from '../observability/cached-read.js';
 import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
 import type { ResolvedModuleOptions } from '../config/module-options.js';
 import { DASHBOARD_OPTIONS } from './dashboard.constants.js';
@@ -20,6 +21,11 @@ const MAX_DEAD_LETTERS = 100;
 const ENGINE_RUNS = 50;
 /** A panel load does not wait longer for the engine's history; the page says it was not read. */
 const ENGINE_RUNS_TIMEOUT_MS = 3_000;
+/**
+ * Panel loads of one job within this long share one read of the engine's history: an open panel reloads on
+ * every job event (at most every 200 ms), and a BullMQ read is two range reads of up to 50 jobs each.
+ */
+const ENGINE_RUNS_CACHE_MS = 2_000;
 const QUEUE_COUNTS = ['waiting', 'active', 'delayed', 'failed', 'dead'] as const;
 type QueueCounts = Partial<Record<(typeof QUEUE_COUNTS)[number], number>>;
 
@@ -69,6 +75,8 @@ const field = (value: unknown, key: string): unknown =>
 @Injectable()
 export class DashboardView {
   private readonly bootedAt = new Date().toISOString();
+  /** One per job id the panel was opened for (ids of existing jobs: `job()` checks first). */
+  private readonly engineReads = new Map<string, CachedRead<RecentRuns>>();
 
   constructor(
     private readonly scheduler: HybridScheduler,
@@ -125,12 +133,19 @@ export class DashboardView {
   /** What the engine keeps of the job's runs; a failure or a slow engine leaves the panel with this process's. */
   private async engineRuns(id: string): Promise<RecentRuns | { error: string }> {
     const limit = Math.min(ENGINE_RUNS, this.options.historySize);
-    try {
-      return await withTimeout(
-        this.scheduler.recentRuns(id, { limit }),
-        ENGINE_RUNS_TIMEOUT_MS,
-        () => new Error(`no answer within ${ENGINE_RUNS_TIMEOUT_MS}ms`),
+    let read = this.engineReads.get(id);
+    if (!read) {
+      read = new CachedRead(ENGINE_RUNS_CACHE_MS, () =>
+        withTimeout(
+          this.scheduler.recentRuns(id, { limit }),
+          ENGINE_RUNS_TIMEOUT_MS,
+          () => new Error(`no answer within ${ENGINE_RUNS_TIMEOUT_MS}ms`),
+        ),
       );
+      this.engineReads.set(id, read);
+    }
+    try {
+      return await read.get();
     } catch (error) {
       return { error: redactedMessage(error) };
     }
