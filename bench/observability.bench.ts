@@ -1,74 +1,98 @@
 // Cost of observability on the queue hot path: the same workflow with metrics (prom-client) and tracing (the
 // OpenTelemetry SDK with a batch processor and an exporter that drops every span) on, vs both off, in the same
-// run, alternating rounds and keeping the median. Memory engine and BullMQ on a private Redis.
-// Sizes: OBS_BENCH_JOBS (default 5000 on BullMQ, 4x that on memory), OBS_BENCH_ROUNDS (default 5).
+// run, the order of the four apps rotating each round, medians kept. Memory engine and BullMQ on a private Redis.
+// Then the bare SDK: a loop making the same two spans per job (PRODUCER with inject, CONSUMER with extract, each
+// run inside context.with) with no library, vs the same loop without spans: what tracing costs before any of ours.
+// Sizes: OBS_BENCH_JOBS (default 5000 on BullMQ, 4x that on memory), OBS_BENCH_ROUNDS (default 5),
+// OBS_BENCH_ENGINES (default memory,bullmq).
 import 'reflect-metadata';
-import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { loadavg } from 'node:os';
 import { Registry } from 'prom-client';
-import {
-  HybridScheduler,
-  HybridSchedulerModule,
-  QueuedWorkflow,
-  type HybridSchedulerModuleOptions,
-} from 'nestjs-hybrid-scheduler';
+import { HybridScheduler, type HybridSchedulerModuleOptions } from 'nestjs-hybrid-scheduler';
 import { startRedis } from '../test/support/redis.js';
+import { bootObserved, registerTracingSdk, throughput } from './observability-app.js';
 import { printTable } from './stats.js';
 
 const JOBS = Number(process.env.OBS_BENCH_JOBS ?? 5000);
 const ROUNDS = Number(process.env.OBS_BENCH_ROUNDS ?? 5);
-const IN_FLIGHT_ADDS = 100;
-const sink = { done: 0 };
+const middle = (r: number[]) => [...r].sort((x, y) => x - y)[Math.floor(r.length / 2)]!;
+const spread = (r: number[]) => `${Math.round(Math.min(...r))}–${Math.round(Math.max(...r))}`;
 
-@Injectable()
-class ObservedWorkflow {
-  @QueuedWorkflow({ name: 'observed', concurrency: 10, attempts: 1 })
-  observed() {
-    sink.done++;
-  }
-}
-
-/** An exporter that drops everything: the SDK's work is measured, not an exporter's I/O. */
-const dropAll: SpanExporter = {
-  export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
-  shutdown: async () => undefined,
-};
-
-async function boot(options: HybridSchedulerModuleOptions): Promise<INestApplicationContext> {
-  @Module({ imports: [HybridSchedulerModule.forRoot(options)], providers: [ObservedWorkflow] })
-  class ObservedModule {}
-  const app = await NestFactory.createApplicationContext(ObservedModule, { logger: ['error'] });
-  await app.init();
-  return app;
-}
-
-async function throughput(scheduler: HybridScheduler, count: number): Promise<number> {
-  sink.done = 0;
+/** One job's two spans as the library makes them, straight on the API (`withSpans` false: the same awaits only). */
+async function rawJobs(count: number, withSpans: boolean): Promise<number> {
+  const tracer = trace.getTracer('raw-sdk');
   const began = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT_ADDS }, async () => {
-      while (next < count) {
-        next++;
-        await scheduler.enqueueWorkflow('observed', {});
-      }
-    }),
-  );
-  while (sink.done < count) await new Promise((r) => setTimeout(r, 2));
-  return count / ((performance.now() - began) / 1000);
+  for (let i = 0; i < count; i++) {
+    if (!withSpans) {
+      await Promise.resolve();
+      await Promise.resolve();
+      continue;
+    }
+    const send = tracer.startSpan('send observed', {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'memory',
+        'messaging.destination.name': 'observed',
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'send',
+      },
+    });
+    const sent = trace.setSpan(context.active(), send);
+    const headers: Record<string, string> = {};
+    propagation.inject(sent, headers);
+    await context.with(sent, () => Promise.resolve());
+    send.setAttribute('messaging.message.id', String(i));
+    send.end();
+    const parent = propagation.extract(ROOT_CONTEXT, headers);
+    const consume = tracer.startSpan(
+      'process observed',
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'hybrid_scheduler.tier': 'queue',
+          'hybrid_scheduler.job': 'observed',
+          'hybrid_scheduler.attempt': 1,
+          'messaging.system': 'memory',
+          'messaging.destination.name': 'observed',
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'process',
+          'messaging.message.id': String(i),
+        },
+      },
+      parent,
+    );
+    await context.with(trace.setSpan(parent, consume), () => Promise.resolve());
+    consume.end();
+  }
+  return (performance.now() - began) / count; // ms per job
+}
+
+/** µs per job the bare SDK adds: the loop with spans minus the loop without, medians of alternating rounds. */
+async function sdkCostPerJob(): Promise<{ median: number; runs: number[] }> {
+  const count = 20_000;
+  await rawJobs(count, true); // warm-up
+  await rawJobs(count, false);
+  const runs: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const first = round % 2 === 0;
+    const a = await rawJobs(count, first);
+    const b = await rawJobs(count, !first);
+    runs.push((first ? a - b : b - a) * 1000);
+  }
+  return { median: middle(runs), runs };
 }
 
 export async function run(): Promise<void> {
-  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropAll)] });
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const provider = registerTracingSdk();
   const redis = await startRedis();
   const rows: Array<Array<string | number>> = [];
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  const loadBefore = load();
+  let sdk: { median: number; runs: number[] } | undefined;
   try {
     const engines = (process.env.OBS_BENCH_ENGINES ?? 'memory,bullmq').split(',') as Array<
       'memory' | 'bullmq'
@@ -76,20 +100,24 @@ export async function run(): Promise<void> {
     for (const engine of engines) {
       const queue = (prefix: string): HybridSchedulerModuleOptions['queue'] =>
         engine === 'bullmq' ? { bullmq: { connection: redis.url, prefix } } : {};
-      const off = await boot({ fallback: 'fail', queue: queue('obs-off'), tracing: { enabled: false } });
-      const on = await boot({
+      const off = await bootObserved({
+        fallback: 'fail',
+        queue: queue('obs-off'),
+        tracing: { enabled: false },
+      });
+      const on = await bootObserved({
         fallback: 'fail',
         queue: queue('obs-on'),
         metrics: { registry: new Registry() },
         tracing: { enabled: true },
       });
-      const metricsOnly = await boot({
+      const metricsOnly = await bootObserved({
         fallback: 'fail',
         queue: queue('obs-metrics'),
         metrics: { registry: new Registry() },
         tracing: { enabled: false },
       });
-      const tracingOnly = await boot({
+      const tracingOnly = await bootObserved({
         fallback: 'fail',
         queue: queue('obs-tracing'),
         tracing: { enabled: true },
@@ -100,23 +128,53 @@ export async function run(): Promise<void> {
         const runs: number[][] = apps.map(() => []);
         for (const app of apps) await throughput(app.get(HybridScheduler), Math.min(count, 1000)); // warm-up
         for (let round = 0; round < ROUNDS; round++) {
-          for (const [i, app] of apps.entries())
-            runs[i].push(await throughput(app.get(HybridScheduler), count));
+          // Rotate who goes first, so drift in the machine's load does not always favour the same app.
+          for (let k = 0; k < apps.length; k++) {
+            const i = (round + k) % apps.length;
+            runs[i]!.push(await throughput(apps[i]!.get(HybridScheduler), count));
+          }
         }
-        const middle = (r: number[]) => [...r].sort((x, y) => x - y)[Math.floor(r.length / 2)];
-        const [a, b, m, t] = runs.map(middle);
+        const [a, b, m, t] = runs.map(middle) as [number, number, number, number];
         const pct = (x: number) => `${(((a - x) / a) * 100).toFixed(1)} %`;
-        rows.push([engine, count, a, b, pct(b), pct(m), pct(t)]);
+        const extraUs = (x: number) => (1e6 / x - 1e6 / a).toFixed(2);
+        rows.push([
+          engine,
+          count,
+          `${Math.round(a)} (${spread(runs[0]!)})`,
+          `${Math.round(b)} (${spread(runs[1]!)})`,
+          pct(b),
+          extraUs(b),
+          pct(m),
+          pct(t),
+          extraUs(t),
+        ]);
       } finally {
         for (const app of apps.reverse()) await app.close();
       }
     }
+    sdk = await sdkCostPerJob();
   } finally {
     await provider.shutdown();
     await redis.stop();
   }
   printTable(
-    ['engine', 'jobs', 'off jobs/s', 'on jobs/s', 'overhead (target ≤ 5 %)', 'metrics only', 'tracing only'],
+    [
+      'engine',
+      'jobs',
+      'off jobs/s (spread)',
+      'on jobs/s (spread)',
+      'overhead (target ≤ 5 %)',
+      'on µs/job',
+      'metrics only',
+      'tracing only',
+      'tracing µs/job',
+    ],
     rows,
   );
+  console.log(
+    `bare OpenTelemetry SDK, the same two spans per job with no library: ${sdk.median.toFixed(2)} µs/job ` +
+      `(rounds ${sdk.runs.map((r) => r.toFixed(2)).join(', ')}); ` +
+      `"tracing µs/job" minus this is the library's own share`,
+  );
+  console.log(`load average before: ${loadBefore}; after: ${load()}`);
 }

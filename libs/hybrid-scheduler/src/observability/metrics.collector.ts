@@ -9,6 +9,7 @@ import { SchedulerTiers } from '../lifecycle/scheduler-tiers.js';
 import { loadPromClient } from './prom-client.loader.js';
 import { schedulerMetrics, type SchedulerMetrics, type ScrapeSource } from './scheduler-metrics.js';
 import { CachedRead } from './cached-read.js';
+import { JobSeries } from './job-series.js';
 
 /** How long a scrape reuses the engine counts and tier health read by the previous one. */
 export const SCRAPE_CACHE_MS = 5_000;
@@ -28,9 +29,8 @@ export class MetricsCollector implements OnModuleInit, BeforeApplicationShutdown
   private readonly queueRead = new CachedRead(SCRAPE_CACHE_MS, () => this.readQueueJobs());
   private readonly tierRead = new CachedRead(SCRAPE_CACHE_MS, () => this.readTierStatus());
   private readonly prefectRead = new CachedRead(SCRAPE_CACHE_MS, () => this.readPrefectFlowRuns());
-  /** Run counts and last successes since the last scrape, one entry per label set (bounded like the labels). */
-  private readonly pendingRuns = new Map<string, { labels: Record<string, string>; count: number }>();
-  private readonly pendingSuccess = new Map<string, { labels: Record<string, string>; at: number }>();
+  /** Per tier and job: its label sets, and the run counts and last success gathered since the last scrape. */
+  private readonly series = new Map<string, Map<string, JobSeries>>();
 
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -57,32 +57,41 @@ export class MetricsCollector implements OnModuleInit, BeforeApplicationShutdown
 
   flush(): void {
     const m = this.metrics!;
-    for (const { labels, count } of this.pendingRuns.values()) m.runs.inc(labels, count);
-    for (const { labels, at } of this.pendingSuccess.values()) m.lastSuccess.set(labels, at);
-    this.pendingRuns.clear();
-    this.pendingSuccess.clear();
+    for (const jobs of this.series.values()) {
+      for (const series of jobs.values()) {
+        for (const status of series.statuses.values()) {
+          if (status.count === 0) continue;
+          m.runs.inc(status.labels, status.count);
+          status.count = 0;
+        }
+        if (series.lastSuccessAt === undefined) continue;
+        m.lastSuccess.set(series.labels, series.lastSuccessAt);
+        series.lastSuccessAt = undefined;
+      }
+    }
   }
 
   private record(event: JobEvent): void {
     const m = this.metrics!;
-    const job = { tier: event.tier, job: event.name };
-    const status = event.type === 'dead-lettered' ? 'dead_lettered' : event.type;
-    // Counters are summed here and handed to prom-client on scrape: one Map lookup per event instead of a
-    // label-set hash per update.
-    const key = `${event.tier}\0${event.name}\0${status}`;
-    const pending = this.pendingRuns.get(key);
-    if (pending) pending.count++;
-    else this.pendingRuns.set(key, { labels: { ...job, status }, count: 1 });
+    const series = this.seriesOf(event.tier, event.name);
+    const status = series.statusOf(event.type === 'dead-lettered' ? 'dead_lettered' : event.type);
+    // Counters are summed here and handed to prom-client on scrape, and each job's label objects are built once:
+    // two Map lookups per event instead of a label-set hash and new label objects per update.
+    status.count++;
     if (event.type === 'started' && event.scheduledAt) {
-      m.lateness.observe(job, Math.max(0, event.at.getTime() - event.scheduledAt.getTime()) / 1000);
+      m.lateness.observe(series.labels, Math.max(0, event.at.getTime() - event.scheduledAt.getTime()) / 1000);
     } else if (event.durationMs !== undefined) {
-      m.duration.observe({ ...job, status }, event.durationMs / 1000);
-      if (event.type === 'succeeded')
-        this.pendingSuccess.set(`${event.tier}\0${event.name}`, {
-          labels: job,
-          at: event.at.getTime() / 1000,
-        });
+      m.duration.observe(status.labels, event.durationMs / 1000);
+      if (event.type === 'succeeded') series.lastSuccessAt = event.at.getTime() / 1000;
     }
+  }
+
+  private seriesOf(tier: string, job: string): JobSeries {
+    let jobs = this.series.get(tier);
+    if (!jobs) this.series.set(tier, (jobs = new Map()));
+    let series = jobs.get(job);
+    if (!series) jobs.set(job, (series = new JobSeries(tier, job)));
+    return series;
   }
 
   queueJobs(): Promise<Array<{ workflow: string; engine: string; state: string; value: number }>> {

@@ -27,6 +27,19 @@ export interface RunTrace {
 
 const SCOPE = 'nestjs-hybrid-scheduler';
 
+/** The span names of one task, built once (runs and enqueues are hot). */
+interface SpanNames {
+  send: string;
+  process: string;
+  run: string;
+}
+
+/** Whether a propagator wrote any header (without allocating a key list per enqueue). */
+function hasHeaders(headers: Record<string, string>): boolean {
+  for (const _ in headers) return true;
+  return false;
+}
+
 /**
  * OpenTelemetry spans of enqueues (PRODUCER `send <workflow>`, trace context injected into the job's headers) and
  * of runs (CONSUMER `process <workflow>` parented by the enqueue, INTERNAL `run <job>` for timers and Prefect flow
@@ -39,6 +52,7 @@ export class RunTracing {
   private readonly tracer?: Tracer;
   /** The API's no-op provider, what it answers with until an SDK registers one. */
   private readonly noop?: TracerProvider;
+  private readonly names = new Map<string, SpanNames>();
 
   constructor(@Inject(HYBRID_SCHEDULER_OPTIONS) options: ResolvedModuleOptions) {
     this.api = options.tracing.enabled ? loadOtelApi() : undefined;
@@ -66,7 +80,7 @@ export class RunTracing {
   ): Promise<T> {
     const api = this.api;
     if (!api || !this.tracer) return enqueue();
-    const span = this.tracer.startSpan(`send ${workflow}`, {
+    const span = this.tracer.startSpan(this.namesOf(workflow).send, {
       kind: api.SpanKind.PRODUCER,
       attributes: {
         'messaging.system': MESSAGING_SYSTEM[engine] ?? engine,
@@ -79,8 +93,11 @@ export class RunTracing {
     const headers: Record<string, string> = {};
     api.propagation.inject(active, headers);
     try {
-      const job = await api.context.with(active, () =>
-        enqueue(Object.keys(headers).length ? headers : undefined),
+      const job = await api.context.with(
+        active,
+        enqueue,
+        undefined,
+        hasHeaders(headers) ? headers : undefined,
       );
       span.setAttribute('messaging.message.id', job.jobKey);
       if (!job.created) span.setAttribute('hybrid_scheduler.idempotent_hit', true);
@@ -103,33 +120,35 @@ export class RunTracing {
     const parent = trace?.headers
       ? api.propagation.extract(api.ROOT_CONTEXT, trace.headers)
       : api.context.active();
+    const names = this.namesOf(request.name);
+    const consumer = !!trace?.engine;
+    // One object literal per kind (attributes the conventions ask for, no spreads): what the SDK copies anyway.
+    const attributes: Attributes = consumer
+      ? {
+          'messaging.system': MESSAGING_SYSTEM[trace.engine!] ?? trace.engine,
+          'messaging.destination.name': request.name,
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'process',
+          'hybrid_scheduler.attempt': request.attempt ?? 1,
+        }
+      : {
+          'hybrid_scheduler.tier': request.tier,
+          'hybrid_scheduler.job': request.name,
+          'hybrid_scheduler.attempt': request.attempt ?? 1,
+        };
+    if (consumer && trace.messageId) attributes['messaging.message.id'] = trace.messageId;
     const scheduledAt = request.scheduledAt;
-    const attributes: Attributes = {
-      'hybrid_scheduler.tier': request.tier,
-      'hybrid_scheduler.job': request.name,
-      'hybrid_scheduler.attempt': request.attempt ?? 1,
-      ...(scheduledAt
-        ? {
-            'hybrid_scheduler.scheduled_at': scheduledAt.toISOString(),
-            'hybrid_scheduler.lateness_ms': Math.max(0, Date.now() - scheduledAt.getTime()),
-          }
-        : {}),
-      ...(request.tier === 'prefect'
-        ? { 'prefect.flow_run.id': request.runId, 'prefect.deployment.name': request.name }
-        : {}),
-    };
-    if (trace?.engine) {
-      Object.assign(attributes, {
-        'messaging.system': MESSAGING_SYSTEM[trace.engine] ?? trace.engine,
-        'messaging.destination.name': request.name,
-        'messaging.operation.type': 'process',
-        'messaging.operation.name': 'process',
-        ...(trace.messageId ? { 'messaging.message.id': trace.messageId } : {}),
-      });
+    if (scheduledAt) {
+      attributes['hybrid_scheduler.scheduled_at'] = scheduledAt.toISOString();
+      attributes['hybrid_scheduler.lateness_ms'] = Math.max(0, Date.now() - scheduledAt.getTime());
+    }
+    if (request.tier === 'prefect') {
+      attributes['prefect.flow_run.id'] = request.runId;
+      attributes['prefect.deployment.name'] = request.name;
     }
     const span = this.tracer!.startSpan(
-      trace?.engine ? `process ${request.name}` : `run ${request.name}`,
-      { kind: trace?.engine ? api.SpanKind.CONSUMER : api.SpanKind.INTERNAL, attributes },
+      consumer ? names.process : names.run,
+      { kind: consumer ? api.SpanKind.CONSUMER : api.SpanKind.INTERNAL, attributes },
       parent,
     );
     try {
@@ -143,6 +162,15 @@ export class RunTracing {
     } finally {
       span.end();
     }
+  }
+
+  private namesOf(name: string): SpanNames {
+    let names = this.names.get(name);
+    if (!names) {
+      names = { send: `send ${name}`, process: `process ${name}`, run: `run ${name}` };
+      this.names.set(name, names);
+    }
+    return names;
   }
 
   /** Error status and the exception recorded, as the conventions ask of a failed operation. */
