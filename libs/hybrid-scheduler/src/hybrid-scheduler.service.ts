@@ -88,17 +88,15 @@ export class HybridScheduler {
 
   /**
    * The job's recent runs as its engine keeps them, newest first, whichever replica ran them: BullMQ's completed
-   * and failed jobs, the Prefect flow runs of a deployment. Where nothing keeps finished runs (internal tasks, the
-   * memory, NATS, RabbitMQ and Cloud Tasks engines, jobs of other packages) `runs` is empty and `notKept` says
-   * why; `onJobEvent` sees the runs of this process. @throws JobNotFoundError, InvalidArgumentError
+   * and failed jobs (also of a `@Processor` queue of @nestjs/bullmq), the Prefect flow runs of a deployment.
+   * Where nothing keeps finished runs (internal tasks, the memory, NATS, RabbitMQ and Cloud Tasks engines,
+   * @nestjs/schedule jobs) `runs` is empty and `notKept` says why; `onJobEvent` sees this process's runs.
+   * @throws JobNotFoundError, InvalidArgumentError
    */
   async recentRuns(id: string, options: RecentRunsOptions = {}): Promise<RecentRuns> {
     const method = 'recentRuns';
     const limit = limitArgument(method, objectArgument(method, 'options', options, {}).limit, 20, 200);
-    if (this.adopted.owns(id)) {
-      const source = (await this.adopted.get(id))?.source ?? 'another package';
-      return { jobId: id, keptBy: null, runs: [], notKept: `a job of ${source}: its runs are not read here` };
-    }
+    if (this.adopted.owns(id)) return this.adopted.recentRuns(id, limit);
     const tier = this.registry.get(id).tier;
     if (!tier.recentRuns)
       return {

@@ -1,5 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
-import { BullModule, Processor, WorkerHost } from '@nestjs/bullmq';
+import { BullModule, InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import type { Page } from 'playwright-core';
 import { HybridSchedulerModule, QueuedWorkflow } from 'nestjs-hybrid-scheduler';
 import { HybridSchedulerDashboardModule } from 'nestjs-hybrid-scheduler/dashboard';
@@ -19,7 +20,15 @@ class ReplicaWork {
 /** A queue consumed the @nestjs/bullmq way: the dashboard lists it read-only. */
 @Processor('legacy-reports')
 class LegacyReports extends WorkerHost {
-  async process(): Promise<void> {}
+  done = 0;
+  async process(): Promise<void> {
+    this.done++;
+  }
+}
+
+@Injectable()
+class LegacyProducer {
+  constructor(@InjectQueue('legacy-reports') readonly queue: Queue) {}
 }
 
 const schedulerOn = (redis: PrivateRedis, roles: Array<'producer' | 'worker'>) =>
@@ -45,7 +54,7 @@ describe('dashboard on one replica, work done by another (BullMQ on a private Re
         schedulerOn(redis, ['producer']),
         HybridSchedulerDashboardModule.forRoot({ path: '/scheduler' }),
       ],
-      providers: [ReplicaWork, LegacyReports],
+      providers: [ReplicaWork, LegacyReports, LegacyProducer],
     })
     class DashboardReplica {}
     worker = await bootApp(WorkerReplica);
@@ -106,5 +115,24 @@ describe('dashboard on one replica, work done by another (BullMQ on a private Re
       expect(body.error).toBe('AdoptedJobControlError');
       expect(body.message).toContain(`${action}("queue:legacy-reports") is not available`);
     }
+  });
+
+  it("shows the @Processor queue's finished BullMQ jobs in its runs panel (read, not controlled)", async () => {
+    const job = await served.app.get(LegacyProducer).queue.add('report', { id: 'r1' });
+    await waitFor(() => served.app.get(LegacyReports).done === 1, 10_000, 'the @Processor ran the job');
+    await waitFor(
+      async () => (await served.scheduler.recentRuns('queue:legacy-reports')).runs.length === 1,
+      5000,
+      'the completed job in BullMQ',
+    );
+    const history = await served.scheduler.recentRuns('queue:legacy-reports');
+    expect(history).toMatchObject({ keptBy: 'bullmq', runs: [{ id: `queue:legacy-reports:${job.id}` }] });
+    expect(history.runs[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
+    await row('queue:legacy-reports').getByRole('button', { name: 'Runs of legacy-reports' }).click();
+    const run = page.locator(`#detail tr.run[data-run-id="queue:legacy-reports:${job.id}"]`);
+    await run.waitFor({ timeout: 10_000 });
+    await expect(run.getAttribute('data-from')).resolves.toBe('bullmq');
+    await expect(run.textContent()).resolves.toContain('succeeded');
+    await page.keyboard.press('Escape');
   });
 });

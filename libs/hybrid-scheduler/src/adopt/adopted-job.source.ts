@@ -1,4 +1,4 @@
-import type { JobInfo, TriggerResult } from '../interfaces/index.js';
+import type { JobInfo, RecentRun, TriggerResult } from '../interfaces/index.js';
 import { newJobInfo } from '../registry/new-job-info.js';
 
 /**
@@ -15,6 +15,8 @@ export interface AdoptedJobSource {
   pause(jobId: string): Promise<void>;
   resume(jobId: string): Promise<void>;
   trigger(jobId: string): Promise<TriggerResult>;
+  /** The finished runs its engine keeps, newest first (a @Processor queue: BullMQ's completed and failed jobs). */
+  recentRuns?(jobId: string, limit: number): Promise<{ keptBy: string; runs: RecentRun[] }>;
 }
 
 /** A facade call on a job; an adopted job lists in `details.controls` those its package lets the facade make. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type Type } fr
 import { DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
 import type { WorkerHost } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import type { JobInfo, TriggerResult } from '../interfaces/index.js';
+import type { JobInfo, RecentRuns, TriggerResult } from '../interfaces/index.js';
 import { JobRegistry } from '../registry/job.registry.js';
 import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
 import type { ResolvedModuleOptions } from '../config/module-options.js';
@@ -79,6 +79,19 @@ export class AdoptedJobs implements OnApplicationBootstrap {
 
   async trigger(id: string): Promise<TriggerResult | undefined> {
     return this.sourceOf(id)?.trigger(id);
+  }
+
+  /** What the owning package's engine keeps of the job's runs; `notKept` where it keeps none we can read. */
+  async recentRuns(id: string, limit: number): Promise<RecentRuns> {
+    const source = this.sourceOf(id);
+    if (!source?.recentRuns)
+      return {
+        jobId: id,
+        keptBy: null,
+        runs: [],
+        notKept: `a job of ${source?.source ?? 'another package'}, which keeps no run history`,
+      };
+    return { jobId: id, ...(await source.recentRuns(id, limit)) };
   }
 
   removeJob(id: string): never {

@@ -1,6 +1,7 @@
 import type { WorkerHost } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import type { JobInfo, TriggerResult } from '../interfaces/index.js';
+import type { JobInfo, RecentRun, TriggerResult } from '../interfaces/index.js';
+import { bullMqRecentRuns } from '../tiers/queue/bullmq/bullmq-history.js';
 import { jobId } from '../registry/job-id.js';
 import { redactedMessage } from '../common/redact.js';
 import { withTimeout } from '../common/settle-within.js';
@@ -51,6 +52,19 @@ export class NestBullMqQueues implements AdoptedJobSource {
 
   async trigger(id: string): Promise<TriggerResult> {
     throw this.readOnly(id, 'trigger');
+  }
+
+  /** Read-only like the rest: BullMQ's completed and failed jobs of the registered queue. */
+  async recentRuns(id: string, limit: number): Promise<{ keptBy: string; runs: RecentRun[] }> {
+    const name = id.slice('queue:'.length);
+    const queue = this.byName.get(name)?.queue;
+    if (!queue)
+      throw new AdoptedJobControlError(
+        id,
+        'recentRuns',
+        `no queue registered with BullModule.registerQueue({ name: '${name}' })`,
+      );
+    return { keptBy: 'bullmq', runs: await bullMqRecentRuns(queue, name, limit) };
   }
 
   private readOnly(id: string, control: string): AdoptedJobControlError {
