@@ -130,7 +130,7 @@ describe('dashboard pieces', () => {
       ['queue:w:1', 'this process', 'succeeded', null],
       ['queue:w:0', 'bullmq', 'succeeded', 1000],
     ]);
-    expect(merged[0]).toMatchObject({ attempt: 3, error: 'boom' });
+    expect(merged[0]).toMatchObject({ attempt: 3, error: 'boom', scheduledAt: '2026-01-01T00:00:00.000Z' });
     expect(mergeRuns(history.of('queue:w'), null, 10)).toHaveLength(1);
     expect(
       mergeRuns(

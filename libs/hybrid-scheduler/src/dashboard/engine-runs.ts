@@ -11,7 +11,10 @@ export interface EngineHistoryNote {
   error: string | null;
 }
 
-/** An engine's run as a row of the runs panel. Lateness only for a first try: a retry starts after its backoff. */
+/**
+ * An engine's run as a row of the runs panel. Due as this process's rows have it: when the job was due, else
+ * when it was added. Lateness only for a first try: a retry starts after its backoff.
+ */
 function engineRow(run: RecentRun, keptBy: string): DashboardRun {
   const due = run.scheduledAt ?? run.createdAt;
   const lateness =
@@ -21,7 +24,7 @@ function engineRow(run: RecentRun, keptBy: string): DashboardRun {
     attempt: run.attempts || null,
     status: run.status,
     at: (run.startedAt ?? run.finishedAt ?? run.createdAt ?? new Date(0)).toISOString(),
-    scheduledAt: iso(run.scheduledAt),
+    scheduledAt: iso(due),
     latenessMs: lateness,
     durationMs: run.durationMs,
     error: run.error ?? null,
