@@ -1,6 +1,7 @@
 // Cost of observability on the queue hot path: the same workflow with metrics (prom-client) and tracing (the
 // OpenTelemetry SDK with a batch processor and an exporter that drops every span) on, vs both off, in the same
-// run, the order of the four apps rotating each round, medians kept. Memory engine and BullMQ on a private Redis.
+// run, the order of the four apps rotating each round; each app is compared with the off app of the same round
+// and the median of those per-round ratios kept. Memory engine and BullMQ on a private Redis.
 // Then the bare SDK: a loop making the same two spans per job (PRODUCER with inject, CONSUMER with extract, each
 // run inside context.with) with no library, vs the same loop without spans: what tracing costs before any of ours.
 // Sizes: OBS_BENCH_JOBS (default 5000 on BullMQ, 4x that on memory), OBS_BENCH_ROUNDS (default 5),
@@ -134,19 +135,22 @@ export async function run(): Promise<void> {
             runs[i]!.push(await throughput(apps[i]!.get(HybridScheduler), count));
           }
         }
-        const [a, b, m, t] = runs.map(middle) as [number, number, number, number];
-        const pct = (x: number) => `${(((a - x) / a) * 100).toFixed(1)} %`;
-        const extraUs = (x: number) => (1e6 / x - 1e6 / a).toFixed(2);
+        // Per round, each app against the off app of the same round (the load drifts between rounds): the
+        // median of those ratios, not a ratio of medians.
+        const off = runs[0]!;
+        const overhead = (i: number) =>
+          `${(middle(runs[i]!.map((x, r) => 1 - x / off[r]!)) * 100).toFixed(1)} %`;
+        const extraUs = (i: number) => middle(runs[i]!.map((x, r) => 1e6 / x - 1e6 / off[r]!)).toFixed(2);
         rows.push([
           engine,
           count,
-          `${Math.round(a)} (${spread(runs[0]!)})`,
-          `${Math.round(b)} (${spread(runs[1]!)})`,
-          pct(b),
-          extraUs(b),
-          pct(m),
-          pct(t),
-          extraUs(t),
+          `${Math.round(middle(off))} (${spread(off)})`,
+          `${Math.round(middle(runs[1]!))} (${spread(runs[1]!)})`,
+          overhead(1),
+          extraUs(1),
+          overhead(2),
+          overhead(3),
+          extraUs(3),
         ]);
       } finally {
         for (const app of apps.reverse()) await app.close();

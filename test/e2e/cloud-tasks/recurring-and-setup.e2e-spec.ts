@@ -11,6 +11,7 @@ import {
   TickWorkflows,
   type CloudApp,
 } from './cloud-tasks.fixture.js';
+import { waitFor } from '../../support/nest-app.js';
 
 describe('Cloud Tasks provider: recurring ticks across replicas', () => {
   let emulator: CloudTasksEmulator;
@@ -41,6 +42,39 @@ describe('Cloud Tasks provider: recurring ticks across replicas', () => {
     expect(new Set(dispatched).size).toBe(dispatched.length);
     // Both replicas tried to create every tick; Cloud Tasks kept one of each.
     expect(emulator.createTaskCalls()).toBeGreaterThanOrEqual(2 * ticks.length);
+  });
+});
+
+describe('Cloud Tasks provider: ticks while paused', () => {
+  let emulator: CloudTasksEmulator;
+  let app: CloudApp | undefined;
+
+  beforeAll(async () => {
+    emulator = await startCloudTasksEmulator({ timeScale: 0.01 });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await emulator?.stop();
+  });
+
+  it('are not enqueued and are reported as missed when due, never silently dropped; resume runs ticks again', async () => {
+    app = await bootCloudApp(emulator, 'paused-ticks', { providers: [TickWorkflows] });
+    await app.scheduler.pause('queue:every-second');
+    const missed = () => app!.events.filter((e) => e.type === 'missed' && e.jobId === 'queue:every-second');
+    await waitFor(() => missed().length >= 2, 8_000, 'two missed ticks while paused');
+    const ran = app.app.get(TickWorkflows).ticks.map((t) => t.scheduledAt.getTime());
+    for (const event of missed()) {
+      expect(event.reason).toBe('workflow is paused');
+      expect(ran).not.toContain(event.scheduledAt!.getTime());
+    }
+    const lastMissed = Math.max(...missed().map((e) => e.scheduledAt!.getTime()));
+    await app.scheduler.resume('queue:every-second');
+    await waitFor(
+      () => app!.app.get(TickWorkflows).ticks.some((t) => t.scheduledAt.getTime() > lastMissed),
+      8_000,
+      'a tick after resume',
+    );
   });
 });
 

@@ -32,6 +32,12 @@ class TracedWork {
   tick() {
     this.ticks++;
   }
+
+  /** Runs longer than its period: the ticks due meanwhile are skipped (overlap: skip). */
+  @InternalTask({ name: 'slow-tick', every: 100 })
+  async slowTick() {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 function tracedModule(options: HybridSchedulerModuleOptions, providers: Type<unknown>[] = [TracedWork]) {
@@ -124,6 +130,37 @@ describe('traces with the OpenTelemetry SDK, in one process (memory engine)', ()
     });
     expect(Date.parse(String(tick.attributes['hybrid_scheduler.scheduled_at']))).toBeGreaterThan(0);
     expect(tick.attributes['hybrid_scheduler.lateness_ms']).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a skipped tick is a `skipped <job>` span and a missed one a `missed <job>` span, with due time and reason', async () => {
+    await waitFor(() => named('skipped slow-tick').length >= 1, 3000, 'a skipped-tick span');
+    const skips = booted.eventsOf('internal:slow-tick', 'skipped');
+    const [skipped] = named('skipped slow-tick');
+    expect(skipped).toMatchObject({
+      kind: SpanKind.INTERNAL,
+      status: { code: SpanStatusCode.UNSET },
+      attributes: {
+        'hybrid_scheduler.tier': 'internal',
+        'hybrid_scheduler.job': 'slow-tick',
+        'hybrid_scheduler.outcome': 'skipped',
+        'hybrid_scheduler.reason': 'previous run is still running (overlap: skip)',
+      },
+    });
+    expect(skips.map((e) => e.scheduledAt!.toISOString())).toContain(
+      skipped.attributes['hybrid_scheduler.scheduled_at'],
+    );
+
+    await booted.scheduler.pause('internal:slow-tick');
+    try {
+      await waitFor(() => named('missed slow-tick').length >= 1, 3000, 'a missed-tick span');
+      expect(named('missed slow-tick')[0]).toMatchObject({
+        kind: SpanKind.INTERNAL,
+        attributes: { 'hybrid_scheduler.outcome': 'missed', 'hybrid_scheduler.reason': 'job is paused' },
+      });
+      expect(booted.eventsOf('internal:slow-tick', 'missed').length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await booted.scheduler.resume('internal:slow-tick');
+    }
   });
 });
 

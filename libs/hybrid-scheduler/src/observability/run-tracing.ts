@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Attributes, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
 import type { ResolvedModuleOptions } from '../config/module-options.js';
+import type { JobEvent } from '../interfaces/index.js';
+import { JobRegistry } from '../registry/job.registry.js';
 import type { RunOutcome, RunRequest } from '../runner/task.runner.js';
 import type { JobHeaders } from '../tiers/queue/queue-engine.interface.js';
 import { loadOtelApi, type OtelApiModule } from './otel.loader.js';
@@ -32,6 +34,8 @@ interface SpanNames {
   send: string;
   process: string;
   run: string;
+  skipped: string;
+  missed: string;
 }
 
 /** Whether a propagator wrote any header (without allocating a key list per enqueue). */
@@ -54,10 +58,11 @@ export class RunTracing {
   private readonly noop?: TracerProvider;
   private readonly names = new Map<string, SpanNames>();
 
-  constructor(@Inject(HYBRID_SCHEDULER_OPTIONS) options: ResolvedModuleOptions) {
+  constructor(@Inject(HYBRID_SCHEDULER_OPTIONS) options: ResolvedModuleOptions, registry: JobRegistry) {
     this.api = options.tracing.enabled ? loadOtelApi() : undefined;
     this.tracer = this.api?.trace.getTracer(SCOPE);
     this.noop = this.api ? new this.api.ProxyTracerProvider().getDelegate() : undefined;
+    if (this.api) registry.observeNotRun((event) => this.notRun(event));
   }
 
   /**
@@ -164,10 +169,39 @@ export class RunTracing {
     }
   }
 
+  /**
+   * A skipped or missed tick as a span of no duration, `skipped <job>` or `missed <job>` (INTERNAL, status unset:
+   * nothing failed), with its due time and the reason, so a trace backend shows why a tick did not run.
+   */
+  private notRun(event: JobEvent): void {
+    if (!this.enabled) return;
+    const attributes: Attributes = {
+      'hybrid_scheduler.tier': event.tier,
+      'hybrid_scheduler.job': event.name,
+      'hybrid_scheduler.outcome': event.type,
+    };
+    if (event.reason) attributes['hybrid_scheduler.reason'] = event.reason;
+    if (event.scheduledAt) attributes['hybrid_scheduler.scheduled_at'] = event.scheduledAt.toISOString();
+    if (event.tier === 'prefect' && event.runId) attributes['prefect.flow_run.id'] = event.runId;
+    const names = this.namesOf(event.name);
+    const span = this.tracer!.startSpan(event.type === 'skipped' ? names.skipped : names.missed, {
+      kind: this.api!.SpanKind.INTERNAL,
+      attributes,
+      startTime: event.at,
+    });
+    span.end(event.at);
+  }
+
   private namesOf(name: string): SpanNames {
     let names = this.names.get(name);
     if (!names) {
-      names = { send: `send ${name}`, process: `process ${name}`, run: `run ${name}` };
+      names = {
+        send: `send ${name}`,
+        process: `process ${name}`,
+        run: `run ${name}`,
+        skipped: `skipped ${name}`,
+        missed: `missed ${name}`,
+      };
       this.names.set(name, names);
     }
     return names;

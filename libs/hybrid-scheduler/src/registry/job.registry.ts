@@ -74,6 +74,16 @@ export class JobRegistry {
     return [...this.records.keys()];
   }
 
+  /**
+   * Told of every skipped or missed tick (the tracing makes a span of each). Not an `events$` subscriber: those
+   * ticks are rare, while a listener there makes the runner build an event object for every run.
+   */
+  private readonly notRunObservers: Array<(event: JobEvent) => void> = [];
+
+  observeNotRun(observer: (event: JobEvent) => void): void {
+    this.notRunObservers.push(observer);
+  }
+
   /** Whether anyone subscribed to `events$` (metrics, `onJobEvent`, the dashboard): else events are not built. */
   get observed(): boolean {
     return this.eventSubject.observed;
@@ -81,11 +91,13 @@ export class JobRegistry {
 
   emit(event: Omit<JobEvent, 'at'>): void {
     this.apply(event.jobId, event.type, event.error);
-    if (!this.eventSubject.observed) return;
+    const notRun = (event.type === 'skipped' || event.type === 'missed') && this.notRunObservers.length > 0;
+    if (!this.eventSubject.observed && !notRun) return;
     // Callers pass a fresh object each time, so stamping it avoids a copy per event on the hot path.
     const stamped = event as JobEvent;
     stamped.at = new Date();
-    this.eventSubject.next(stamped);
+    if (notRun) for (const observe of this.notRunObservers) observe(stamped);
+    if (this.eventSubject.observed) this.eventSubject.next(stamped);
   }
 
   /** What an event changes in its job's JobInfo; the runner calls it alone when nobody listens (no event object). */

@@ -86,7 +86,7 @@ export class CloudTasksQueueEngine implements QueueEngine {
   addWorkflow(workflow: EngineWorkflow, processor: JobProcessor, events: EngineEvents): void {
     this.targets.set(workflow.name, { workflow, processor, events });
     if (workflow.schedule.kind === 'every' || workflow.schedule.kind === 'cron') {
-      this.schedules.set(workflow.name, new CloudTasksSchedule(workflow, this.connection.enqueuer));
+      this.schedules.set(workflow.name, new CloudTasksSchedule(workflow, this.connection.enqueuer, events));
     }
   }
 

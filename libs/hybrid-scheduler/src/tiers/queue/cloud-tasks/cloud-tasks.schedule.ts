@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { timerAt, type LongTimer } from '../../../common/timers.js';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
-import type { EngineWorkflow } from '../queue-engine.interface.js';
+import type { EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
 import { hashedTaskId, type CloudTasksEnqueuer } from './cloud-tasks.enqueuer.js';
 import { redactedMessage } from '../../../common/redact.js';
 
@@ -24,6 +24,7 @@ export class CloudTasksSchedule {
   constructor(
     private readonly workflow: EngineWorkflow,
     private readonly enqueuer: CloudTasksEnqueuer,
+    private readonly events: EngineEvents,
   ) {}
 
   async start(): Promise<void> {
@@ -41,7 +42,8 @@ export class CloudTasksSchedule {
     const due = nextDue(this.workflow.schedule, after, EPOCH);
     this.next = due;
     if (!due || this.stopped) return;
-    if (!this.paused) {
+    const enqueued = !this.paused;
+    if (enqueued) {
       const tick = due.toISOString();
       await this.enqueuer.create({
         envelope: {
@@ -54,13 +56,16 @@ export class CloudTasksSchedule {
         runAtMs: due.getTime(),
       });
     }
-    if (!this.stopped) this.arm(due); // stop() may have come while the task was being created
+    // stop() may have come while the task was being created
+    if (!this.stopped) this.arm(due, enqueued);
   }
 
-  private arm(due: Date): void {
+  /** `enqueued` false: the tick was due while paused, so no task runs it; it is reported missed when due. */
+  private arm(due: Date, enqueued: boolean): void {
     this.timer = timerAt(
       due.getTime(),
       () => {
+        if (!enqueued) this.events.missed(this.workflow.name, due, 'workflow is paused');
         this.enqueueAfter(due).catch((error: Error) =>
           this.logger.error(
             `Enqueueing the tick after ${due.toISOString()} of "${this.workflow.name}" failed: ${redactedMessage(error)}`,
