@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './redis.js';
+import { freePort, probe, ServerProcess } from './server-process.js';
 
 export interface PrivateNats {
   /** `nats://[user:pass@]127.0.0.1:<port>` (credentials when started with `auth`). */
@@ -23,25 +22,11 @@ const BINARY = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin
   existsSync(path),
 );
 
-/** Resolves true when the server greets with INFO and answers PING with PONG (the client protocol). */
-function ping(port: number, auth?: { user: string; pass: string }): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    let seen = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    const connect = JSON.stringify({ verbose: false, ...(auth ? { user: auth.user, pass: auth.pass } : {}) });
-    socket.connect(port, '127.0.0.1', () => socket.write(`CONNECT ${connect}\r\nPING\r\n`));
-    socket.on('data', (data) => {
-      seen += data.toString();
-      if (seen.includes('PONG')) done(true);
-    });
-  });
-}
+/** The client protocol: CONNECT (with the credentials when `auth`) and PING, answered with PONG. */
+const answersPing = (port: number, auth?: { user: string; pass: string }) => {
+  const connect = JSON.stringify({ verbose: false, ...(auth ? { user: auth.user, pass: auth.pass } : {}) });
+  return probe(port, `CONNECT ${connect}\r\nPING\r\n`, (received) => received.includes('PONG'));
+};
 
 /**
  * Starts a private `nats-server -js -p <free port> -sd <tmpdir>` (never the shared one on 4222), with a user and
@@ -51,49 +36,33 @@ export async function startNats(auth?: { user: string; pass: string }): Promise<
   if (!BINARY) throw new Error('nats-server is not installed (apt-get install nats-server)');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'hs-nats-'));
-  let child: ChildProcess | undefined;
   let stderr = '';
+  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir];
+  if (auth) args.push('--user', auth.user, '--pass', auth.pass);
+  const server = new ServerProcess({
+    name: `nats-server on port ${port}`,
+    spawn: () => {
+      const proc = spawn(BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+      return proc;
+    },
+    ready: () => answersPing(port, auth),
+    bootTimeoutMs: 10_000,
+    pollMs: 20,
+    output: () => stderr,
+  });
 
-  const launch = async () => {
-    const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir];
-    if (auth) args.push('--user', auth.user, '--pass', auth.pass);
-    const proc = spawn(BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = proc;
-    proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    let exited = false;
-    proc.once('exit', () => (exited = true));
-    const deadline = Date.now() + 10_000;
-    while (!(await ping(port, auth))) {
-      if (exited || Date.now() > deadline)
-        throw new Error(`nats-server on port ${port} did not start: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-
-  const terminate = async (signal: NodeJS.Signals) => {
-    const proc = child;
-    child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill(signal);
-    });
-  };
-
-  await launch();
+  await server.start();
   const credentials = auth ? `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}@` : '';
   return {
     url: `nats://${credentials}127.0.0.1:${port}`,
     port,
     dir,
     stop: async () => {
-      await terminate('SIGTERM');
+      await server.signal('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
-    kill: () => terminate('SIGKILL'),
-    restart: async () => {
-      await terminate('SIGTERM');
-      await launch();
-    },
+    kill: () => server.signal('SIGKILL'),
+    restart: () => server.restart(),
   };
 }

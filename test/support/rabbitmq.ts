@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   createWriteStream,
   existsSync,
@@ -8,10 +8,9 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './redis.js';
+import { freePort, probe, ServerProcess } from './server-process.js';
 
 export interface PrivateRabbitMq {
   /** `amqp://<user>:<password>@127.0.0.1:<port>` (default guest:guest). */
@@ -33,20 +32,9 @@ const SERVER = ['/usr/lib/rabbitmq/bin/rabbitmq-server', '/usr/local/lib/rabbitm
   (path) => existsSync(path),
 );
 
-/** True when the AMQP port answers the 0-9-1 protocol header with a Connection.Start method frame. */
-function amqpAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(port, '127.0.0.1', () => socket.write(Buffer.from('AMQP\x00\x00\x09\x01', 'latin1')));
-    socket.once('data', (data) => done(data[0] === 1));
-  });
-}
+/** The AMQP 0-9-1 protocol header, answered with a Connection.Start method frame (frame type 1). */
+const answersAmqp = (port: number) =>
+  probe(port, Buffer.from('AMQP\x00\x00\x09\x01', 'latin1'), (received) => received[0] === 1, 1000);
 
 /**
  * Starts a private RabbitMQ node (Debian's rabbitmq-server 3.10) on free ports in a temp dir: its own node
@@ -90,63 +78,37 @@ export async function startRabbitMq(
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '+S 1:1 +A 2 +sbwt none +sbwtdcpu none +sbwtdio none',
   };
   const logFile = join(dir, 'node.log');
-  let child: ChildProcess | undefined;
-
-  const launch = async () => {
-    const out = createWriteStream(logFile, { flags: 'a' });
-    // Its own process group, so that stop/kill reach beam.smp and its helpers, not only the shell script.
-    const proc = spawn(SERVER, [], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout?.pipe(out);
-    proc.stderr?.pipe(out);
-    child = proc;
-    let exited = false;
-    proc.once('exit', () => (exited = true));
-    const deadline = Date.now() + (options.bootTimeoutMs ?? 60_000);
-    while (!(await amqpAnswers(port))) {
-      if (exited || Date.now() > deadline) {
-        await terminate('SIGKILL');
-        throw new Error(`RabbitMQ node ${name} on port ${port} did not start; its log:\n${tail()}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-
   const tail = () =>
     existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n') : '';
+  const server = new ServerProcess({
+    name: `RabbitMQ node ${name} on port ${port}`,
+    spawn: () => {
+      const out = createWriteStream(logFile, { flags: 'a' });
+      // Its own process group, so that signals reach beam.smp and its helpers, not only the shell script.
+      const proc = spawn(SERVER, [], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      proc.stdout?.pipe(out);
+      proc.stderr?.pipe(out);
+      return proc;
+    },
+    ready: () => answersAmqp(port),
+    bootTimeoutMs: options.bootTimeoutMs ?? 60_000,
+    pollMs: 200,
+    // The script exits when beam does; nothing of the group may outlive it (epmd is not in it).
+    group: true,
+    output: () => `its log:\n${tail()}`,
+  });
 
-  const terminate = async (signal: NodeJS.Signals) => {
-    const proc = child;
-    child = undefined;
-    if (!proc?.pid || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    try {
-      process.kill(-proc.pid, signal);
-    } catch {
-      return;
-    }
-    await exited;
-    // The script exits when beam does; make sure no member of the group outlives it (epmd is not in it).
-    try {
-      process.kill(-proc.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
-
-  await launch();
+  await server.start();
   return {
     url: `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     port,
     dir,
     stop: async ({ keepDir = false } = {}) => {
-      await terminate('SIGTERM');
+      await server.signal('SIGTERM');
       if (!keepDir) rmSync(dir, { recursive: true, force: true });
     },
-    kill: () => terminate('SIGKILL'),
-    restart: async () => {
-      await terminate('SIGTERM');
-      await launch();
-    },
+    kill: () => server.signal('SIGKILL'),
+    restart: () => server.restart(),
     log: tail,
   };
 }

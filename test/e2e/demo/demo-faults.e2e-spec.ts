@@ -5,7 +5,8 @@ import { HybridSchedulerError, TierUnavailableError } from 'nestjs-hybrid-schedu
 import { AppModule } from '../../../apps/demo/app.module.js';
 import { statusOf } from '../../../apps/demo/scheduler-error.filter.js';
 import { waitFor } from '../../support/nest-app.js';
-import { freePort, startRedis, type PrivateRedis } from '../../support/redis.js';
+import { startRedis, type PrivateRedis } from '../../support/redis.js';
+import { freePort } from '../../support/server-process.js';
 import { runToExit } from '../../support/run-to-exit.js';
 import { LogCapture } from './log-capture.js';
 

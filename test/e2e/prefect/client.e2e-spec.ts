@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { PrefectClient } from '../../../libs/hybrid-scheduler/src/tiers/prefect/prefect.client.js';
 import { PrefectApiError, PrefectUnreachableError } from 'nestjs-hybrid-scheduler';
-import { freePort } from './prefect-app.js';
+import { freePort } from '../../support/server-process.js';
 
 /** A real HTTP server answering from a script of (status, headers, body), recording what it received. */
 async function scripted(answers: Array<[number, Record<string, string>, string]>) {

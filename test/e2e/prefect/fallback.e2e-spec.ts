@@ -4,7 +4,8 @@ import { HybridSchedulerModule, PrefectDeployment, type TaskContext } from 'nest
 import { startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
 import { waitFor } from '../../support/nest-app.js';
 import { SchedulerTiers } from '../../../libs/hybrid-scheduler/src/lifecycle/scheduler-tiers.js';
-import { bootPrefectApp, FAST, freePort, tcpProxy } from './prefect-app.js';
+import { freePort } from '../../support/server-process.js';
+import { bootPrefectApp, FAST, tcpProxy } from './prefect-app.js';
 
 const ticks: Array<{ tier: string; scheduledAt: number; runId: string }> = [];
 

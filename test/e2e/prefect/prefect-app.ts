@@ -6,6 +6,7 @@ import {
   type PrefectTierOptions,
 } from 'nestjs-hybrid-scheduler';
 import { bootApp, type BootedApp } from '../../support/nest-app.js';
+import { freePort } from '../../support/server-process.js';
 
 /** Fast settings for tests: a 200ms poll, short prefetch and heartbeat, short shutdown. */
 export const FAST: Omit<PrefectTierOptions, 'apiUrl'> = {
@@ -36,18 +37,6 @@ export async function bootPrefectApp(
   })
   class PrefectTestModule {}
   return bootApp(PrefectTestModule, { logger: !!process.env.DEBUG_PREFECT });
-}
-
-/** A TCP port that was free a moment ago (for a server started after the app). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -9,7 +9,8 @@ import {
 } from 'nestjs-hybrid-scheduler';
 import { SchedulerTiers } from '../../../libs/hybrid-scheduler/src/lifecycle/scheduler-tiers.js';
 import { bootApp, waitFor } from '../../support/nest-app.js';
-import { freePort, startRedis } from '../../support/redis.js';
+import { startRedis } from '../../support/redis.js';
+import { freePort } from '../../support/server-process.js';
 
 @Injectable()
 class Reports {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HybridSchedulerModule, QueuedWorkflow } from 'nestjs-hybrid-scheduler';
-import { freePort, startRedis } from '../../support/redis.js';
+import { startRedis } from '../../support/redis.js';
+import { freePort } from '../../support/server-process.js';
 import { waitFor } from '../../support/nest-app.js';
 import type { SecretCase } from '../../support/secret-leaks.js';
 

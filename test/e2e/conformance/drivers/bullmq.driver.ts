@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
-import { startRedis, freePort } from '../../../support/redis.js';
+import { startRedis } from '../../../support/redis.js';
+import { freePort } from '../../../support/server-process.js';
 import type { EngineDriver } from '../engine.driver.js';
 
 /** BullMQ on a private redis-server (AOF on, so a SIGKILL keeps what was acknowledged). */

@@ -1,6 +1,6 @@
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { freePort } from '../../../support/redis.js';
+import { freePort } from '../../../support/server-process.js';
 import { startNats } from '../../../support/nats.js';
 import type { EngineDriver } from '../engine.driver.js';
 

@@ -1,5 +1,5 @@
 import { Connection } from 'rabbitmq-client';
-import { freePort } from '../../../support/redis.js';
+import { freePort } from '../../../support/server-process.js';
 import { startRabbitMq } from '../../../support/rabbitmq.js';
 import type { EngineDriver } from '../engine.driver.js';
 
