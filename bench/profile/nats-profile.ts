@@ -11,10 +11,9 @@ import { Injectable, Module, type INestApplicationContext } from '@nestjs/common
 import { NestFactory } from '@nestjs/core';
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { HybridScheduler, HybridSchedulerModule, QueuedWorkflow } from 'nestjs-hybrid-scheduler';
+import { HybridSchedulerModule, QueuedWorkflow } from 'nestjs-hybrid-scheduler';
 import { startNats } from '../../test/support/nats.js';
-import { produce } from '../rounds.js';
-import { CONCURRENCY, done, JOBS, mode, profiled, side, untilDone } from './broker-profile.js';
+import { CONCURRENCY, done, mode, profileSide } from './broker-profile.js';
 
 const NAME = 'profiled';
 
@@ -61,38 +60,24 @@ async function main(): Promise<void> {
       max_ack_pending: 1000,
     });
   } else await (await boot(nats.url, ['producer'])).close(); // declares the stream and consumers
-  if (side === 'produce') {
-    if (mode === 'raw') await profiled(() => produce(JOBS, (p) => js.publish(subject, JSON.stringify(p))));
-    else {
-      const app = await boot(nats.url, ['producer']);
-      const scheduler = app.get(HybridScheduler);
-      await profiled(() => produce(JOBS, (p) => scheduler.enqueueWorkflow(NAME, p)));
-      await app.close();
-    }
-  } else {
-    await produce(JOBS, (p) => js.publish(subject, JSON.stringify(p)));
-    if (mode === 'raw') {
-      const consumer = await js.consumers.get('raw', NAME);
-      await profiled(async () => {
-        const messages = await consumer.consume({
-          max_messages: CONCURRENCY,
-          callback: (msg) => {
-            msg.json();
-            done();
-            msg.ack();
-          },
-        });
-        await untilDone();
-        await messages.close();
+  await profileSide({
+    workflow: NAME,
+    boot: (roles) => boot(nats.url, roles),
+    rawSend: (p) => js.publish(subject, JSON.stringify(p)),
+    rawConsume: async () => {
+      const messages = await (
+        await js.consumers.get('raw', NAME)
+      ).consume({
+        max_messages: CONCURRENCY,
+        callback: (msg) => {
+          msg.json();
+          done();
+          msg.ack();
+        },
       });
-    } else {
-      await profiled(async () => {
-        const app = await boot(nats.url, ['worker']);
-        await untilDone();
-        await app.close();
-      });
-    }
-  }
+      return () => messages.close();
+    },
+  });
   await nc.close();
   await nats.stop();
 }

@@ -10,10 +10,9 @@ import 'reflect-metadata';
 import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Connection } from 'rabbitmq-client';
-import { HybridScheduler, HybridSchedulerModule, QueuedWorkflow } from 'nestjs-hybrid-scheduler';
+import { HybridSchedulerModule, QueuedWorkflow } from 'nestjs-hybrid-scheduler';
 import { startRabbitMq } from '../../test/support/rabbitmq.js';
-import { produce } from '../rounds.js';
-import { CONCURRENCY, done, JOBS, mode, profiled, side, untilDone } from './broker-profile.js';
+import { CONCURRENCY, done, mode, profileSide } from './broker-profile.js';
 
 const NAME = 'profiled';
 
@@ -53,35 +52,18 @@ async function main(): Promise<void> {
     },
   };
   if (mode === 'raw') await connection.queueDeclare({ queue, ...queueOptions });
-  const send = (payload: unknown) =>
-    publisher.send({ routingKey: queue, durable: true, priority: 10 }, payload);
-  if (side === 'produce') {
-    if (mode === 'raw') await profiled(() => produce(JOBS, send));
-    else {
-      const app = await boot(node.url, ['producer']);
-      const scheduler = app.get(HybridScheduler);
-      await profiled(() => produce(JOBS, (p) => scheduler.enqueueWorkflow(NAME, p)));
-      await app.close();
-    }
-  } else {
-    await produce(JOBS, send);
-    if (mode === 'raw') {
-      await profiled(async () => {
-        const consumer = connection.createConsumer(
-          { queue, qos: { prefetchCount: CONCURRENCY }, concurrency: CONCURRENCY, queueOptions },
-          () => done(),
-        );
-        await untilDone();
-        await consumer.close();
-      });
-    } else {
-      await profiled(async () => {
-        const app = await boot(node.url, ['worker']);
-        await untilDone();
-        await app.close();
-      });
-    }
-  }
+  await profileSide({
+    workflow: NAME,
+    boot: (roles) => boot(node.url, roles),
+    rawSend: (payload) => publisher.send({ routingKey: queue, durable: true, priority: 10 }, payload),
+    rawConsume: async () => {
+      const consumer = connection.createConsumer(
+        { queue, qos: { prefetchCount: CONCURRENCY }, concurrency: CONCURRENCY, queueOptions },
+        () => done(),
+      );
+      return () => consumer.close();
+    },
+  });
   await publisher.close();
   await connection.close();
   await node.stop();
