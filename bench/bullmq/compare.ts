@@ -1,12 +1,15 @@
 // The BullMQ bench's comparison: raw and ours in alternating rounds, per-round figures, then medians over the
 // round pairs the noise guard kept.
 import { median, printTable } from '../stats.js';
-import type { RoundFigures } from '../rounds.js';
+import {
+  NOISE_GUARD,
+  NOISE_GUARD_TEXT,
+  printRounds,
+  summaryRow,
+  SUMMARY_HEADERS,
+  type RoundFigures,
+} from '../rounds.js';
 import type { SerialFigures } from './one-job-at-a-time.js';
-
-/** A round pair whose raw figure is further than this from the median raw figure is discarded. */
-export const NOISE_GUARD = 0.3;
-export const NOISE_GUARD_TEXT = `noise guard: round pairs whose raw figure is > ${NOISE_GUARD * 100} % from the median raw are dropped (kept column)`;
 
 /** Raw and ours alternate (the first side of a round alternates too, so neither always runs warm). */
 export async function alternating<F>(rounds: number, raw: () => Promise<F>, ours: () => Promise<F>) {
@@ -38,51 +41,17 @@ export function guarded<T>(pairs: Array<{ raw: number; ours: number; extra: T }>
 
 export type Runs = { raw: RoundFigures[]; ours: RoundFigures[] };
 
-/** Prints the rounds of one concurrency (raw → ours jobs/s) and returns its table row. */
+/** Prints the rounds of one concurrency and returns its table row (rounds.ts' summary row and Δp99). */
 export function throughputRow(concurrency: number, jobs: number, runs: Runs): Array<string | number> {
-  const pairs = runs.raw.map((raw, i) => ({ raw: raw.perSecond, ours: runs.ours[i].perSecond, extra: i }));
-  console.log(
-    `conc ${concurrency} rounds (raw → ours jobs/s): ` +
-      pairs.map((p) => `${p.raw.toFixed(0)} → ${p.ours.toFixed(0)}`).join(', '),
-  );
-  const guard = guarded(pairs);
-  const med = (side: RoundFigures[], pick: (r: RoundFigures) => number) =>
-    median(guard.kept.map((p) => pick(side[p.extra])));
-  return [
-    concurrency,
-    jobs,
-    med(runs.raw, (r) => r.perSecond),
-    med(runs.ours, (r) => r.perSecond),
-    guard.ratio,
-    guard.spread,
-    guard.keptText,
-    med(runs.raw, (r) => r.p50),
-    med(runs.ours, (r) => r.p50),
-    med(runs.raw, (r) => r.p99),
-    med(runs.ours, (r) => r.p99),
-    med(runs.ours, (r) => r.p99) - med(runs.raw, (r) => r.p99),
-  ];
+  printRounds(concurrency, runs);
+  const row = summaryRow(concurrency, jobs, runs);
+  const p99 = (header: string) => row[SUMMARY_HEADERS.indexOf(header)] as number;
+  return [...row, p99('ours p99') - p99('raw p99')];
 }
 
 export function printThroughput(caption: string, rows: Array<Array<string | number>>): void {
   console.log(`\n${caption}; ${NOISE_GUARD_TEXT}`);
-  printTable(
-    [
-      'conc',
-      'jobs',
-      'raw/s',
-      'ours/s',
-      'ratio',
-      'ratio spread',
-      'kept',
-      'raw p50',
-      'ours p50',
-      'raw p99',
-      'ours p99',
-      'Δp99',
-    ],
-    rows,
-  );
+  printTable([...SUMMARY_HEADERS, 'Δp99'], rows);
 }
 
 /** One row per round and the medians (no guard: latency, not throughput, is compared here). */

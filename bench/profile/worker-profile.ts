@@ -3,7 +3,8 @@
 // Fills a private Redis with `jobs` trivial jobs (raw addBulk) into a paused queue, boots the consumer (a raw
 // BullMQ Worker, or the decorated workflow in a worker-only app), then resumes the queue and records a CPU
 // profile (the same as `--cpu-prof`, via node:inspector) only while the jobs are consumed: boot and filling are
-// not in it, so its top frames are the worker's per-job cost. Prints jobs/s.
+// not in it, so its top frames are the worker's per-job cost. Prints jobs/s, CPU µs per job and the Redis commands
+// per job (INFO commandstats).
 // Summarize a profile with `node dist/bench/profile/profile-top.js prof/<file>.cpuprofile`.
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
@@ -79,19 +80,29 @@ async function main(): Promise<void> {
     await app.init();
     stop = () => app.close();
   }
+  await connection.config('RESETSTAT');
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
   const began = performance.now();
+  const cpu = process.cpuUsage();
   await queue.resume();
   await untilDone();
   const { profile } = await session.post('Profiler.stop');
   if (OUT) writeFileSync(OUT, JSON.stringify(profile));
   const seconds = (performance.now() - began) / 1000;
+  const used = process.cpuUsage(cpu);
   console.log(
-    `${mode}: ${JOBS} jobs at concurrency ${CONCURRENCY} in ${seconds.toFixed(2)}s = ${(JOBS / seconds).toFixed(0)} jobs/s`,
+    `${mode}: ${JOBS} jobs at concurrency ${CONCURRENCY} in ${seconds.toFixed(2)}s = ${(JOBS / seconds).toFixed(0)} jobs/s, ` +
+      `CPU ${((used.user + used.system) / JOBS).toFixed(0)} µs per job (this process, profiler on)`,
   );
+  // Commands Redis ran while the jobs were consumed, per job: both consumers should make the same round trips.
+  const stats = await connection.info('commandstats');
+  const perJob = [...stats.matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)]
+    .map(([, command, calls]) => `${command} ${(Number(calls) / JOBS).toFixed(2)}`)
+    .join(', ');
+  console.log(`Redis commands per job: ${perJob}`);
   await stop();
   await queue.close();
   connection.disconnect();
