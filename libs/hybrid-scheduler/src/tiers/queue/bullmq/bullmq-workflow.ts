@@ -52,10 +52,15 @@ export class BullMqWorkflow {
     const { backoff } = workflow;
     this.jobDefaults = {
       attempts: workflow.attempts,
-      backoff:
-        backoff.maxDelayMs !== undefined
-          ? { type: CAPPED, delay: backoff.delayMs }
-          : { type: backoff.type, delay: backoff.delayMs },
+      // Only with retries: a single attempt never backs off, and every job would carry (and every fetch parse) it.
+      ...(workflow.attempts > 1
+        ? {
+            backoff:
+              backoff.maxDelayMs !== undefined
+                ? { type: CAPPED, delay: backoff.delayMs }
+                : { type: backoff.type, delay: backoff.delayMs },
+          }
+        : {}),
       removeOnFail: workflow.deadLetter ? false : true,
     };
     this.queue = new (bullmq().Queue)(workflow.name, {
@@ -110,9 +115,12 @@ export class BullMqWorkflow {
     const telemetry = telemetryOptions(headers);
     // Adds made in the same tick go to Redis as one addBulk (bullmq-add-batch.ts).
     if (!options.idempotencyKey) {
-      return this.adds
-        .add(payload, { delay, priority: options.priority, telemetry })
-        .then((job) => ({ jobKey: String(job.id), created: true }));
+      // Only the options given: BullMQ merges them into the queue's defaults per job.
+      const opts: JobsOptions = {};
+      if (delay !== undefined) opts.delay = delay;
+      if (options.priority !== undefined) opts.priority = options.priority;
+      if (telemetry) opts.telemetry = telemetry;
+      return this.adds.add(payload, opts).then((job) => ({ jobKey: String(job.id), created: true }));
     }
     // Deduplication returns the id of the job that holds the key, so a different id means nothing was created.
     const jobId = randomUUID();
