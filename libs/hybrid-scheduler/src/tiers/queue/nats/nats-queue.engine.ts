@@ -152,12 +152,16 @@ export class NatsQueueEngine implements QueueEngine {
     const delayMs = options.runAt ? options.runAt.getTime() - now : (options.delayMs ?? 0);
     const delayed = delayMs > 0;
     // `priority` is ignored: JetStream delivers a subject in order (docs/queue.md, NATS).
+    // A job due now needs no header of ours: its enqueue time is the stream's timestamp of the message (so a
+    // plain job is a plain message, like a raw producer's); a delayed one is re-published when due, so it
+    // carries both times.
+    const meta = delayed ? { enqueuedAt: now, runAt: now + delayMs, headers } : { headers };
     const ack = await js.publish(
       delayed ? this.names.delayed(workflow) : this.names.jobs(workflow),
       JSON.stringify(payload),
       {
         ...(options.idempotencyKey ? { msgID: `key-${workflow}-${options.idempotencyKey}` } : {}),
-        headers: metaHeaders({ enqueuedAt: now, runAt: delayed ? now + delayMs : undefined, headers }),
+        ...(delayed || headers ? { headers: metaHeaders(meta) } : {}),
       },
     );
     return { jobKey: String(ack.seq), created: !ack.duplicate };

@@ -4,14 +4,37 @@ import { NatsQueueEngine } from '../../../libs/hybrid-scheduler/src/tiers/queue/
 import { startNats, type PrivateNats } from '../../support/nats.js';
 import { pause, recorder, until, workflowOf } from '../rabbitmq/rabbitmq-engine.fixture.js';
 
-/** Pausing on NATS, against a private nats-server: the QueueEngine seam, without Nest. */
-describe('NATS queue engine: pause', () => {
+/** The NATS engine against a private nats-server: the QueueEngine seam, without Nest. */
+describe('NATS queue engine', () => {
   let nats: PrivateNats;
 
   beforeAll(async () => {
     nats = await startNats();
   }, 30_000);
   afterAll(() => nats?.stop());
+
+  it('gives a job enqueued to run now, sent without headers of ours, the enqueue time the stream stamped', async () => {
+    const rec = recorder();
+    const engine = new NatsQueueEngine({ servers: nats.url, stream: 'stamped' }, 2000);
+    engine.addWorkflow(
+      workflowOf('stamped'),
+      async (job) => void rec.runs.push({ job, at: Date.now() }),
+      rec.events,
+    );
+    await engine.start(true);
+    try {
+      const before = Date.now();
+      const { jobKey } = await engine.enqueue('stamped', { n: 1 }, {});
+      const after = Date.now();
+      await until(() => rec.runs.length === 1, 5000, 'the job');
+      const { job } = rec.runs[0];
+      expect(job).toMatchObject({ jobKey, attempt: 1, payload: { n: 1 } });
+      expect(job.enqueuedAt.getTime()).toBeGreaterThanOrEqual(before);
+      expect(job.enqueuedAt.getTime()).toBeLessThanOrEqual(after);
+    } finally {
+      await engine.close(1000);
+    }
+  });
 
   it('holds the jobs that reach an open pull while paused instead of NAKing them, so no delivery is used', async () => {
     const rec = recorder();
