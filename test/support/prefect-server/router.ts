@@ -136,7 +136,15 @@ export function createRouter(o: RouterOptions) {
       if (issues.length) throw new RequestValidationError(issues);
       const holdMs = o.hold?.(method, op.template, body);
       if (holdMs !== undefined) {
-        await new Promise((resolve) => setTimeout(resolve, holdMs));
+        // The hold ends early when the connection goes (the client gave up, or stop() destroyed it), so no
+        // timer of a held request outlives the server and keeps the test process running.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, holdMs);
+          req.socket.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
         o.requests.push({ method, path, status: 0, body });
         req.socket.destroy();
         return;
