@@ -89,6 +89,22 @@ describe('internal tier: lifecycle and boot errors', () => {
     expect(booted.events.filter((e) => e.type === 'started').length).toBe(due.length);
   });
 
+  it('refuses to boot when one method carries two tier decorators, naming the method', async () => {
+    @Injectable()
+    class Twice {
+      @InternalTask({ name: 'twice-internal', every: 1000 })
+      @QueuedWorkflow({ name: 'twice-queued' })
+      both() {}
+    }
+    @Module({ imports: [HybridSchedulerModule.forRoot()], providers: [Twice] })
+    class AppModule {}
+    const failing = bootFails(AppModule);
+    await expect(failing).rejects.toThrow(InvalidTaskOptionsError);
+    await expect(bootFails(AppModule)).rejects.toThrow(
+      /Twice\.both\(\) carries @InternalTask and @QueuedWorkflow/,
+    );
+  });
+
   it('refuses to boot on duplicate task names, naming both places', async () => {
     @Injectable()
     class A {

@@ -67,13 +67,18 @@ export class TaskExplorer {
       if (!prototype || seen.has(prototype)) continue;
       seen.add(prototype);
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-        for (const decorator of DECORATORS) {
+        const present = DECORATORS.filter(
+          (decorator) => this.reflector.get(decorator.key, prototype[methodName]) !== undefined,
+        );
+        const className = prototype.constructor?.name ?? 'anonymous';
+        // One method is one task: two tier decorators would call it with two different argument shapes.
+        if (present.length > 1)
+          throw new InvalidTaskOptionsError(
+            `${className}.${methodName}() carries ${present.map((d) => `@${d.name}`).join(' and ')}: a method is one task on one tier; use one decorator (its fallback option picks where else it may run)`,
+          );
+        for (const decorator of present) {
           const options = this.reflector.get(decorator.key, prototype[methodName]);
-          if (options === undefined) continue;
-          const location: TaskLocation = {
-            className: prototype.constructor?.name ?? 'anonymous',
-            methodName,
-          };
+          const location: TaskLocation = { className, methodName };
           if (!wrapper.isDependencyTreeStatic() || !instance) {
             throw new InvalidTaskOptionsError(REQUEST_SCOPED(decorator.name, location));
           }
