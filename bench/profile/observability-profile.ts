@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
-  const perSecond = await throughput(scheduler, JOBS);
+  const { perSecond, cpuUsPerJob } = await throughput(scheduler, JOBS);
   const { profile } = await session.post('Profiler.stop');
   if (OUT) writeFileSync(OUT, JSON.stringify(profile));
   console.log(

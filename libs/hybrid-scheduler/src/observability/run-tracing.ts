@@ -38,6 +38,18 @@ interface SpanNames {
   missed: string;
 }
 
+/** The last due time formatted: jobs enqueued in the same millisecond share it (toISOString is ~0.4 µs a call). */
+let lastMs = NaN;
+let lastIso = '';
+function isoOf(date: Date): string {
+  const ms = date.getTime();
+  if (ms !== lastMs) {
+    lastIso = date.toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
 /** Whether a propagator wrote any header (without allocating a key list per enqueue). */
 function hasHeaders(headers: Record<string, string>): boolean {
   for (const _ in headers) return true;
@@ -144,7 +156,7 @@ export class RunTracing {
     if (consumer && trace.messageId) attributes['messaging.message.id'] = trace.messageId;
     const scheduledAt = request.scheduledAt;
     if (scheduledAt) {
-      attributes['hybrid_scheduler.scheduled_at'] = scheduledAt.toISOString();
+      attributes['hybrid_scheduler.scheduled_at'] = isoOf(scheduledAt);
       attributes['hybrid_scheduler.lateness_ms'] = Math.max(0, Date.now() - scheduledAt.getTime());
     }
     if (request.tier === 'prefect') {
@@ -181,7 +193,7 @@ export class RunTracing {
       'hybrid_scheduler.outcome': event.type,
     };
     if (event.reason) attributes['hybrid_scheduler.reason'] = event.reason;
-    if (event.scheduledAt) attributes['hybrid_scheduler.scheduled_at'] = event.scheduledAt.toISOString();
+    if (event.scheduledAt) attributes['hybrid_scheduler.scheduled_at'] = isoOf(event.scheduledAt);
     if (event.tier === 'prefect' && event.runId) attributes['prefect.flow_run.id'] = event.runId;
     const names = this.namesOf(event.name);
     const span = this.tracer!.startSpan(event.type === 'skipped' ? names.skipped : names.missed, {
