@@ -39,7 +39,7 @@ export function dashboardPage(page: { base: string; token: string; readOnly: boo
     <form id="filters" role="search" class="filters">
       <label>Tier <select id="filter-tier"><option value="">all</option><option>internal</option><option>queue</option><option>prefect</option></select></label>
       <label>Status <select id="filter-status"><option value="">all</option><option>running</option><option>paused</option><option>succeeded</option><option>failed</option><option>skipped</option><option>missed</option><option value="never">never run</option></select></label>
-      <label>Search <input id="filter-search" type="search" placeholder="name or id" autocomplete="off"></label>
+      <label>Search name or id <input id="filter-search" type="search" autocomplete="off"></label>
     </form>
     <table id="jobs" class="jobs">
       <caption class="sr-only">Every job of every tier</caption>
