@@ -109,12 +109,12 @@ export function producerChild(envName: string, build: (args: string[]) => Promis
 }
 
 /** Runs raw and ours `rounds` times; the side that goes first alternates too, so neither always runs warm. */
-export async function alternate(
+export async function alternate<F = RoundFigures>(
   rounds: number,
-  raw: () => Promise<RoundFigures>,
-  ours: () => Promise<RoundFigures>,
-): Promise<{ raw: RoundFigures[]; ours: RoundFigures[] }> {
-  const result = { raw: [] as RoundFigures[], ours: [] as RoundFigures[] };
+  raw: () => Promise<F>,
+  ours: () => Promise<F>,
+): Promise<{ raw: F[]; ours: F[] }> {
+  const result = { raw: [] as F[], ours: [] as F[] };
   for (let i = 0; i < rounds; i++) {
     if (i % 2 === 0) {
       result.raw.push(await raw());
@@ -161,28 +161,41 @@ export const SUMMARY_HEADERS = [
 ];
 
 /**
- * One table row over the round pairs the noise guard kept: median throughputs, the median of the per-round
- * ratios with their spread (min–max), and median latencies.
+ * The noise guard over round pairs: keeps those whose raw figure is within NOISE_GUARD of the median raw figure,
+ * with the median of their ours/raw ratios, its spread (min–max) and how many were kept.
  */
+export function guardPairs<P>(pairs: P[], raw: (pair: P) => number, ours: (pair: P) => number) {
+  const middle = median(pairs.map(raw));
+  const kept = pairs.filter((pair) => Math.abs(raw(pair) - middle) <= NOISE_GUARD * middle);
+  const ratios = kept.map((pair) => ours(pair) / raw(pair));
+  return {
+    kept,
+    ratio: median(ratios),
+    spread: `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
+    keptText: `${kept.length}/${pairs.length}`,
+  };
+}
+
+/** One table row over the round pairs the noise guard kept: median throughputs, ratio and spread, latencies. */
 export function summaryRow(
   concurrency: number,
   jobs: number,
   runs: { raw: RoundFigures[]; ours: RoundFigures[] },
 ): Array<string | number> {
-  const middle = median(runs.raw.map((r) => r.perSecond));
-  const kept = runs.raw
-    .map((raw, i) => ({ raw, ours: runs.ours[i] }))
-    .filter((pair) => Math.abs(pair.raw.perSecond - middle) <= NOISE_GUARD * middle);
-  const ratios = kept.map((pair) => pair.ours.perSecond / pair.raw.perSecond);
-  const med = (pick: (pair: (typeof kept)[number]) => number) => median(kept.map(pick));
+  const guard = guardPairs(
+    runs.raw.map((raw, i) => ({ raw, ours: runs.ours[i] })),
+    (pair) => pair.raw.perSecond,
+    (pair) => pair.ours.perSecond,
+  );
+  const med = (pick: (pair: (typeof guard.kept)[number]) => number) => median(guard.kept.map(pick));
   return [
     concurrency,
     jobs,
     med((p) => p.raw.perSecond),
     med((p) => p.ours.perSecond),
-    median(ratios),
-    `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
-    `${kept.length}/${runs.raw.length}`,
+    guard.ratio,
+    guard.spread,
+    guard.keptText,
     med((p) => p.raw.p50),
     med((p) => p.ours.p50),
     med((p) => p.raw.p99),

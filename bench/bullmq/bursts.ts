@@ -6,9 +6,8 @@ import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { HybridScheduler, HybridSchedulerModule, QueuedWorkflow } from 'nestjs-hybrid-scheduler';
-import { now } from '../rounds.js';
+import { guardPairs, now } from '../rounds.js';
 import { median, printTable } from '../stats.js';
-import { guarded } from './compare.js';
 import { PREFIX } from './workflows.js';
 
 @Injectable()
@@ -65,11 +64,11 @@ export async function bursts(url: string, connection: Redis, jobs: number, round
     await app.close();
   }
   const row = (baseline: string, raw: (f: (typeof figures)[number]) => number) => {
-    const guard = guarded(figures.map((f) => ({ raw: raw(f), ours: f.ours, extra: f })));
+    const guard = guardPairs(figures, raw, (f) => f.ours);
     return [
       baseline,
-      median(guard.kept.map((p) => p.raw)),
-      median(guard.kept.map((p) => p.ours)),
+      median(guard.kept.map(raw)),
+      median(guard.kept.map((f) => f.ours)),
       guard.ratio,
       guard.spread,
       guard.keptText,

@@ -1,43 +1,8 @@
 // The BullMQ bench's comparison: raw and ours in alternating rounds, per-round figures, then medians over the
 // round pairs the noise guard kept.
 import { median, printTable } from '../stats.js';
-import {
-  NOISE_GUARD,
-  NOISE_GUARD_TEXT,
-  printRounds,
-  summaryRow,
-  SUMMARY_HEADERS,
-  type RoundFigures,
-} from '../rounds.js';
+import { NOISE_GUARD_TEXT, printRounds, summaryRow, SUMMARY_HEADERS, type RoundFigures } from '../rounds.js';
 import type { SerialFigures } from './one-job-at-a-time.js';
-
-/** Raw and ours alternate (the first side of a round alternates too, so neither always runs warm). */
-export async function alternating<F>(rounds: number, raw: () => Promise<F>, ours: () => Promise<F>) {
-  const result = { raw: [] as F[], ours: [] as F[] };
-  for (let i = 0; i < rounds; i++) {
-    if (i % 2 === 0) {
-      result.raw.push(await raw());
-      result.ours.push(await ours());
-    } else {
-      result.ours.push(await ours());
-      result.raw.push(await raw());
-    }
-  }
-  return result;
-}
-
-/** Keeps the pairs whose raw figure is within NOISE_GUARD of the median raw figure; ratio = ours / raw. */
-export function guarded<T>(pairs: Array<{ raw: number; ours: number; extra: T }>) {
-  const middle = median(pairs.map((p) => p.raw));
-  const kept = pairs.filter((p) => Math.abs(p.raw - middle) <= NOISE_GUARD * middle);
-  const ratios = kept.map((p) => p.ours / p.raw);
-  return {
-    kept,
-    ratio: median(ratios),
-    spread: `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
-    keptText: `${kept.length}/${pairs.length}`,
-  };
-}
 
 export type Runs = { raw: RoundFigures[]; ours: RoundFigures[] };
 

@@ -2,11 +2,11 @@
 import type { Redis } from 'ioredis';
 import { HybridScheduler } from 'nestjs-hybrid-scheduler';
 import type { INestApplicationContext } from '@nestjs/common';
-import { now, produce, sink, type RoundFigures, type TimedPayload } from '../rounds.js';
+import { alternate, now, produce, sink, type RoundFigures, type TimedPayload } from '../rounds.js';
 import { median, percentile, printTable } from '../stats.js';
 import { serialRound, type SerialFigures } from './one-job-at-a-time.js';
 import { CONCURRENCIES, ourName, rawQueue, rawWorker } from './workflows.js';
-import { alternating, printSerial, printThroughput, throughputRow } from './compare.js';
+import { printSerial, printThroughput, throughputRow } from './compare.js';
 
 /** A round's figures and the CPU time this process (producer and worker) used per job. */
 type CpuRound = RoundFigures & { cpuPerJob: number };
@@ -41,7 +41,7 @@ export async function oneProcess(
   for (const concurrency of CONCURRENCIES) {
     const worker = await rawWorker(connection, concurrency);
     const producer = rawQueue(connection, concurrency);
-    const runs = await alternating<CpuRound>(
+    const runs = await alternate<CpuRound>(
       sizes.rounds,
       () => throughputRound(sizes.jobs, producer.add),
       () => throughputRound(sizes.jobs, (p) => scheduler.enqueueWorkflow(ourName(concurrency), p)),
@@ -62,7 +62,7 @@ export async function oneProcess(
 
   const worker = await rawWorker(connection, 1);
   const producer = rawQueue(connection, 1);
-  const serial = await alternating<SerialFigures>(
+  const serial = await alternate<SerialFigures>(
     sizes.rounds,
     () => serialRound(sizes.serialJobs, producer.add),
     () => serialRound(sizes.serialJobs, (p) => scheduler.enqueueWorkflow(ourName(1), p)),

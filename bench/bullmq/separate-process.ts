@@ -3,9 +3,9 @@
 // calling enqueueWorkflow). This file is also the child's entry point (see producerChild / serialChild).
 import { Redis } from 'ioredis';
 import { HybridScheduler } from 'nestjs-hybrid-scheduler';
-import { producerChild, producerRound, type Producer } from '../rounds.js';
+import { alternate, producerChild, producerRound, type Producer } from '../rounds.js';
 import { serialChild, serialChildRound } from './one-job-at-a-time.js';
-import { alternating, printSerial, printThroughput, throughputRow, type Runs } from './compare.js';
+import { printSerial, printThroughput, throughputRow, type Runs } from './compare.js';
 import { bootOurs, CONCURRENCIES, ourName, rawQueue, rawWorker } from './workflows.js';
 
 const CHILD_ENV = 'BULLMQ_BENCH_PRODUCER';
@@ -46,7 +46,7 @@ export async function separateProcesses(
   const rows: Array<Array<string | number>> = [];
   for (const concurrency of CONCURRENCIES) {
     const raw = await rawWorker(connection, concurrency);
-    const runs: Runs = await alternating(
+    const runs: Runs = await alternate(
       sizes.rounds,
       () => round('raw', concurrency),
       () => round('ours', concurrency),
@@ -62,7 +62,7 @@ export async function separateProcesses(
   const serialRound = (mode: 'raw' | 'ours') =>
     serialChildRound(import.meta.url, SERIAL_CHILD_ENV, [mode, 1, sizes.serialJobs, url], sizes.serialJobs);
   const raw = await rawWorker(connection, 1);
-  const serial = await alternating(
+  const serial = await alternate(
     sizes.rounds,
     () => serialRound('raw'),
     () => serialRound('ours'),
