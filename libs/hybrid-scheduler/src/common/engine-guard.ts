@@ -9,7 +9,16 @@ export interface EngineWatch {
   outage: Pick<OutageLog, 'downSince' | 'lastReason'>;
 }
 
-const unavailable = (watch: EngineWatch, action: string, timeoutMs: number, cause?: unknown) => {
+/** One guarded call: the engine it needs, what it does (for the error) and how long an outage may last. */
+interface Guard {
+  watch: EngineWatch;
+  action: string;
+  timeoutMs: number;
+  /** How often a call under way checks the outage's age. */
+  step: number;
+}
+
+const unavailable = ({ watch, action, timeoutMs }: Guard, cause?: unknown) => {
   const since = watch.outage.downSince;
   return new TierUnavailableError(
     `${action}: the ${watch.engine} engine at ${watch.address} is unavailable` +
@@ -39,11 +48,14 @@ export function guardEngine<T>(
   op: () => Promise<T>,
 ): Promise<T> {
   if (!watch) return started(op);
-  const step = Math.max(10, Math.min(100, Math.floor(timeoutMs / 10)));
+  const guard: Guard = {
+    watch,
+    action,
+    timeoutMs,
+    step: Math.max(10, Math.min(100, Math.floor(timeoutMs / 10))),
+  };
   // Not async: while the engine answers, `op` starts in the caller's turn (the enqueue path's latency).
-  return watch.outage.downSince
-    ? afterOutage(watch, timeoutMs, step, action, op)
-    : guardedCall(watch, timeoutMs, step, action, op);
+  return watch.outage.downSince ? afterOutage(guard, op) : guardedCall(guard, op);
 }
 
 /** `op()`, with a synchronous throw turned into a rejection (as an async function would). */
@@ -56,35 +68,24 @@ function started<T>(op: () => Promise<T>): Promise<T> {
 }
 
 /** Waits while the engine is known to be down (a short blip passes), failing once the outage is timeoutMs old. */
-async function afterOutage<T>(
-  watch: EngineWatch,
-  timeoutMs: number,
-  step: number,
-  action: string,
-  op: () => Promise<T>,
-): Promise<T> {
-  while (watch.outage.downSince) {
-    if (outageAge(watch) >= timeoutMs) throw unavailable(watch, action, timeoutMs);
-    await new Promise((resolve) => setTimeout(resolve, step).unref());
+async function afterOutage<T>(guard: Guard, op: () => Promise<T>): Promise<T> {
+  while (guard.watch.outage.downSince) {
+    if (outageAge(guard.watch) >= guard.timeoutMs) throw unavailable(guard);
+    await new Promise((resolve) => setTimeout(resolve, guard.step).unref());
   }
-  return guardedCall(watch, timeoutMs, step, action, op);
+  return guardedCall(guard, op);
 }
 
 /** Runs `op`, failing it once an outage that starts meanwhile is timeoutMs old. */
-function guardedCall<T>(
-  watch: EngineWatch,
-  timeoutMs: number,
-  step: number,
-  action: string,
-  op: () => Promise<T>,
-): Promise<T> {
+function guardedCall<T>(guard: Guard, op: () => Promise<T>): Promise<T> {
+  const { watch, timeoutMs } = guard;
   return new Promise<T>((resolve, reject) => {
     const check = (): boolean => {
       if (outageAge(watch) < timeoutMs || !watch.outage.downSince) return false;
-      reject(unavailable(watch, action, timeoutMs));
+      reject(unavailable(guard));
       return true;
     };
-    const stop = watchCall(watch, step, check);
+    const stop = watchCall(watch, guard.step, check);
     started(op).then(
       (value) => {
         stop();
@@ -93,7 +94,7 @@ function guardedCall<T>(
       (error: unknown) => {
         stop();
         // The engine client's own error while the server is away (ioredis MaxRetriesPerRequestError…).
-        reject(watch.outage.downSince ? unavailable(watch, action, timeoutMs, error) : error);
+        reject(watch.outage.downSince ? unavailable(guard, error) : error);
       },
     );
   });
