@@ -8,7 +8,7 @@ import {
   HYBRID_SCHEDULER_OPTIONS,
 } from '../hybrid-scheduler.constants.js';
 import { DuplicateTaskError, InvalidTaskOptionsError } from '../errors/index.js';
-import { DUPLICATE_TASK, REQUEST_SCOPED } from '../errors/messages.js';
+import { DUPLICATE_TASK, REQUEST_SCOPED, TWO_TIER_DECORATORS } from '../errors/messages.js';
 import type { ResolvedModuleOptions } from '../config/module-options.js';
 import type { TaskDefinition, TaskHandler, TaskLocation } from '../interfaces/index.js';
 import { internalTaskDefinition } from './internal-task.definition.js';
@@ -67,24 +67,26 @@ export class TaskExplorer {
       if (!prototype || seen.has(prototype)) continue;
       seen.add(prototype);
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-        const present = DECORATORS.filter(
-          (decorator) => this.reflector.get(decorator.key, prototype[methodName]) !== undefined,
-        );
-        const className = prototype.constructor?.name ?? 'anonymous';
+        const present = DECORATORS.flatMap((decorator) => {
+          const options = this.reflector.get(decorator.key, prototype[methodName]);
+          return options === undefined ? [] : [{ decorator, options }];
+        });
+        if (present.length === 0) continue;
+        const location: TaskLocation = { className: prototype.constructor?.name ?? 'anonymous', methodName };
         // One method is one task: two tier decorators would call it with two different argument shapes.
         if (present.length > 1)
           throw new InvalidTaskOptionsError(
-            `${className}.${methodName}() carries ${present.map((d) => `@${d.name}`).join(' and ')}: a method is one task on one tier; use one decorator (its fallback option picks where else it may run)`,
+            TWO_TIER_DECORATORS(
+              present.map((p) => p.decorator.name),
+              location,
+            ),
           );
-        for (const decorator of present) {
-          const options = this.reflector.get(decorator.key, prototype[methodName]);
-          const location: TaskLocation = { className, methodName };
-          if (!wrapper.isDependencyTreeStatic() || !instance) {
-            throw new InvalidTaskOptionsError(REQUEST_SCOPED(decorator.name, location));
-          }
-          const handler = (instance[methodName] as TaskHandler).bind(instance);
-          tasks.push(decorator.build(options, location, handler, this.options.internal.timeZone));
+        const [{ decorator, options }] = present;
+        if (!wrapper.isDependencyTreeStatic() || !instance) {
+          throw new InvalidTaskOptionsError(REQUEST_SCOPED(decorator.name, location));
         }
+        const handler = (instance[methodName] as TaskHandler).bind(instance);
+        tasks.push(decorator.build(options, location, handler, this.options.internal.timeZone));
       }
     }
     this.assertUniqueNames(tasks);

@@ -47,6 +47,10 @@ export const DUPLICATE_TASK = (
 ): string =>
   `Duplicate ${kind} name "${name}": declared on ${at(first)} and on ${at(second)}. Give one of them another "name".`;
 
+export const TWO_TIER_DECORATORS = (decorators: string[], loc: TaskLocation): string =>
+  `${at(loc)} carries ${decorators.map((d) => `@${d}`).join(' and ')}: a method is one task on one tier; ` +
+  `use one decorator (its fallback option picks where else it may run).`;
+
 export const REQUEST_SCOPED = (decorator: string, loc: TaskLocation): string =>
   `@${decorator} on ${at(loc)} cannot be used: ${loc.className} is request-scoped (or depends on a request-scoped ` +
   `provider), so there is no instance to call outside a request. Make it a singleton provider.`;
