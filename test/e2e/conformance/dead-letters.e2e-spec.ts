@@ -92,8 +92,21 @@ describe.each(DRIVERS)('conformance on $engine: attempts and dead letters', (dri
     workflows.healed = false;
     await booted.scheduler.enqueueWorkflow('flaky', { id: 'order-2' });
     await booted.scheduler.enqueueWorkflow('flaky', { id: 'order-3' });
-    await waitFor(async () => (await booted.scheduler.deadLetters('flaky')).length === 2, 8000, 'two more');
-    expect(await booted.scheduler.purgeDeadLetters('flaky')).toBe(2);
+    const ids = async () =>
+      (await booted.scheduler.deadLetters('flaky')).map((l) => (l.payload as { id: string }).id).sort();
+    await waitFor(
+      async () => {
+        const all = await ids();
+        return all.includes('order-2') && all.includes('order-3');
+      },
+      8000,
+      'two more',
+    );
+    // On RabbitMQ the redelivered original (see above) may fail again now and be dead-lettered once more.
+    const letters = await ids();
+    expect(letters.filter((id) => id !== 'order-1')).toEqual(['order-2', 'order-3']);
+    if (driver.engine !== 'rabbitmq') expect(letters).toEqual(['order-2', 'order-3']);
+    expect(await booted.scheduler.purgeDeadLetters('flaky')).toBe(letters.length);
     expect(await booted.scheduler.deadLetters('flaky')).toEqual([]);
     await booted.close();
     await boot();
