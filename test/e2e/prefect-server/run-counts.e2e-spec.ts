@@ -38,8 +38,10 @@ describe('Prefect test server: flow-run counts and history', () => {
       ).body,
     ).toBe(203);
 
-    const start = new Date(Date.now() - HOUR).toISOString();
-    const end = new Date(Date.now() + HOUR).toISOString();
+    // One clock reading: two would make the span a millisecond longer than the interval, and a second interval.
+    const now = Date.now();
+    const start = new Date(now - HOUR).toISOString();
+    const end = new Date(now + HOUR).toISOString();
     const history = await api.post('/flow_runs/history', {
       history_start: start,
       history_end: end,
@@ -63,8 +65,8 @@ describe('Prefect test server: flow-run counts and history', () => {
 
     // One interval per history_interval_seconds; an interval without runs has no states; under 1 s is refused.
     const hourly = await api.post('/flow_runs/history', {
-      history_start: new Date(Date.now() - 3 * HOUR).toISOString(),
-      history_end: new Date(Date.now() - HOUR).toISOString(),
+      history_start: new Date(now - 3 * HOUR).toISOString(),
+      history_end: new Date(now - HOUR).toISOString(),
       history_interval_seconds: 3600,
     });
     expect(hourly.body.map((i: { states: unknown[] }) => i.states)).toEqual([[], []]);
