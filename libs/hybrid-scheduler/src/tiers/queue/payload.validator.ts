@@ -3,15 +3,61 @@ import { validate, type ValidationError } from 'class-validator';
 import { PayloadValidationError } from '../../errors/index.js';
 import type { PayloadClass } from '../../interfaces/index.js';
 
+/** Objects JSON turns into `{}` although they hold data. */
+const lossyObject = (object: object): boolean =>
+  object instanceof Map || object instanceof Set || object instanceof WeakMap || ArrayBuffer.isView(object);
+
+/**
+ * Whether `value` survives a trip through JSON unchanged: the allocation-free walk every enqueue takes (no path
+ * strings, no entry arrays); `jsonProblem` names the culprit only when this says no. `ancestors` holds the
+ * objects above `value`, to see cycles.
+ */
+function isJsonSafe(value: unknown, ancestors: object[]): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null || value instanceof Date) return true;
+  if (ancestors.includes(value) || lossyObject(value)) return false;
+  ancestors.push(value);
+  let safe = true;
+  if (Array.isArray(value)) {
+    for (let i = 0; safe && i < value.length; i++) safe = isJsonSafe(value[i], ancestors);
+  } else {
+    const record = value as Record<string, unknown>;
+    for (const key in record) {
+      if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+      if (!(safe = isJsonSafe(record[key], ancestors))) break;
+    }
+  }
+  ancestors.pop();
+  return safe;
+}
+
 /**
  * Why `value` would not survive a trip through JSON unchanged (functions, symbols, BigInt, cycles, Maps…),
  * naming the path; undefined when it is fine. Every provider stores payloads as JSON, so this is checked
  * before anything is enqueued.
  */
-export function jsonProblem(value: unknown, path = 'payload', seen = new Set<object>()): string | undefined {
+export function jsonProblem(value: unknown): string | undefined {
+  if (value === undefined) return 'payload is undefined; send an object (or omit it for {})';
+  return isJsonSafe(value, []) ? undefined : problemAt(value, 'payload', new Set<object>());
+}
+
+/** The detailed walk: the first value JSON would lose, with its path. */
+function problemAt(value: unknown, path: string, seen: Set<object>): string | undefined {
   switch (typeof value) {
     case 'string':
     case 'boolean':
+    case 'undefined':
       return undefined;
     case 'number':
       return Number.isFinite(value) ? undefined : `${path} is ${value}, which JSON turns into null`;
@@ -21,19 +67,12 @@ export function jsonProblem(value: unknown, path = 'payload', seen = new Set<obj
       return `${path} is a function, which JSON cannot represent`;
     case 'symbol':
       return `${path} is a symbol, which JSON cannot represent`;
-    case 'undefined':
-      return path === 'payload' ? 'payload is undefined; send an object (or omit it for {})' : undefined;
   }
   if (value === null || value instanceof Date) return undefined;
   const object = value as object;
   if (seen.has(object))
     return `${path} refers back to one of its parents (a cycle), which JSON cannot represent`;
-  if (
-    object instanceof Map ||
-    object instanceof Set ||
-    object instanceof WeakMap ||
-    ArrayBuffer.isView(object)
-  ) {
+  if (lossyObject(object)) {
     return `${path} is a ${object.constructor.name}, which JSON turns into {}; send a plain object or array`;
   }
   seen.add(object);
@@ -41,7 +80,7 @@ export function jsonProblem(value: unknown, path = 'payload', seen = new Set<obj
     ? object.map((v, i) => [`${path}[${i}]`, v] as const)
     : Object.entries(object).map(([k, v]) => [`${path}.${k}`, v] as const);
   for (const [at, child] of entries) {
-    const problem = jsonProblem(child, at, seen);
+    const problem = problemAt(child, at, seen);
     if (problem) return problem;
   }
   seen.delete(object);
