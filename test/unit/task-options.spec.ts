@@ -1,4 +1,10 @@
-import { InvalidTaskOptionsError, type InternalTaskOptions } from 'nestjs-hybrid-scheduler';
+import {
+  InternalTask,
+  InvalidTaskOptionsError,
+  PrefectDeployment,
+  QueuedWorkflow,
+  type InternalTaskOptions,
+} from 'nestjs-hybrid-scheduler';
 import { parseDuration } from '../../libs/hybrid-scheduler/src/schedule/duration.js';
 import { internalTaskDefinition } from '../../libs/hybrid-scheduler/src/discovery/internal-task.definition.js';
 import { queuedWorkflowDefinition } from '../../libs/hybrid-scheduler/src/discovery/queued-workflow.definition.js';
@@ -130,4 +136,50 @@ describe('parseDuration', () => {
     ['250', 250],
   ])('%p → %p', (input, ms) => expect(parseDuration(input)).toBe(ms));
   it('returns undefined for garbage', () => expect(parseDuration('soon')).toBeUndefined());
+});
+
+describe('tier decorators on what is not an instance method', () => {
+  class Reports {
+    nightly(): void {}
+    static weekly(): void {}
+    get monthly(): () => void {
+      return () => undefined;
+    }
+  }
+  const accessor = Object.getOwnPropertyDescriptor(Reports.prototype, 'monthly')!;
+  const method = Object.getOwnPropertyDescriptor(Reports.prototype, 'nightly')!;
+  const decorators = [
+    ['InternalTask', InternalTask({ every: '1s' })],
+    ['QueuedWorkflow', QueuedWorkflow()],
+    ['PrefectDeployment', PrefectDeployment()],
+  ] as const;
+
+  // A field's decorator gets no descriptor (TypeScript's and SWC's __decorate pass undefined); type-checked
+  // code cannot write it, transpile-only builds can, and discovery would never see it.
+  it.each(decorators)(
+    '@%s on a property throws naming Class.property and the decorator',
+    (name, decorator) => {
+      expectError(
+        () => decorator(Reports.prototype, 'cleanup', undefined as unknown as PropertyDescriptor),
+        new RegExp(`^@${name} on Reports\\.cleanup cannot be used: Reports\\.cleanup is a property`),
+        /cleanup\(…\) \{ … \}/,
+      );
+    },
+  );
+
+  it('refuses an accessor and a static method', () => {
+    expectError(
+      () => InternalTask({ every: '1s' })(Reports.prototype, 'monthly', accessor),
+      /Reports\.monthly is a getter/,
+    );
+    expectError(
+      () => QueuedWorkflow()(Reports, 'weekly', Object.getOwnPropertyDescriptor(Reports, 'weekly')!),
+      /@QueuedWorkflow on Reports\.weekly cannot be used: Reports\.weekly is a static method/,
+    );
+  });
+
+  it('still marks an instance method', () => {
+    InternalTask({ every: '1s' })(Reports.prototype, 'nightly', method);
+    expect(Reflect.getMetadata('hybrid-scheduler:internal-task', method.value)).toEqual({ every: '1s' });
+  });
 });

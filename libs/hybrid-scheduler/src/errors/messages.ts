@@ -51,6 +51,19 @@ export const TWO_TIER_DECORATORS = (decorators: string[], loc: TaskLocation): st
   `${at(loc)} carries ${decorators.map((d) => `@${d}`).join(' and ')}: a method is one task on one tier; ` +
   `use one decorator (its fallback option picks where else it may run).`;
 
+/** Where a tier decorator was put that discovery (instance methods of providers and controllers) never looks. */
+export type NotAMethod = 'property' | 'accessor' | 'static';
+
+const NOT_A_METHOD_WHY: Record<NotAMethod, string> = {
+  property: 'is a property (a field, such as an arrow function), not a method',
+  accessor: 'is a getter/setter, not a method',
+  static: 'is a static method; tasks are methods of the provider instance',
+};
+
+export const NOT_A_METHOD = (decorator: string, member: string, misplaced: NotAMethod): string =>
+  `@${decorator} on ${member} cannot be used: ${member} ${NOT_A_METHOD_WHY[misplaced]}, so the scheduler would ` +
+  `never find it. Declare it as an instance method: ${member.slice(member.lastIndexOf('.') + 1)}(…) { … }.`;
+
 export const REQUEST_SCOPED = (decorator: string, loc: TaskLocation): string =>
   `@${decorator} on ${at(loc)} cannot be used: ${loc.className} is request-scoped (or depends on a request-scoped ` +
   `provider), so there is no instance to call outside a request. Make it a singleton provider.`;
