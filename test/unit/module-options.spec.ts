@@ -133,3 +133,52 @@ describe('module options', () => {
     expect(hybridSchedulerOptionsFromEnv({})).toEqual({});
   });
 });
+
+describe('engine URLs with a wrong scheme', () => {
+  const PASSWORD = 'hunter22-pw';
+  const only = (options: HybridSchedulerModuleOptions): string => {
+    const problems = problemsOf(options);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).not.toContain(PASSWORD);
+    return problems[0];
+  };
+
+  // It used to say "got a secret of 8 characters": the whole URL was treated as a secret.
+  it('names the NATS option, the expected schemes and the scheme given, with the URL shown redacted', () => {
+    expect(only({ queue: { provider: 'nats', nats: { servers: 'http://x' } } })).toBe(
+      'queue.nats.servers: must be a URL starting with nats:// or tls://; http:// is the wrong scheme (got "http://x")',
+    );
+    expect(only({ queue: { provider: 'nats', nats: { servers: `http://me:${PASSWORD}@x:4222` } } })).toMatch(
+      /http:\/\/ is the wrong scheme \(got "http:\/\/\*\*\*@x:4222"\)$/,
+    );
+    expect(
+      only({ queue: { provider: 'nats', nats: { servers: `nats://a:${PASSWORD}@h1, ws://h2:8080` } } }),
+    ).toMatch(/ws:\/\/ is the wrong scheme \(URL 2 of 2\) \(got "nats:\/\/\*\*\*@h1,ws:\/\/h2:8080"\)$/);
+  });
+
+  it('names the environment variable it came from', () => {
+    let problems: string[] = [];
+    try {
+      hybridSchedulerOptionsFromEnv({ HYBRID_SCHEDULER_NATS_URL: `http://me:${PASSWORD}@x` });
+    } catch (error) {
+      problems = (error as InvalidModuleOptionsError).problems;
+    }
+    expect(problems).toEqual([
+      'HYBRID_SCHEDULER_NATS_URL="http://***@x" (queue.nats.servers): must be a URL starting with nats:// or ' +
+        'tls://; http:// is the wrong scheme (got "http://***@x")',
+    ]);
+  });
+
+  it('says the same for RabbitMQ and BullMQ, also for a URL that does not parse', () => {
+    expect(only({ queue: { provider: 'rabbitmq', rabbitmq: { url: `http://me:${PASSWORD}@mq` } } })).toBe(
+      'queue.rabbitmq.url: must be a URL starting with amqp:// or amqps://; http:// is the wrong scheme (got "http://***@mq")',
+    );
+    expect(only({ queue: { bullmq: { connection: `redis//me:${PASSWORD}@cache:6379` } } })).toBe(
+      "queue.bullmq.connection: must be 'from-bull-module' or a URL starting with redis:// or rediss://; " +
+        'it has no scheme (got "redis//***@cache:6379")',
+    );
+    expect(only({ queue: { bullmq: { connection: `rediss:/me:${PASSWORD}@cache` } } })).toMatch(
+      /rediss:\/\*\*\*@cache/,
+    );
+  });
+});

@@ -4,7 +4,12 @@ import { MAX_TIMER_MS, sleep, timerAfter } from '../../libs/hybrid-scheduler/src
 import { dueTicks, MAX_REPORTED_MISSES } from '../../libs/hybrid-scheduler/src/schedule/due-ticks.js';
 import { Logger } from '@nestjs/common';
 import { OutageLog } from '../../libs/hybrid-scheduler/src/common/outage-log.js';
-import { redact, redactDeep, rememberSecrets } from '../../libs/hybrid-scheduler/src/common/redact.js';
+import {
+  redact,
+  redactDeep,
+  redactUrl,
+  rememberSecrets,
+} from '../../libs/hybrid-scheduler/src/common/redact.js';
 
 describe('shared primitives', () => {
   afterEach(() => jest.useRealTimers());
@@ -92,6 +97,18 @@ describe('shared primitives', () => {
       '2026-01-10T00:00:00.000Z',
     ]);
     expect(hours.omitted).toBe(9 * 24 - 5);
+  });
+
+  it('redactUrl masks userinfo also in URLs that do not parse', () => {
+    for (const [given, shown] of [
+      ['redis://u:pw@h:6379/0', 'redis://***@h:6379/0'],
+      ['redis//u:pw@h', 'redis//***@h'],
+      ['http:/u:pw@h', 'http:/***@h'],
+      ['u:pw@h:6379', '***@h:6379'],
+      ['amqp://u:pa/ss@h/vhost', 'amqp://***@h/vhost'],
+      ['nats://h:4222', 'nats://h:4222'],
+    ])
+      expect(redactUrl(given)).toBe(shown);
   });
 
   it('redact masks URL userinfo, auth schemes, secret fields, JWTs and remembered values', () => {

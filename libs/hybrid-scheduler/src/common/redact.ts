@@ -53,6 +53,21 @@ export function redact(text: string): string {
   return out;
 }
 
+/** A scheme and its separator, also the typos `redis//` and `http:/` (nothing else is taken for one). */
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*(?::\/\/?|\/\/)/i;
+
+/**
+ * A URL someone gave as an option, for a message: everything between its scheme and its last `@` masked, so its
+ * credentials stay hidden also when the URL does not parse (`redis//user:pass@host`, a password with a `/`);
+ * a host after an `@` in the path is masked too, which errs on the safe side.
+ */
+export function redactUrl(url: string): string {
+  const scheme = URL_SCHEME.exec(url)?.[0] ?? '';
+  const rest = url.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  return redact(at < 0 ? url : `${scheme}${MASK}${rest.slice(at)}`);
+}
+
 /** The message of anything thrown, redacted. */
 export const redactedMessage = (error: unknown): string =>
   redact(error instanceof Error ? error.message : String(error));

@@ -1,5 +1,6 @@
 import { custom, millis, text } from './option-kinds.js';
 import { block } from './option-section.js';
+import { shownUrl, urlProblem } from './url-value.js';
 
 /** A Redis URL (`redis://user:pass@host:6379/0`) or ioredis options. */
 export type RedisConnection =
@@ -17,12 +18,13 @@ const redisConnection = custom<RedisConnection>(
   "redis:// or rediss:// URL, ioredis options, or 'from-bull-module'",
   (value) =>
     typeof value === 'string'
-      ? /^rediss?:\/\//.test(value) || value === 'from-bull-module'
+      ? value === 'from-bull-module'
         ? undefined
-        : "must be a redis:// or rediss:// URL, or 'from-bull-module'"
+        : urlProblem(value, ['redis', 'rediss'], "'from-bull-module'")
       : typeof value === 'object' && value !== null && !Array.isArray(value)
         ? undefined
         : 'must be a redis:// URL or an ioredis options object',
+  shownUrl,
 );
 
 /** `queue.bullmq`: the BullMQ engine (Redis). */

@@ -3,7 +3,6 @@ import type { HybridSchedulerModuleOptions } from './module-options.js';
 import { moduleOptions } from './module-options.schema.js';
 import type { OptionField } from './option-field.js';
 import { isGroup, join, type Shape } from './option-section.js';
-import { shown } from './shown-value.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Field = OptionField<unknown, unknown, boolean, boolean>;
@@ -25,7 +24,7 @@ function readLeaf(field: Field, option: string, env: Env, problems: string[]): u
   const text = env[name] ?? '';
   const read = field.fromEnv(text);
   if ('value' in read) return read.value;
-  problems.push(`${name}=${shown(text, field.secret)} (${option}): ${read.problem}`);
+  problems.push(`${name}=${field.show(text)} (${option}): ${read.problem}`);
   return undefined;
 }
 

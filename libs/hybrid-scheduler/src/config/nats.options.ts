@@ -1,16 +1,8 @@
-import { custom, int, millis, text } from './option-kinds.js';
+import { custom, int, millis, text, url } from './option-kinds.js';
 import { block } from './option-section.js';
 
 /** TLS settings handed to the NATS client as they are (`caFile`, `certFile`, `keyFile`, …). */
 export type NatsTlsOptions = Record<string, unknown>;
-
-const NATS_URL = /^(nats|tls|wss?):\/\//;
-
-const natsServers = custom<string>('nats:// URL, or several separated by commas', (value) =>
-  typeof value === 'string' && value.split(',').every((part) => NATS_URL.test(part.trim()))
-    ? undefined
-    : 'must be a nats:// (or tls://) URL, or several separated by commas',
-);
 
 const tlsOptions = custom<NatsTlsOptions>('TLS options object of the NATS client', (value) =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? undefined : 'must be an object',
@@ -18,8 +10,16 @@ const tlsOptions = custom<NatsTlsOptions>('TLS options object of the NATS client
 
 /** `queue.nats`: the NATS JetStream engine. */
 export const natsOptions = block({
-  /** Server URL(s), `nats://host:4222` (comma-separated for a cluster); credentials inside are never logged. */
-  servers: natsServers({ required: true, secret: true, env: ['HYBRID_SCHEDULER_NATS_URL', 'NATS_URL'] }),
+  /**
+   * Server URL(s), `nats://host:4222` or `tls://host:4222` (comma-separated for a cluster); credentials inside are
+   * never logged. Not `ws://`/`wss://`: the Node client (@nats-io/transport-node) refuses websockets.
+   */
+  servers: url({
+    protocols: ['nats', 'tls'],
+    list: true,
+    required: true,
+    env: ['HYBRID_SCHEDULER_NATS_URL', 'NATS_URL'],
+  }),
   /** Name of the work stream and first token of every subject (default `hybrid`). */
   stream: text({ env: 'HYBRID_SCHEDULER_NATS_STREAM' }),
   user: text({}),

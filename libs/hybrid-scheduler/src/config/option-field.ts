@@ -18,8 +18,8 @@ export interface OptionField<In, Out = In, Req extends boolean = boolean, Presen
   readonly env: readonly string[];
   /** Short description of what is accepted, for messages and the environment table. */
   readonly accepts: string;
-  /** Is never echoed in a message. */
-  readonly secret: boolean;
+  /** The value as a message shows it (a secret never, a URL without its credentials). */
+  show(value: unknown): string;
   /** Checks a given (defined) value; pushes problems prefixed with `at`; returns the value with defaults. */
   resolve(value: unknown, at: string, problems: string[]): Out | undefined;
   /** The value when the option is absent (undefined when it has no default). */
@@ -35,7 +35,7 @@ export interface LeafSpec<T> {
   required?: true;
   default?: DefaultOf<T>;
   env?: string | readonly string[];
-  /** Never shown in messages (keys, passwords). */
+  /** Never shown in messages (keys, passwords); a URL option needs not be: its kind shows it without credentials. */
   secret?: true;
   /** An extra rule: the problem with the value (without the option's path), or undefined. */
   check?: (value: T) => string | undefined;
@@ -51,16 +51,19 @@ export interface LeafKind<T> {
   problem(value: unknown): string | undefined;
   /** A T, or the text as it came (checked afterwards like any value), or why the text cannot be one. */
   fromEnv(text: string): EnvReading<T | string>;
+  /** How a value of this kind is shown in messages, when not as JSON (URLs: without their credentials). */
+  show?(value: unknown): string;
 }
 
 export const asText = (text: string): EnvReading<string> => ({ value: text });
 
 /** Builds a leaf field of a kind (boolean, integer, …) from the spec written in the description. */
 export function leaf<T, S extends LeafSpec<T>>(kind: LeafKind<T>, spec: S): LeafField<T, S> {
-  const secret = spec.secret === true;
+  const show = (value: unknown): string =>
+    spec.secret === true ? shown(value, true) : kind.show ? kind.show(value) : shown(value);
   const check = (value: unknown): string | undefined => {
     const problem = kind.problem(value);
-    if (problem) return `${problem} (got ${shown(value, secret)})`;
+    if (problem) return `${problem} (got ${show(value)})`;
     return spec.check?.(value as T);
   };
   return {
@@ -68,7 +71,7 @@ export function leaf<T, S extends LeafSpec<T>>(kind: LeafKind<T>, spec: S): Leaf
     present: (spec.required === true || spec.default !== undefined) as PresentOf<S>,
     env: spec.env === undefined ? [] : typeof spec.env === 'string' ? [spec.env] : spec.env,
     accepts: kind.accepts,
-    secret,
+    show,
     resolve(value, at, problems) {
       const problem = check(value);
       if (problem) problems.push(`${at}: ${problem}`);

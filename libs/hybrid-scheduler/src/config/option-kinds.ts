@@ -8,6 +8,7 @@ import {
   type LeafKind,
   type LeafSpec,
 } from './option-field.js';
+import { shownUrl, urlList, urlProblem } from './url-value.js';
 
 // The kinds of leaf option the description is written with. Each one knows its shape check, how an environment
 // variable's text becomes a value, and what it accepts (for messages and the environment table).
@@ -116,21 +117,25 @@ export const listOf = <const V extends string, S extends LeafSpec<V[]> & { nonEm
     spec,
   );
 
-/** An absolute URL with one of the given protocols. */
-export const url = <S extends LeafSpec<string> & { protocols: readonly string[] }>(
+/**
+ * An absolute URL with one of the given protocols (with `list`, several separated by commas); a wrong one is
+ * named by its scheme and shown without credentials, so URL options need not be `secret`.
+ */
+export const url = <S extends LeafSpec<string> & { protocols: readonly string[]; list?: true }>(
   spec: S,
 ): LeafField<string, S> =>
   leaf<string, S>(
     {
-      accepts: `${spec.protocols.join('/')} URL`,
+      accepts: `${spec.protocols.map((p) => `${p}://`).join(' or ')} URL${spec.list ? ' (several: comma-separated)' : ''}`,
       problem: (v) => {
-        const protocol =
-          typeof v === 'string' && URL.canParse(v) ? new URL(v).protocol.slice(0, -1) : undefined;
-        return protocol && spec.protocols.includes(protocol)
-          ? undefined
-          : `must be an absolute ${spec.protocols.join(' or ')} URL`;
+        const parts = spec.list && typeof v === 'string' ? urlList(v) : [v];
+        const index = parts.findIndex((part) => urlProblem(part, spec.protocols) !== undefined);
+        if (index < 0) return undefined;
+        const problem = urlProblem(parts[index], spec.protocols);
+        return parts.length > 1 ? `${problem} (URL ${index + 1} of ${parts.length})` : problem;
       },
       fromEnv: asText,
+      show: (v) => (spec.list && typeof v === 'string' ? shownUrl(urlList(v)) : shownUrl(v)),
     },
     spec,
   );
@@ -148,8 +153,11 @@ export const timeZone = <S extends LeafSpec<string>>(spec: S): LeafField<string,
     spec,
   );
 
-/** An option of a type no other kind describes (`custom<T>(accepts, problem)(spec)`); env gives text. */
+/**
+ * An option of a type no other kind describes (`custom<T>(accepts, problem, show?)(spec)`); env gives text.
+ * `show` replaces the JSON display in messages (e.g. `shownUrl` for a value that may be a URL).
+ */
 export const custom =
-  <T>(accepts: string, problem: (value: unknown) => string | undefined) =>
+  <T>(accepts: string, problem: (value: unknown) => string | undefined, show?: (value: unknown) => string) =>
   <S extends LeafSpec<T>>(spec: S): LeafField<T, S> =>
-    leaf<T, S>({ accepts, problem, fromEnv: asText }, spec);
+    leaf<T, S>({ accepts, problem, fromEnv: asText, ...(show ? { show } : {}) }, spec);

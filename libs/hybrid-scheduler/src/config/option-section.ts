@@ -1,5 +1,6 @@
 import type { EnvReading, OptionField } from './option-field.js';
 import { isRecord } from '../common/is-record.js';
+import { shown } from './shown-value.js';
 
 // A group of options (`internal`, `queue`, `queue.bullmq`, …) and the types derived from it. A *section* is always
 // there after resolution (absent means "all defaults"); a *block* exists only when the user gives it.
@@ -72,7 +73,7 @@ function group<S extends Shape, Req extends boolean, Present extends boolean>(
     shape,
     env: spec.env ? [spec.env.name] : [],
     accepts: spec.env?.accepts ?? 'object',
-    secret: false,
+    show: (value) => shown(value),
     resolve(value, at, problems) {
       if (!isRecord(value)) {
         problems.push(`${at || 'options'}: must be an object`);

@@ -14,7 +14,6 @@ export const rabbitmqOptions = block({
   url: url({
     protocols: ['amqp', 'amqps'],
     required: true,
-    secret: true,
     env: ['HYBRID_SCHEDULER_RABBITMQ_URL', 'AMQP_URL'],
   }),
   /** First segment of every queue name (default `hybrid`): `<prefix>.<workflow>`, `<prefix>.<workflow>.dead`, … */
