@@ -8,7 +8,7 @@ const loaded = new Map<string, unknown>();
 /**
  * Loads an optional peer dependency (bullmq, ioredis) when a feature that needs it is configured, so an app that
  * uses only the memory provider installs neither. Synchronous because providers build their clients in
- * synchronous constructors; Node ≥ 22.12 can `require` ESM packages too.
+ * synchronous constructors; Node 20.19+ and 22.12+ can `require` ESM packages too.
  */
 export function requireOptional<T>(name: string, purpose: string): T {
   if (loaded.has(name)) return loaded.get(name) as T;
