@@ -4,6 +4,9 @@ import { TaskRouter } from '../../libs/hybrid-scheduler/src/classifier/task.rout
 import { JobRegistry } from '../../libs/hybrid-scheduler/src/registry/job.registry.js';
 import { validateModuleOptions } from '../../libs/hybrid-scheduler/src/config/validate-options.js';
 import type { TaskExplorer } from '../../libs/hybrid-scheduler/src/discovery/task.explorer.js';
+import { queuedWorkflowDefinition } from '../../libs/hybrid-scheduler/src/discovery/queued-workflow.definition.js';
+import type { TaskDefinition } from '../../libs/hybrid-scheduler/src/interfaces/index.js';
+import { TierUnavailableError } from '../../libs/hybrid-scheduler/src/errors/index.js';
 import {
   SchedulerTiers,
   type TierInstances,
@@ -82,5 +85,47 @@ describe('TiersLifecycle', () => {
       'stopTriggers internal',
       'shutdown internal',
     ]);
+  });
+
+  // README: `fallback` decides what happens to tasks whose declared tier is down; with none, there is nothing to
+  // refuse, so the app boots (the tier's health is degraded, and it keeps being probed).
+  describe("fallback: 'fail' with the queue engine unreachable at boot", () => {
+    const boot = async (tasks: TaskDefinition[]) => {
+      const options = validateModuleOptions({
+        fallback: 'fail',
+        queue: { bullmq: { connection: 'redis://127.0.0.1:1' } },
+      });
+      const log: string[] = [];
+      const queue = {
+        ...recordingTier('queue', log),
+        probe: async () => ({ available: false, reason: 'Redis at 127.0.0.1:1 is unreachable' }),
+      };
+      const instances = { internal: recordingTier('internal', log), queue } as unknown as TierInstances;
+      const tiers = new SchedulerTiers(options, instances);
+      const explore = { explore: () => tasks } as unknown as TaskExplorer;
+      const subject = new TiersLifecycle(options, tiers, explore, new TaskRouter(), new JobRegistry());
+      await subject.onModuleInit();
+      await subject.onApplicationBootstrap();
+      await subject.onApplicationShutdown();
+      return log;
+    };
+
+    it('refuses to boot when a workflow is declared for it, naming the workflow and the reason', async () => {
+      const charge = queuedWorkflowDefinition(
+        { name: 'charge' },
+        { className: 'Billing', methodName: 'charge' },
+        () => undefined,
+      );
+      const error = await boot([charge]).catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(TierUnavailableError);
+      expect((error as Error).message).toBe(
+        'Task "charge" is declared for the queue tier, which is not available (Redis at 127.0.0.1:1 is unreachable), ' +
+          "and fallback is 'fail'.",
+      );
+    });
+
+    it('boots when no workflow is declared, and does not start the unreachable tier', async () => {
+      expect(await boot([])).toEqual(['start internal', 'stopTriggers internal', 'shutdown internal']);
+    });
   });
 });
