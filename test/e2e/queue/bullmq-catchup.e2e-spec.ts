@@ -65,6 +65,11 @@ describe('queue tier on bullmq: ticks missed while no worker ran', () => {
         (r) => r.workflow === 'skip-late' && r.scheduledAt < workerStartedAt - 400,
       );
       expect(staleSkip).toHaveLength(0);
+      // Nor the stale slot itself: BullMQ's boot-time upsert used to re-add it stamped with the upsert's time,
+      // so it ran at once with a scheduledAt after the boot. The schedule starts afresh one period after it.
+      expect(ran.find((r) => r.workflow === 'skip-late')!.scheduledAt).toBeGreaterThanOrEqual(
+        workerStartedAt + 400,
+      );
       // once: one extra run for the gap, besides the regular slots (both tick on the same 400 ms grid): counted
       // by due time up to half a period before skip-late's second slot, so a slow boot does not blur it.
       const skipRuns = ran.filter((r) => r.workflow === 'skip-late');

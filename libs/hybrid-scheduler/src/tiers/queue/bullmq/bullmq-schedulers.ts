@@ -19,9 +19,12 @@ export async function removeScheduler(
 }
 
 /**
- * A scheduler whose next slot is already past at boot fell due while no worker served it. Upserting it (below)
- * moves it on to the next future slot, so the gap is accounted for here: every missed slot is reported, and
- * with `catchUp: 'once'` one job runs now (its id derived from the slot, so replicas booting together add one).
+ * A scheduler whose next slot is already past at boot fell due while no worker served it. The gap is accounted
+ * for here: every missed slot is reported, and with `catchUp: 'once'` one job runs now (its id derived from
+ * the slot, so replicas booting together add one). The scheduler is then removed with its pending job, for
+ * the upsert (below) to start it afresh: upserting an `every` scheduler as it is keeps the stale slot and
+ * re-adds its job stamped with the upsert's time, so it ran at once as if on time (under 'skip' too, and under
+ * 'once' beside the catch-up job).
  */
 async function catchUpGap(w: BullMqWorkflow): Promise<void> {
   const { workflow } = w;
@@ -31,6 +34,7 @@ async function catchUpGap(w: BullMqWorkflow): Promise<void> {
   if (behind <= catchUpGraceMs(workflow.schedule)) return;
   const reason = `no worker ran when the tick was due (the schedule was ${behind}ms behind at boot; catchUp: ${workflow.catchUp})`;
   reportMissed(workflow, w.events, new Date(next), reason);
+  await w.queue.removeJobScheduler(workflow.name);
   if (workflow.catchUp === 'once') {
     await w.queue.add(workflow.name, workflow.schedulePayload, {
       ...w.jobOptions,
