@@ -178,8 +178,12 @@ describe('tier decorators on what is not an instance method', () => {
     );
   });
 
-  it('still marks an instance method', () => {
+  it('still marks an instance method, also when called as a TC39 decorator (method, context)', () => {
     InternalTask({ every: '1s' })(Reports.prototype, 'nightly', method);
     expect(Reflect.getMetadata('hybrid-scheduler:internal-task', method.value)).toEqual({ every: '1s' });
+    const tc39 = function weekly(): void {};
+    const context = { kind: 'method', name: 'weekly', static: false } as unknown as string;
+    QueuedWorkflow({ name: 'w' })(tc39, context, undefined as unknown as PropertyDescriptor);
+    expect(Reflect.getMetadata('hybrid-scheduler:queued-workflow', tc39)).toEqual({ name: 'w' });
   });
 });

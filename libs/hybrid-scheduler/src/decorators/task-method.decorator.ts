@@ -11,6 +11,9 @@ import { NOT_A_METHOD, type NotAMethod } from '../errors/messages.js';
 export const taskMethodDecorator =
   (decorator: string, key: string, options: object): MethodDecorator =>
   (target, property, descriptor) => {
+    // A TC39 decorator call (no experimentalDecorators) passes (method, context): SetMetadata marks the method
+    // itself, as before; only legacy calls are told apart by their descriptor.
+    if (typeof property === 'object') return SetMetadata(key, options)(target, property, descriptor);
     const misplaced: NotAMethod | undefined =
       typeof target === 'function'
         ? 'static'
