@@ -9,7 +9,7 @@
 // OBS_BENCH_ENGINES (default memory,bullmq).
 import 'reflect-metadata';
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
-import { loadavg } from 'node:os';
+import { watchMachine } from './machine.js';
 import { Registry } from 'prom-client';
 import { HybridScheduler, type HybridSchedulerModuleOptions } from 'nestjs-hybrid-scheduler';
 import { startRedis } from '../test/support/redis.js';
@@ -94,11 +94,7 @@ export async function run(): Promise<void> {
   const provider = registerTracingSdk();
   const redis = await startRedis();
   const rows: Array<Array<string | number>> = [];
-  const load = () =>
-    loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ');
-  const loadBefore = load();
+  const machine = watchMachine();
   let sdk: { median: number; runs: number[] } | undefined;
   try {
     const engines = (process.env.OBS_BENCH_ENGINES ?? 'memory,bullmq').split(',') as Array<
@@ -190,5 +186,5 @@ export async function run(): Promise<void> {
       `(rounds ${sdk.runs.map((r) => r.toFixed(2)).join(', ')}); ` +
       `tracing only's extra CPU minus this is the library's own share`,
   );
-  console.log(`load average before: ${loadBefore}; after: ${load()}`);
+  console.log(machine());
 }

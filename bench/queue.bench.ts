@@ -21,7 +21,7 @@ import { bursts } from './bullmq/bursts.js';
 import { oneProcess } from './bullmq/one-process.js';
 import { separateProcesses } from './bullmq/separate-process.js';
 import { bootOurs, ticks } from './bullmq/workflows.js';
-import { loadavg } from 'node:os';
+import { watchMachine } from './machine.js';
 
 const sizes = {
   jobs: Number(process.env.QUEUE_BENCH_JOBS ?? 5000),
@@ -70,11 +70,7 @@ async function tickLateness(): Promise<void> {
 export async function run(): Promise<void> {
   const redis = await startRedis();
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  console.log(
-    `load average at start: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  const machine = watchMachine();
   try {
     if (part('one-process')) {
       const app = await bootOurs(redis.url);
@@ -98,11 +94,7 @@ export async function run(): Promise<void> {
     }
     if (part('burst')) await bursts(redis.url, connection, BURST_JOBS, sizes.rounds);
   } finally {
-    console.log(
-      `load average at end: ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
+    console.log(machine());
     connection.disconnect();
     await redis.stop();
   }
