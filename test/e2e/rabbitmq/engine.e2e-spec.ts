@@ -46,6 +46,7 @@ describe('RabbitMQ queue engine', () => {
       }),
     );
     await engine.start(true);
+    const enqueuedAt = Date.now();
     const { jobKey } = await engine.enqueue('flaky', { x: 'y' }, {});
     await until(() => rec.dead.length === 1, 15_000, 'dead letter');
     expect(rec.runs.map((r) => r.job.attempt)).toEqual([1, 2, 3]);
@@ -66,6 +67,10 @@ describe('RabbitMQ queue engine', () => {
       attempts: 3,
     });
     expect(letters[0].stack).toContain('boom 42');
+    // Every attempt and the letter keep the enqueue time (from the job key: no header carries it).
+    for (const run of rec.runs) expect(run.job.enqueuedAt).toEqual(letters[0].enqueuedAt);
+    expect(letters[0].enqueuedAt.getTime() - enqueuedAt).toBeLessThan(1000);
+    expect(letters[0].enqueuedAt.getTime()).toBeGreaterThanOrEqual(enqueuedAt);
     // Listing does not consume them.
     expect(await engine.deadLetters('flaky')).toHaveLength(1);
     expect((await engine.counts('flaky')).dead).toBe(1);
@@ -74,7 +79,7 @@ describe('RabbitMQ queue engine', () => {
     fail = false;
     await engine.retryDeadLetter('flaky', jobKey);
     await until(() => rec.runs.length === 4);
-    expect(rec.runs[3].job).toMatchObject({ jobKey, attempt: 1 });
+    expect(rec.runs[3].job).toMatchObject({ jobKey, attempt: 1, enqueuedAt: letters[0].enqueuedAt });
     expect(await engine.deadLetters('flaky')).toHaveLength(0);
 
     fail = true;
@@ -169,6 +174,31 @@ describe('RabbitMQ queue engine', () => {
     const letters = await engine.deadLetters('plain');
     expect(letters).toHaveLength(1);
     expect(letters[0].error).toContain('rejected');
+  });
+
+  it('sends a job due now without a header table (enqueue time in its UUIDv7 id), a string payload as JSON', async () => {
+    const rec = recorder();
+    const producer = track(engineWith(node.url, workflowOf('lean'), rec));
+    await producer.start(false);
+    const before = Date.now();
+    const { jobKey } = await producer.enqueue('lean', 'just text', {});
+    const after = Date.now();
+    expect(jobKey).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const raw = new Connection(node.url);
+    raw.on('error', () => undefined);
+    const ch = await raw.acquire();
+    const msg = await ch.basicGet({ queue: 'test.lean', noAck: false });
+    expect(msg).toMatchObject({ messageId: jobKey, contentType: 'application/json', body: 'just text' });
+    expect(msg?.headers).toBeUndefined();
+    await ch.close(); // unacked: back to the queue
+    await raw.close();
+    const consumer = track(engineWith(node.url, workflowOf('lean'), rec));
+    await consumer.start(true);
+    await until(() => rec.runs.length === 1);
+    const { job } = rec.runs[0];
+    expect(job).toMatchObject({ jobKey, payload: 'just text', attempt: 1 });
+    expect(job.enqueuedAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(job.enqueuedAt.getTime()).toBeLessThanOrEqual(after);
   });
 
   it('gives a job back when its consumer dies mid-run; another replica runs it to completion', async () => {

@@ -1,6 +1,7 @@
-import type { Connection, Envelope, Publisher } from 'rabbitmq-client';
+import type { Connection, Publisher } from 'rabbitmq-client';
 import { OutageLog } from '../../../common/outage-log.js';
 import { amqpAddress } from './rabbitmq-address.js';
+import type { JobEnvelope } from './rabbitmq-message.js';
 import { rabbitmqClient } from './rabbitmq.module-loader.js';
 import { RABBITMQ_DEFAULTS, type RabbitMqEngineOptions } from './rabbitmq.options.js';
 
@@ -73,9 +74,23 @@ export class RabbitMqBroker {
     this.declared.set(queue, Date.now());
   }
 
-  /** Publishes a persistent JSON message to `queue` through the default exchange and waits for the confirm. */
-  async publish(queue: string, body: unknown, envelope: Omit<Envelope, 'routingKey'> = {}): Promise<void> {
-    await this.publisher.send({ ...envelope, routingKey: queue, durable: true }, body ?? null);
+  /**
+   * Publishes a persistent JSON message to `queue` through the default exchange; resolves on the confirm. The
+   * body is serialized here, as rabbitmq-client would for an object, so that a string payload travels as JSON
+   * too (rabbitmq-client would send it as text/plain, which the consumer could not parse back).
+   */
+  publish(queue: string, body: unknown, envelope: JobEnvelope = {}): Promise<void> {
+    return this.publisher.send(
+      {
+        routingKey: queue,
+        durable: true,
+        contentType: 'application/json',
+        messageId: envelope.messageId,
+        priority: envelope.priority,
+        headers: envelope.headers,
+      },
+      Buffer.from(JSON.stringify(body ?? null)),
+    );
   }
 
   /** Ready messages in `queue`, 0 when it does not exist. */

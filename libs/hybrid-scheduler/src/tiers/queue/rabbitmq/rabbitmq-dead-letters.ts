@@ -16,7 +16,7 @@ const deathReason = (msg: SyncMessage): string | undefined => {
 };
 
 const toDeadLetter = (workflow: string, msg: SyncMessage): DeadLetter => {
-  const decoded = decodeBody(msg.body);
+  const decoded = decodeBody(msg);
   const failure = failureOf(msg);
   return {
     id: `queue:${workflow}:${deadLetterKeyOf(msg)}`,
@@ -84,7 +84,7 @@ export async function retryDeadLetter(
     for await (const msg of messages) {
       if (deadLetterKeyOf(msg) !== jobKey) continue;
       if (!retried) {
-        const decoded = decodeBody(msg.body);
+        const decoded = decodeBody(msg);
         const job = deliveredJob(topology.workflow, msg, decoded.ok ? decoded.value : null);
         await broker.publish(
           topology.work,

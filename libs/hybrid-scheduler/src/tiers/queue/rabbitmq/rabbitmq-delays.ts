@@ -1,5 +1,5 @@
-import type { Envelope } from 'rabbitmq-client';
 import type { RabbitMqBroker } from './rabbitmq-broker.js';
+import type { JobEnvelope } from './rabbitmq-message.js';
 import { DELAY_STEPS_MS, delayStep, type RabbitMqTopology } from './rabbitmq-topology.js';
 
 /**
@@ -8,18 +8,26 @@ import { DELAY_STEPS_MS, delayStep, type RabbitMqTopology } from './rabbitmq-top
  * it back into the work queue; a consumer that gets it before its `x-hs-due-at` sends it on for the rest.
  * A delay of d takes at most ~3 hops per decade of d, and each hop waits behind the work queue's backlog.
  */
-export async function publishDue(
+export function publishDue(
   broker: RabbitMqBroker,
   topology: RabbitMqTopology,
   body: unknown,
-  envelope: Omit<Envelope, 'routingKey'>,
+  envelope: JobEnvelope,
   dueAt: number | undefined,
 ): Promise<void> {
   const step = dueAt === undefined ? undefined : delayStep(dueAt - Date.now());
-  if (step === undefined) {
-    await broker.publish(topology.work, body, envelope);
-    return;
-  }
+  // Due now (the common case): the publish itself, no async layer around it.
+  if (step === undefined) return broker.publish(topology.work, body, envelope);
+  return publishDelayed(broker, topology, body, envelope, step);
+}
+
+async function publishDelayed(
+  broker: RabbitMqBroker,
+  topology: RabbitMqTopology,
+  body: unknown,
+  envelope: JobEnvelope,
+  step: number,
+): Promise<void> {
   const queue = topology.delay(step);
   await broker.declare(queue, topology.delayArgs(step));
   knownOf(topology).steps.add(step);

@@ -1,8 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { AsyncMessage, Envelope, SyncMessage } from 'rabbitmq-client';
+import type { AsyncMessage, SyncMessage } from 'rabbitmq-client';
 import type { DeliveredJob, JobHeaders } from '../queue-engine.interface.js';
+import { enqueuedAtOfKey } from './rabbitmq-job-key.js';
 
-/** Headers this engine sets; a plain producer may leave them all out (attempt 1, enqueued now, due now). */
+/**
+ * Headers this engine sets, each only when it says something: no attempt is attempt 1, no enqueued-at is the
+ * time in a UUIDv7 message id (else: enqueued when delivered), no due-at is due now. A plain producer may leave
+ * them all out.
+ */
 export const HEADER = {
   attempt: 'x-hs-attempt',
   enqueuedAt: 'x-hs-enqueued-at',
@@ -27,11 +32,14 @@ const stringHeader = (msg: Message, name: string): string | undefined => {
 };
 
 /**
- * The payload of a message: rabbitmq-client has already parsed `application/json` bodies; anything else must
- * be JSON text. Undefined `ok` means the body is not JSON (the message goes to the dead queue).
+ * The payload of a message: rabbitmq-client has already parsed `application/json` bodies (a JSON string
+ * becomes a string; one it could not parse stays a Buffer); anything else must be JSON text. Undefined `ok`
+ * means the body is not JSON (the message goes to the dead queue).
  */
-export function decodeBody(body: unknown): { ok: true; value: unknown } | { ok: false } {
-  if (!Buffer.isBuffer(body) && typeof body !== 'string') return { ok: true, value: body };
+export function decodeBody(msg: Message): { ok: true; value: unknown } | { ok: false } {
+  const { body } = msg;
+  const parsed = msg.contentType === 'application/json' && typeof body === 'string';
+  if (parsed || (!Buffer.isBuffer(body) && typeof body !== 'string')) return { ok: true, value: body };
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
@@ -60,8 +68,11 @@ function jobHeadersOf(msg: Message): JobHeaders | undefined {
   return entries.length ? Object.fromEntries(entries) : undefined;
 }
 
+const enqueuedAtOf = (msg: Message): number | undefined =>
+  numberHeader(msg, HEADER.enqueuedAt) ?? enqueuedAtOfKey(msg.messageId);
+
 export function deliveredJob(workflow: string, msg: Message, payload: unknown): DeliveredJob {
-  const enqueuedAt = numberHeader(msg, HEADER.enqueuedAt);
+  const enqueuedAt = enqueuedAtOf(msg);
   const scheduledAt = numberHeader(msg, HEADER.scheduledAt) ?? numberHeader(msg, HEADER.dueAt);
   return {
     jobKey: jobKeyOf(msg),
@@ -81,25 +92,30 @@ export const failureOf = (msg: Message) => ({
   stack: stringHeader(msg, HEADER.stack),
   failedAt: numberHeader(msg, HEADER.failedAt),
   attempts: numberHeader(msg, HEADER.attempt),
-  enqueuedAt: numberHeader(msg, HEADER.enqueuedAt),
+  enqueuedAt: enqueuedAtOf(msg),
 });
 
-/** The envelope of a message this engine (re)publishes for `job`, keeping its id, priority and headers. */
+/** What this engine sets on a message besides the routing (rabbitmq-client's `Envelope`, narrowed). */
+export interface JobEnvelope {
+  messageId?: string;
+  priority?: number;
+  headers?: Record<string, unknown>;
+}
+
+/**
+ * The envelope of a message this engine (re)publishes for `job`, keeping its id, priority and headers. A job
+ * due now at attempt 1 with a UUIDv7 key and no job headers gets no header table (the cheapest to encode).
+ */
 export function jobEnvelope(
   job: { jobKey: string; attempt: number; enqueuedAt: Date; scheduledAt?: Date; headers?: JobHeaders },
   extra: { priority?: number; dueAt?: number; headers?: Record<string, unknown> } = {},
-): Omit<Envelope, 'routingKey'> {
-  return {
-    messageId: job.jobKey,
-    priority: extra.priority,
-    contentType: 'application/json',
-    headers: {
-      ...job.headers,
-      [HEADER.attempt]: job.attempt,
-      [HEADER.enqueuedAt]: job.enqueuedAt.getTime(),
-      ...(job.scheduledAt ? { [HEADER.scheduledAt]: job.scheduledAt.getTime() } : {}),
-      ...(extra.dueAt !== undefined ? { [HEADER.dueAt]: extra.dueAt } : {}),
-      ...extra.headers,
-    },
-  };
+): JobEnvelope {
+  let headers: Record<string, unknown> | undefined = job.headers && { ...job.headers };
+  if (job.attempt !== 1) (headers ??= {})[HEADER.attempt] = job.attempt;
+  const enqueuedAt = job.enqueuedAt.getTime();
+  if (enqueuedAt !== enqueuedAtOfKey(job.jobKey)) (headers ??= {})[HEADER.enqueuedAt] = enqueuedAt;
+  if (job.scheduledAt) (headers ??= {})[HEADER.scheduledAt] = job.scheduledAt.getTime();
+  if (extra.dueAt !== undefined) (headers ??= {})[HEADER.dueAt] = extra.dueAt;
+  if (extra.headers) headers = Object.assign(headers ?? {}, extra.headers);
+  return { messageId: job.jobKey, priority: extra.priority, headers };
 }

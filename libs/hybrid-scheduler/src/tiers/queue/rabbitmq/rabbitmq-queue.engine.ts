@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { keyPrefixOf } from '../../../common/key-prefix.js';
 import { settleWithin } from '../../../common/settle-within.js';
 import { TaskCancelledError, WorkflowNotFoundError } from '../../../errors/index.js';
@@ -18,7 +17,8 @@ import { probeRabbitMq, RabbitMqBroker } from './rabbitmq-broker.js';
 import { listDeadLetters, purgeDeadLetters, retryDeadLetter } from './rabbitmq-dead-letters.js';
 import { delayedCount, publishDue } from './rabbitmq-delays.js';
 import { claimIdempotencyKey, releaseIdempotencyKey } from './rabbitmq-idempotency.js';
-import { jobEnvelope } from './rabbitmq-message.js';
+import { newJobKey } from './rabbitmq-job-key.js';
+import { jobEnvelope, type JobEnvelope } from './rabbitmq-message.js';
 import { RabbitMqTicker } from './rabbitmq-ticker.js';
 import { amqpPriority, RabbitMqTopology } from './rabbitmq-topology.js';
 import { RabbitMqWorkflow } from './rabbitmq-workflow.js';
@@ -141,34 +141,47 @@ export class RabbitMqQueueEngine implements QueueEngine {
     await settleWithin([entry.consumer.stopConsuming()], this.drainMs);
   }
 
-  async enqueue(
-    workflow: string,
-    payload: unknown,
-    options: EnqueueOptions,
-    headers?: JobHeaders,
-  ): Promise<EnqueuedJob> {
+  /** Not async (no promise layer of its own on the enqueue path); a sync throw becomes a rejection in guardEngine. */
+  enqueue(workflow: string, payload: unknown, options: EnqueueOptions, headers?: JobHeaders) {
     const { consumer } = this.get(workflow);
     const broker = this.connect();
-    const jobKey = randomUUID();
-    const key = options.idempotencyKey;
-    if (key !== undefined) {
-      const window = this.options.idempotencyWindowMs ?? RABBITMQ_DEFAULTS.idempotencyWindowMs;
-      const claim = await claimIdempotencyKey(broker, consumer.topology, key, window, jobKey);
-      if (!claim.claimed) return { jobKey: claim.jobKey ?? `key-${key}`, created: false };
-    }
+    const now = Date.now();
+    const jobKey = newJobKey(now);
     const dueAt = options.runAt
       ? options.runAt.getTime()
       : options.delayMs
-        ? Date.now() + options.delayMs
+        ? now + options.delayMs
         : undefined;
     const envelope = jobEnvelope(
-      { jobKey, attempt: 1, enqueuedAt: new Date(), headers },
+      { jobKey, attempt: 1, enqueuedAt: new Date(now), headers },
       { priority: amqpPriority(options.priority), dueAt },
     );
+    const key = options.idempotencyKey;
+    if (key !== undefined) return this.enqueueOnce(consumer.topology, key, jobKey, payload, envelope, dueAt);
+    // No idempotency key (the common case): the publish's own promise, no async layer around it.
+    return publishDue(broker, consumer.topology, payload, envelope, dueAt).then(() => ({
+      jobKey,
+      created: true,
+    }));
+  }
+
+  /** Publishes unless `key` was claimed within the window (then answers the claimed job); a failed publish frees it. */
+  private async enqueueOnce(
+    topology: RabbitMqTopology,
+    key: string,
+    jobKey: string,
+    payload: unknown,
+    envelope: JobEnvelope,
+    dueAt: number | undefined,
+  ): Promise<EnqueuedJob> {
+    const broker = this.connect();
+    const window = this.options.idempotencyWindowMs ?? RABBITMQ_DEFAULTS.idempotencyWindowMs;
+    const claim = await claimIdempotencyKey(broker, topology, key, window, jobKey);
+    if (!claim.claimed) return { jobKey: claim.jobKey ?? `key-${key}`, created: false };
     try {
-      await publishDue(broker, consumer.topology, payload, envelope, dueAt);
+      await publishDue(broker, topology, payload, envelope, dueAt);
     } catch (error) {
-      if (key !== undefined) await releaseIdempotencyKey(broker, consumer.topology, key);
+      await releaseIdempotencyKey(broker, topology, key);
       throw error;
     }
     return { jobKey, created: true };

@@ -77,7 +77,7 @@ export class RabbitMqWorkflow {
 
   private async handle(msg: AsyncMessage): Promise<number> {
     const { ConsumerStatus } = rabbitmqClient();
-    const decoded = decodeBody(msg.body);
+    const decoded = decodeBody(msg);
     if (!decoded.ok) {
       this.logger.error(
         `Message ${msg.messageId ?? `#${msg.deliveryTag}`} on ${this.topology.work} is not JSON; moved to ${this.topology.dead}`,
