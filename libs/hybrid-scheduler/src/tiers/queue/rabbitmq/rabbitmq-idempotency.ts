@@ -6,6 +6,8 @@ import type { RabbitMqTopology } from './rabbitmq-topology.js';
  * most one marker (`x-max-length: 1`, `x-overflow: reject-publish`). The first publish is confirmed; a second
  * one within `windowMs` (the marker's TTL) is nacked by the broker, atomically, whichever replica sends it.
  * So a key guarantees one job per window, even after that job has finished; the unused queue then expires.
+ * The claimant then writes its job key into `<key queue>.holder`, which the others read: reading the marker
+ * itself would take it out of the ready count for a moment and let a third publish in.
  */
 export async function claimIdempotencyKey(
   broker: RabbitMqBroker,
@@ -16,13 +18,16 @@ export async function claimIdempotencyKey(
 ): Promise<{ claimed: true } | { claimed: false; jobKey?: string }> {
   const queue = topology.idempotency(key);
   await broker.declare(queue, topology.idempotencyArgs(windowMs));
+  const holder = topology.idempotencyHolder(key);
   try {
     await broker.publish(queue, { jobKey });
-    return { claimed: true };
   } catch (error) {
     if ((error as { code?: string }).code !== 'NACK') throw error;
-    return { claimed: false, jobKey: await holderOf(broker, queue) };
+    return { claimed: false, jobKey: await holderOf(broker, holder) };
   }
+  await broker.declare(holder, topology.idempotencyHolderArgs(windowMs));
+  await broker.publish(holder, { jobKey });
+  return { claimed: true };
 }
 
 /** Frees a key whose job could not be published, so that the caller's retry with the same key can create it. */
@@ -32,20 +37,24 @@ export async function releaseIdempotencyKey(
   key: string,
 ): Promise<void> {
   await broker.connection.queuePurge({ queue: topology.idempotency(key) }).catch(() => undefined);
+  await broker.connection.queuePurge({ queue: topology.idempotencyHolder(key) }).catch(() => undefined);
 }
 
 /**
- * The job key stored in the marker (read with basic.get; closing the channel puts the marker back). Another
- * enqueue reading it at the same moment holds it briefly, so an empty read is tried again a few times.
+ * The job key in the holder queue (read with basic.get; closing the channel puts it back). Another enqueue
+ * reading it at the same moment holds it briefly, and the claimant may not have written it yet, so an empty
+ * read (or a missing queue) is tried again a few times.
  */
 async function holderOf(broker: RabbitMqBroker, queue: string): Promise<string | undefined> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const ch = await broker.connection.acquire();
     try {
-      const marker = await ch.basicGet({ queue, noAck: false });
-      const body = marker?.body as { jobKey?: unknown } | undefined;
+      const holder = await ch.basicGet({ queue, noAck: false });
+      const body = holder?.body as { jobKey?: unknown } | undefined;
       if (typeof body?.jobKey === 'string') return body.jobKey;
-      if (marker) return undefined;
+      if (holder) return undefined;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'NOT_FOUND') throw error;
     } finally {
       await ch.close().catch(() => undefined);
     }

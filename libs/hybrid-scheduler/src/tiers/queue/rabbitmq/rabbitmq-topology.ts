@@ -80,7 +80,10 @@ export class RabbitMqTopology {
     return { 'x-single-active-consumer': true, 'x-max-length': 1 };
   }
 
-  /** Holds one marker per key: a second publish is nacked by the broker until the marker expires. */
+  /**
+   * Holds one marker per key: a second publish is nacked by the broker until the marker expires. Never read:
+   * the limit counts only ready messages, so a marker held by a reader would let another publish in.
+   */
   idempotencyArgs(windowMs: number): Record<string, unknown> {
     return {
       'x-max-length': 1,
@@ -88,5 +91,15 @@ export class RabbitMqTopology {
       'x-message-ttl': windowMs,
       'x-expires': windowMs + 60_000,
     };
+  }
+
+  /** The job key that claimed `key`, for the enqueues that find it taken (`<key queue>.holder`). */
+  idempotencyHolder(key: string): string {
+    return `${this.idempotency(key)}.holder`;
+  }
+
+  /** One holder message, written once by the claimant, for the key's window. */
+  idempotencyHolderArgs(windowMs: number): Record<string, unknown> {
+    return { 'x-max-length': 1, 'x-message-ttl': windowMs, 'x-expires': windowMs + 60_000 };
   }
 }
