@@ -1,5 +1,11 @@
 import { Logger } from '@nestjs/common';
-import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type {
+  Consumer,
+  ConsumerMessages,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
+} from '@nats-io/jetstream';
 import { redactedMessage } from '../../../common/redact.js';
 import { retryDelayMs } from '../backoff.delay.js';
 import type { DeliveredJob, EngineEvents, EngineWorkflow, JobProcessor } from '../queue-engine.interface.js';
@@ -22,14 +28,22 @@ export interface NatsRuntime {
 /** Pull requests wait this long for messages before the next one (the client's minimum). */
 const FETCH_EXPIRES_MS = 1000;
 
+/** Acks wait this long, so that those of several turns and the next pull share a socket write. */
+const ACK_DELAY_MS = 2;
+
+/** A reader kept waiting this long hands its consume back (under the client's 2 missed heartbeats of 500 ms). */
+const GATE_MS = 750;
+
+type Next = IteratorResult<JsMsg, unknown>;
+
 /**
- * One workflow on JetStream in this process: a work loop that pulls from `jobs_<name>` so that running jobs plus
- * messages asked for never exceed `concurrency` (nothing waits in a client buffer while its ack timer runs), and
- * asks again for the freed slots while a pull is still open (a quarter of the slots at least, so that a busy
- * consumer always has a pull on its way instead of one round trip per batch); and a delay loop that holds
- * not-yet-due messages of `delayed_<name>` by NAK with delay and then moves them to the work subject.
- * Acks only after the handler succeeded; a failure is re-published as a delayed retry (or a dead letter) and
- * then acked; a run aborted by shutdown is NAKed back at once, without using an attempt.
+ * One workflow on JetStream in this process: a work loop on one long-lived `consume()` of `jobs_<name>` (one
+ * subscription; the client asks for more as messages arrive), read only while there is room, so that at most
+ * one message waits in our hands for a slot (`concurrency` while paused) and, since the client sends its next
+ * pull only when the message before it is read, at most `concurrency` more wait in the client's buffer; and a
+ * delay loop that holds not-yet-due messages of `delayed_<name>` by NAK with delay and then moves them to the
+ * work subject. Acks only after the handler succeeded; a failure is re-published as a delayed retry (or a dead
+ * letter) and then acked; a run aborted by shutdown is NAKed back at once, without using an attempt.
  */
 export class NatsWorkflow {
   readonly inFlight = new Set<Promise<void>>();
@@ -38,20 +52,17 @@ export class NatsWorkflow {
   paused = false;
   private consuming = false;
   private loops: Promise<void>[] = [];
-  /** Resolves the work loop's wait (a slot freed, a pull ended, the workflow resumed, consumption stopped). */
+  /** Resolves the work loop's wait (a slot freed, the workflow resumed, consumption stopped). */
   private wakeUp?: () => void;
-  /** Messages asked for by open pulls and not received yet. */
-  private requested = 0;
-  /** A pull failed: the loop gets the consumer again after a pause. */
-  private pullError?: unknown;
+  /** Resolves when stop() is called: a read waiting for a message gives up. */
+  private stopped: Promise<undefined> = Promise.resolve(undefined);
+  private signalStop?: () => void;
   /** Messages being handled or held, told "working" every third of the ack wait by one timer (armed while any). */
   private readonly running = new Set<JsMsg>();
-  /** Received while paused: kept (not NAKed, which would count as a delivery) until resume or stop. */
+  /** Received and not running: waiting for a slot, or paused (not NAKed, which would count as a delivery). */
   private readonly held: JsMsg[] = [];
-  /** Pulls still open (stop() waits for them, so nothing arrives after it returned). */
-  private readonly pulls = new Set<Promise<void>>();
   private keepAlive?: NodeJS.Timeout;
-  /** Successful runs whose ack goes out at the end of this turn (ackSoon). */
+  /** Successful runs whose ack goes out within ACK_DELAY_MS or with the next pull (ackSoon). */
   private readonly acks: JsMsg[] = [];
   private readonly rate?: RateWindow;
   private readonly logger: Logger;
@@ -70,34 +81,39 @@ export class NatsWorkflow {
   start(): void {
     if (this.consuming) return;
     this.consuming = true;
+    this.stopped = new Promise((resolve) => (this.signalStop = () => resolve(undefined)));
     this.loops = [this.workLoop(), this.delayLoop()];
   }
 
   /** Stops pulling; returns once both loops ended (within about one pull). Running jobs keep running. */
   async stop(): Promise<void> {
     this.consuming = false;
+    this.signalStop?.();
     this.wake();
-    await Promise.allSettled([...this.loops, ...this.pulls]);
-    this.release();
+    await Promise.allSettled(this.loops);
+    this.dispatch();
   }
 
   setPaused(paused: boolean): void {
     this.paused = paused;
     if (paused) return;
-    this.release();
+    this.dispatch();
     this.wake();
   }
 
-  /** Keeps a message that arrived while paused; its slot stays taken until resume. */
-  private hold(msg: JsMsg): void {
+  /** Keeps a received message until a slot is free (and the workflow not paused), told "working" meanwhile. */
+  private take(msg: JsMsg): void {
     this.held.push(msg);
     this.running.add(msg);
     this.armKeepAlive();
+    this.dispatch();
   }
 
-  /** Runs the held messages (resumed), or hands them back at once (stopping; deliveries are not attempts). */
-  private release(): void {
-    for (const msg of this.held.splice(0)) {
+  /** Runs held messages while slots are free, or hands them back at once (stopping; deliveries are not attempts). */
+  private dispatch(): void {
+    while (this.held.length > 0) {
+      if (this.consuming && (this.paused || this.inFlight.size >= this.workflow.concurrency)) return;
+      const msg = this.held.shift()!;
       this.running.delete(msg);
       if (this.consuming) this.track(this.handle(msg));
       else msg.nak();
@@ -125,66 +141,88 @@ export class NatsWorkflow {
     clearTimeout(timer);
   }
 
-  /** How many messages to ask for now: free slots not covered by open pulls, once they are worth a pull. */
-  private wanted(): number {
-    const { concurrency } = this.workflow;
-    const free = concurrency - this.inFlight.size - this.held.length - this.requested;
-    // Rate-limited workflows pull one at a time, so at most one message waits for its slot.
-    if (this.rate) return free > 0 && this.requested === 0 ? 1 : 0;
-    const worthIt = this.requested === 0 ? 1 : Math.ceil(concurrency / 4);
-    return free >= worthIt ? free : 0;
+  /**
+   * Whether the next message may be read: none waits for a slot (paused: fewer than `concurrency` held).
+   * Reading is what lets the client send its next pull, so this bounds what the process has asked for.
+   */
+  private roomToRead(): boolean {
+    return this.paused ? this.held.length < this.workflow.concurrency : this.held.length === 0;
+  }
+
+  /**
+   * Waits until the next message may be read; false once that took longer than GATE_MS. A consume whose reader
+   * waits queues a pull each time its heartbeats stop (its pulls expired), all sent at the next read: handed
+   * back before that, it never asks for more than `concurrency`, and what it had received goes back at once.
+   */
+  private async roomWithin(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (this.consuming && !this.roomToRead()) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await this.idle(left);
+    }
+    return true;
   }
 
   private async workLoop(): Promise<void> {
     const { names } = this.rt();
-    let consumer: Consumer | undefined;
     while (this.consuming) {
+      while (this.consuming && !this.roomToRead()) await this.untilWoken();
+      if (!this.consuming) break;
+      let messages: ConsumerMessages | undefined;
+      let reading: AsyncIterator<JsMsg> | undefined;
+      let next: Promise<Next> | undefined;
+      let failed = false;
       try {
-        if (this.pullError !== undefined) {
-          const error = this.pullError;
-          this.pullError = undefined;
-          throw error;
-        }
-        const want = this.paused ? 0 : this.wanted();
-        if (want === 0) {
-          await this.untilWoken();
-          continue;
-        }
-        consumer ??= await this.rt().js.consumers.get(
+        const consumer = await this.rt().js.consumers.get(
           names.stream,
           names.durable(this.workflow.name, 'jobs'),
         );
-        this.flushAcks(); // in the same socket write as the pull
-        const batch = await consumer.fetch({ max_messages: want, expires: FETCH_EXPIRES_MS });
-        this.requested += want;
-        const pull = this.receive(batch, want);
-        this.pulls.add(pull);
-        void pull.finally(() => this.pulls.delete(pull));
+        const max = this.rate ? 1 : this.workflow.concurrency;
+        messages = await consumer.consume({
+          // Rate-limited workflows ask for one at a time, so at most one message waits for its slot.
+          max_messages: max,
+          // Asks again once three quarters are received (the client's default: a quarter): fewer, larger
+          // pulls, each a socket write of its own.
+          threshold_messages: Math.max(1, Math.floor(max / 4)),
+          expires: FETCH_EXPIRES_MS,
+        });
+        reading = messages[Symbol.asyncIterator]();
+        while (this.consuming && (await this.roomWithin(GATE_MS))) {
+          if (!this.consuming) break;
+          // Asking for one at a time, every read sends a pull: the acks go in its socket write.
+          if (max === 1) this.flushAcks();
+          next = reading.next();
+          const read = await Promise.race([next, this.stopped]);
+          if (read === undefined) break;
+          next = undefined;
+          if (read.done) throw new Error('the consumer stopped delivering');
+          this.lastError = '';
+          this.take(read.value);
+        }
       } catch (error) {
-        consumer = undefined;
+        failed = true;
+        next = undefined;
         this.noteError('pull', error);
-        await this.idle(500);
+      } finally {
+        if (messages && reading) await this.handBack(messages, reading, next);
       }
+      if (failed && this.consuming) await this.idle(500);
     }
   }
 
-  /** Starts each message of one pull as it arrives; when the pull ends, its unfilled part is free again. */
-  private async receive(batch: AsyncIterable<JsMsg>, asked: number): Promise<void> {
-    let left = asked;
+  /** Ends a consume: what it had already received goes back to the stream at once (not an attempt). */
+  private async handBack(
+    messages: ConsumerMessages,
+    reading: AsyncIterator<JsMsg>,
+    next?: Promise<Next>,
+  ): Promise<void> {
+    messages.stop();
     try {
-      for await (const msg of batch) {
-        left--;
-        this.requested--;
-        if (!this.consuming) msg.nak();
-        else if (this.paused) this.hold(msg);
-        else this.track(this.handle(msg));
-      }
-      this.lastError = '';
-    } catch (error) {
-      this.pullError = error;
-    } finally {
-      this.requested -= left;
-      this.wake();
+      for (let read = await (next ?? reading.next()); !read.done; read = await reading.next())
+        read.value.nak();
+    } catch {
+      // The consume ended with an error: nothing more to hand back.
     }
   }
 
@@ -235,6 +273,7 @@ export class NatsWorkflow {
     this.inFlight.add(run);
     void run.finally(() => {
       this.inFlight.delete(run);
+      this.dispatch();
       this.wake();
     });
   }
@@ -310,13 +349,13 @@ export class NatsWorkflow {
   }
 
   /**
-   * Acks at the end of this event-loop turn, together with the others of the turn: the client writes to the
-   * socket once per burst of commands, and acks issued one by one from handlers finishing at different moments
-   * cost a write each.
+   * Acks within ACK_DELAY_MS, together with the others of that time (and, asking for one at a time, with the next
+   * pull): the client writes to the socket once per burst of commands, and acks issued one by one from handlers
+   * finishing at different moments cost a write each.
    */
   private ackSoon(msg: JsMsg): void {
     this.acks.push(msg);
-    if (this.acks.length === 1) setImmediate(() => this.flushAcks());
+    if (this.acks.length === 1) setTimeout(() => this.flushAcks(), ACK_DELAY_MS);
   }
 
   /** Sends the acks not sent yet (the engine calls it before closing the connection). */
