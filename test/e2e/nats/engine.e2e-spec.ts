@@ -70,4 +70,35 @@ describe('NATS queue engine', () => {
       await engine.close(1000);
     }
   });
+
+  it('keeps what a busy worker has asked for bounded while long jobs run (the client re-pulls a waiting reader)', async () => {
+    const rec = recorder();
+    const engine = new NatsQueueEngine({ servers: nats.url, stream: 'long' }, 2000);
+    engine.addWorkflow(
+      workflowOf('long', { concurrency: 2 }),
+      async (job) => {
+        rec.runs.push({ job, at: Date.now() });
+        await pause(2500);
+      },
+      rec.events,
+    );
+    await engine.start(true);
+    const nc = await connect({ servers: nats.url });
+    try {
+      for (let i = 0; i < 20; i++) await engine.enqueue('long', { i }, {});
+      const jsm = await jetstreamManager(nc);
+      const ackPending: number[] = [];
+      for (let t = 0; t < 6; t++) {
+        await pause(1000);
+        ackPending.push((await jsm.consumers.info('long', 'jobs_long')).num_ack_pending);
+      }
+      // 2 running, 1 waiting for a slot, at most 2 in the client's buffer (before the hand-back).
+      expect(Math.max(...ackPending)).toBeLessThanOrEqual(5);
+      const payloads = rec.runs.map((r) => (r.job.payload as { i: number }).i);
+      expect(new Set(payloads).size).toBe(payloads.length);
+    } finally {
+      await nc.close();
+      await engine.close(500);
+    }
+  }, 30_000);
 });
