@@ -47,6 +47,11 @@ const toDeadLetter = (workflow: string, job: Job): DeadLetter => ({
  * `hybrid`), job data = the payload. One producer connection for all queues, one command connection per
  * worker (BullMQ duplicates it for its blocking reads).
  */
+/** How long each closing step may wait on Redis once the handlers are done, before its connections are cut. */
+const CLOSE_GRACE_MS = 5000;
+
+const inFlightOf = (workflows: BullMqWorkflow[]) => workflows.flatMap((w) => [...w.inFlight]);
+
 export class BullMqQueueEngine implements QueueEngine {
   readonly name = 'bullmq' as const;
   private readonly logger = new Logger('HybridScheduler:BullMQ');
@@ -130,20 +135,39 @@ export class BullMqQueueEngine implements QueueEngine {
 
   async close(drainMs: number): Promise<void> {
     this.watch?.stop();
-    const workers = [...this.workflows.values()].flatMap((w) => (w.worker ? [w.worker] : []));
-    if (!(await settleWithin([Promise.all(workers.map((w) => w.close()))], drainMs))) {
+    const all = [...this.workflows.values()];
+    const workers = all.flatMap((w) => (w.worker ? [w.worker] : []));
+    const closing = Promise.all(workers.map((w) => w.close()));
+    // The drain time is for the running handlers (workers are paused: no new ones start); the workers' close
+    // also writes their completions to Redis, which gets the grace below.
+    if (!(await settleWithin(inFlightOf(all), drainMs))) {
       this.logger.warn(
         `Shutdown timeout (${drainMs}ms) reached; aborting running jobs and handing them back to the queue (no attempt is used)`,
       );
       this.shutdown.abort(new TaskCancelledError('application shutdown: the job goes back to the queue'));
       // Let the aborted handlers hand their jobs back (moveToDelayed) before the connections go.
-      const settling = [...this.workflows.values()].flatMap((w) => [...w.inFlight]);
-      await settleWithin(settling, 1000);
-      await Promise.all(workers.map((w) => w.close(true)));
+      await settleWithin(inFlightOf(all), 1000);
     }
-    await Promise.all([...this.workflows.values()].map((w) => w.queue.close()));
-    for (const client of [...this.workerConnections.values(), this.producer])
-      await client?.quit().catch(() => client.disconnect());
+    // A close still pending now waits on a connection that is not back (seen: the blocking connection still
+    // reconnecting after a Redis restart, forever). close(true) would return that same pending close, so the
+    // workers' connections are cut instead: a job it did not complete is redelivered by the stalled check.
+    if (!(await settleWithin([closing], CLOSE_GRACE_MS))) {
+      this.logger.warn(`Workers still closing after ${CLOSE_GRACE_MS}ms more; disconnecting them from Redis`);
+      await settleWithin(
+        workers.map((w) => w.disconnect()),
+        CLOSE_GRACE_MS,
+      );
+    }
+    if (!(await settleWithin([Promise.all(all.map((w) => w.queue.close()))], CLOSE_GRACE_MS)))
+      await settleWithin(
+        all.map((w) => w.queue.disconnect()),
+        CLOSE_GRACE_MS,
+      );
+    for (const client of [...this.workerConnections.values(), this.producer]) {
+      if (!client) continue;
+      const quitting = client.quit().catch(() => client.disconnect());
+      if (!(await settleWithin([quitting], CLOSE_GRACE_MS))) client.disconnect();
+    }
     this.workerConnections.clear();
   }
 
