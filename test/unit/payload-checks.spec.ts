@@ -41,6 +41,8 @@ describe('payload checks before enqueue', () => {
       { emoji: '😀'.repeat(200), list: [1.2345678901234567e-300, -0, true, null, new Date(0)] },
       { deep: [[[[{ k: 'v'.repeat(500) }]]]] },
       { custom: { toJSON: () => 'x'.repeat(2000) } },
+      [new Number(1234567890123)],
+      { boxed: new String('y'.repeat(300)) },
     ];
     for (const payload of payloads) {
       const bytes = bytesOf(payload);

@@ -8,7 +8,7 @@ const MAX_BOUND_DEPTH = 32;
 
 /**
  * An upper bound of the UTF-8 bytes of `value`'s JSON (Infinity where it cannot tell cheaply: a `toJSON` of
- * its own, deep nesting). A UTF-16 code unit takes at most 6 bytes (`\u001f`), a number at most 24 characters.
+ * its own, a boxed primitive, deep nesting). A UTF-16 code unit takes at most 6 bytes (`\u001f`), a number at most 24 characters.
  * The payload has passed the JSON check (no cycles, BigInts or functions) before this runs.
  */
 function jsonBytesBound(value: unknown, depth: number): number {
@@ -28,7 +28,10 @@ function jsonBytesBound(value: unknown, depth: number): number {
   if (value === null) return 4;
   if (value instanceof Date) return 32;
   const object = value as Record<string, unknown>;
-  if (depth > MAX_BOUND_DEPTH || typeof object.toJSON === 'function') return Number.POSITIVE_INFINITY;
+  // A boxed primitive serializes as its value, which its own keys do not show.
+  const boxed = value instanceof Number || value instanceof String || value instanceof Boolean;
+  if (boxed || depth > MAX_BOUND_DEPTH || typeof object.toJSON === 'function')
+    return Number.POSITIVE_INFINITY;
   let bytes = 2;
   if (Array.isArray(object)) {
     for (const item of object) bytes += jsonBytesBound(item, depth + 1) + 1;
