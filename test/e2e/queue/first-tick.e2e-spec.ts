@@ -42,7 +42,11 @@ describe.each(['memory', 'bullmq'] as const)('queue tier on %s: the first `every
       const first = fired[0] - bootedAt;
       expect(first).toBeGreaterThanOrEqual(PERIOD_MS - 100);
       expect(first).toBeLessThan(PERIOD_MS + 1_000);
-      expect(fired[1] - fired[0]).toBeGreaterThan(PERIOD_MS - 300);
+      // The second tick keeps to the schedule (two periods after boot); a first tick that a loaded machine
+      // started late does not pull the next one earlier or push it later.
+      const second = fired[1] - bootedAt;
+      expect(second).toBeGreaterThanOrEqual(2 * PERIOD_MS - 100);
+      expect(second).toBeLessThan(2 * PERIOD_MS + 1_000);
     } finally {
       await booted.close();
     }
