@@ -149,6 +149,11 @@ export class NatsWorkflow {
     return this.paused ? this.held.length < this.workflow.concurrency : this.held.length === 0;
   }
 
+  /** Whether a message taken now starts at once and leaves room to read the next one. */
+  private slotFreeAfterTaking(): boolean {
+    return !this.paused && this.held.length === 0 && this.inFlight.size < this.workflow.concurrency;
+  }
+
   /**
    * Waits until the next message may be read; false once that took longer than GATE_MS. A consume whose reader
    * waits queues a pull each time its heartbeats stop (its pulls expired), all sent at the next read: handed
@@ -187,17 +192,25 @@ export class NatsWorkflow {
           threshold_messages: Math.max(1, Math.floor(max / 4)),
           expires: FETCH_EXPIRES_MS,
         });
-        reading = messages[Symbol.asyncIterator]();
-        while (this.consuming && (await this.roomWithin(GATE_MS))) {
-          if (!this.consuming) break;
+        const iterator = messages[Symbol.asyncIterator]();
+        reading = iterator;
+        const readNext = (): Promise<Next> => {
           // Asking for one at a time, every read sends a pull: the acks go in its socket write.
           if (max === 1) this.flushAcks();
-          next = reading.next();
+          return iterator.next();
+        };
+        while (this.consuming && (await this.roomWithin(GATE_MS))) {
+          if (!this.consuming) break;
+          next ??= readNext();
           const read = await Promise.race([next, this.stopped]);
           if (read === undefined) break;
           next = undefined;
           if (read.done) throw new Error('the consumer stopped delivering');
           this.lastError = '';
+          // The client sends its next pull when the next message is read: read before this one's handler
+          // starts (if a slot stays free for it), the pull leaves without waiting for the handler's synchronous
+          // start (body parse, job build, the runner), which at concurrency 1 sat between every two messages.
+          if (this.slotFreeAfterTaking()) next = readNext();
           this.take(read.value);
         }
       } catch (error) {
