@@ -146,7 +146,7 @@ describe('engine URLs with a wrong scheme', () => {
   // It used to say "got a secret of 8 characters": the whole URL was treated as a secret.
   it('names the NATS option, the expected schemes and the scheme given, with the URL shown redacted', () => {
     expect(only({ queue: { provider: 'nats', nats: { servers: 'http://x' } } })).toBe(
-      'queue.nats.servers: must be a URL starting with nats:// or tls://; http:// is the wrong scheme (got "http://x")',
+      'queue.nats.servers: must be a URL starting with nats:// or tls:// or a host:port; http:// is the wrong scheme (got "http://x")',
     );
     expect(only({ queue: { provider: 'nats', nats: { servers: `http://me:${PASSWORD}@x:4222` } } })).toMatch(
       /http:\/\/ is the wrong scheme \(got "http:\/\/\*\*\*@x:4222"\)$/,
@@ -154,6 +154,33 @@ describe('engine URLs with a wrong scheme', () => {
     expect(
       only({ queue: { provider: 'nats', nats: { servers: `nats://a:${PASSWORD}@h1, ws://h2:8080` } } }),
     ).toMatch(/ws:\/\/ is the wrong scheme \(URL 2 of 2\) \(got "nats:\/\/\*\*\*@h1,ws:\/\/h2:8080"\)$/);
+  });
+
+  // The NATS client's own forms: an array of servers, and a bare host:port meaning nats://host:port.
+  it('takes NATS servers as the client does: an array, a bare host:port, a comma-separated list', () => {
+    for (const servers of [
+      ['nats://a:4222', 'tls://b:4222'],
+      'localhost:4222',
+      ['127.0.0.1:4222', '[::1]:4223'],
+      `nats://u:${PASSWORD}@a:4222, b:4222`,
+    ])
+      expect(problemsOf({ queue: { provider: 'nats', nats: { servers } } })).toEqual([]);
+    expect(
+      only({ queue: { provider: 'nats', nats: { servers: ['nats://a:4222', 'ws://b:8080'] } } }),
+    ).toMatch(/ws:\/\/ is the wrong scheme \(URL 2 of 2\) \(got "nats:\/\/a:4222,ws:\/\/b:8080"\)$/);
+    // A comma inside a password does not split the URL (its second half would be shown as a host).
+    const [problem] = problemsOf({
+      queue: { provider: 'nats', nats: { servers: 'nats://u:pa,ss22@a:4222,ws://b' } },
+    });
+    expect(problem).toMatch(/\(URL 2 of 2\) \(got "nats:\/\/\*\*\*@a:4222,ws:\/\/b"\)$/);
+    expect(problem).not.toContain('ss22');
+    expect(only({ queue: { provider: 'nats', nats: { servers: [] } } })).toMatch(/; it is empty \(got ""\)$/);
+    expect(
+      only({ queue: { provider: 'nats', nats: { servers: [`nats://u:${PASSWORD}@a`, 3] as never } } }),
+    ).toMatch(/, or an array of them \(got \["nats:\/\/\*\*\*@a",3\]\)$/);
+    expect(only({ queue: { provider: 'nats', nats: { servers: `u:${PASSWORD}@a:4222` } } })).toMatch(
+      /credentials need the scheme \(nats:\/\/user:pass@host\) \(got "\*\*\*@a:4222"\)$/,
+    );
   });
 
   it('names the environment variable it came from', () => {
@@ -165,7 +192,7 @@ describe('engine URLs with a wrong scheme', () => {
     }
     expect(problems).toEqual([
       'HYBRID_SCHEDULER_NATS_URL="http://***@x" (queue.nats.servers): must be a URL starting with nats:// or ' +
-        'tls://; http:// is the wrong scheme (got "http://***@x")',
+        'tls:// or a host:port; http:// is the wrong scheme (got "http://***@x")',
     ]);
   });
 

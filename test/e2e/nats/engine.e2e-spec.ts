@@ -36,6 +36,25 @@ describe('NATS queue engine', () => {
     }
   });
 
+  it('connects to servers given as the NATS client takes them: an array, a bare host:port', async () => {
+    const rec = recorder();
+    const bare = nats.url.replace(/^nats:\/\//, '');
+    const engine = new NatsQueueEngine({ servers: [bare], stream: 'bare' }, 2000);
+    engine.addWorkflow(
+      workflowOf('bare'),
+      async (job) => void rec.runs.push({ job, at: Date.now() }),
+      rec.events,
+    );
+    await engine.start(true);
+    try {
+      await engine.enqueue('bare', { n: 1 }, {});
+      await until(() => rec.runs.length === 1, 5000, 'the job');
+      expect(rec.runs[0].job.payload).toEqual({ n: 1 });
+    } finally {
+      await engine.close(1000);
+    }
+  });
+
   it('holds the jobs that reach an open pull while paused instead of NAKing them, so no delivery is used', async () => {
     const rec = recorder();
     const engine = new NatsQueueEngine({ servers: nats.url, stream: 'paused' }, 2000);

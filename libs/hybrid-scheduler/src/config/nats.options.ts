@@ -1,4 +1,4 @@
-import { custom, int, millis, text, url } from './option-kinds.js';
+import { custom, int, millis, text, urls } from './option-kinds.js';
 import { block } from './option-section.js';
 
 /** TLS settings handed to the NATS client as they are (`caFile`, `certFile`, `keyFile`, …). */
@@ -11,12 +11,13 @@ const tlsOptions = custom<NatsTlsOptions>('TLS options object of the NATS client
 /** `queue.nats`: the NATS JetStream engine. */
 export const natsOptions = block({
   /**
-   * Server URL(s), `nats://host:4222` or `tls://host:4222` (comma-separated for a cluster); credentials inside are
-   * never logged. Not `ws://`/`wss://`: the Node client (@nats-io/transport-node) refuses websockets.
+   * Server URL(s), `nats://host:4222`, `tls://host:4222` or a bare `host:4222` (as the NATS client takes them);
+   * for a cluster comma-separated or an array. Credentials inside a URL are never logged. Not `ws://`/`wss://`:
+   * the Node client (@nats-io/transport-node) refuses websockets.
    */
-  servers: url({
+  servers: urls({
     protocols: ['nats', 'tls'],
-    list: true,
+    bare: 'nats',
     required: true,
     env: ['HYBRID_SCHEDULER_NATS_URL', 'NATS_URL'],
   }),

@@ -117,28 +117,51 @@ export const listOf = <const V extends string, S extends LeafSpec<V[]> & { nonEm
     spec,
   );
 
-/**
- * An absolute URL with one of the given protocols (with `list`, several separated by commas); a wrong one is
- * named by its scheme and shown without credentials, so URL options need not be `secret`.
- */
-export const url = <S extends LeafSpec<string> & { protocols: readonly string[]; list?: true }>(
-  spec: S,
-): LeafField<string, S> =>
-  leaf<string, S>(
-    {
-      accepts: `${spec.protocols.map((p) => `${p}://`).join(' or ')} URL${spec.list ? ' (several: comma-separated)' : ''}`,
-      problem: (v) => {
-        const parts = spec.list && typeof v === 'string' ? urlList(v) : [v];
-        const index = parts.findIndex((part) => urlProblem(part, spec.protocols) !== undefined);
-        if (index < 0) return undefined;
-        const problem = urlProblem(parts[index], spec.protocols);
-        return parts.length > 1 ? `${problem} (URL ${index + 1} of ${parts.length})` : problem;
-      },
-      fromEnv: asText,
-      show: (v) => (spec.list && typeof v === 'string' ? shownUrl(urlList(v)) : shownUrl(v)),
+interface UrlSpec {
+  protocols: readonly string[];
+  /** A `host:port` without scheme means `<bare>://host:port` (the NATS client's rule). */
+  bare?: string;
+}
+
+/** The URL kind: `list` takes several (comma-separated, or an array), each checked and named on its own. */
+function urlKind<T extends string | string[]>(spec: UrlSpec, list: boolean): LeafKind<T> {
+  const problemOf = (v: unknown) => urlProblem(v, spec.protocols, undefined, spec.bare);
+  const entriesOf = (v: unknown): unknown[] | undefined =>
+    !list
+      ? [v]
+      : typeof v === 'string' || (Array.isArray(v) && v.every((part) => typeof part === 'string'))
+        ? urlList(v as string | string[])
+        : undefined;
+  return {
+    accepts: `${spec.protocols.map((p) => `${p}://`).join(' or ')} URL${spec.bare ? ' or host:port' : ''}${list ? ' (several: comma-separated, or an array)' : ''}`,
+    problem: (v) => {
+      const parts = entriesOf(v);
+      if (!parts) return `${problemOf(v)}, or an array of them`;
+      if (parts.length === 0) return `${problemOf(undefined)}; it is empty`;
+      const index = parts.findIndex((part) => problemOf(part) !== undefined);
+      if (index < 0) return undefined;
+      const problem = problemOf(parts[index]);
+      return parts.length > 1 ? `${problem} (URL ${index + 1} of ${parts.length})` : problem;
     },
-    spec,
-  );
+    fromEnv: asText,
+    show: (v) => {
+      const parts = entriesOf(v);
+      return parts && parts.length > 1 ? shownUrl(parts) : shownUrl(parts?.[0] ?? v);
+    },
+  };
+}
+
+/**
+ * An absolute URL with one of the given protocols; a wrong one is named by its scheme and shown without
+ * credentials, so URL options need not be `secret`.
+ */
+export const url = <S extends LeafSpec<string> & UrlSpec>(spec: S): LeafField<string, S> =>
+  leaf(urlKind<string>(spec, false), spec);
+
+/** Several URLs (a cluster's servers): one string, comma-separated, or an array; each checked like `url`. */
+export const urls = <S extends LeafSpec<string | string[]> & UrlSpec>(
+  spec: S,
+): LeafField<string | string[], S> => leaf(urlKind<string | string[]>(spec, true), spec);
 
 export const timeZone = <S extends LeafSpec<string>>(spec: S): LeafField<string, S> =>
   leaf<string, S>(

@@ -2,18 +2,14 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
 import type { ResolvedNatsOptions } from '../../../config/module-options.js';
 import { redactedMessage, rememberSecrets, rememberUrlSecrets } from '../../../common/redact.js';
+import { urlList } from '../../../config/url-value.js';
 import { natsJetStream, natsTransport } from './nats.module-loader.js';
 
-/** The server URLs of `servers` (comma-separated). */
-export const serverList = (servers: string): string[] =>
-  servers
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+type Servers = ResolvedNatsOptions['servers'];
 
 /** `host:port` of every server, for messages and health (never the credentials inside a URL). */
-export function natsAddress(servers: string): string {
-  return serverList(servers)
+export function natsAddress(servers: Servers): string {
+  return urlList(servers)
     .map((server) => {
       try {
         const url = new URL(server.includes('://') ? server : `nats://${server}`);
@@ -29,14 +25,14 @@ export function natsAddress(servers: string): string {
  * The servers without credentials, and the credentials of the first URL that has any: `user:pass@` gives user and
  * password, a lone `token@` a token (the client does not read credentials from URLs itself).
  */
-function splitCredentials(servers: string): {
+function splitCredentials(servers: Servers): {
   servers: string[];
   user?: string;
   pass?: string;
   token?: string;
 } {
   const found: { user?: string; pass?: string; token?: string } = {};
-  const bare = serverList(servers).map((server) => {
+  const bare = urlList(servers).map((server) => {
     try {
       const url = new URL(server.includes('://') ? server : `nats://${server}`);
       if (!url.username && !url.password) return server;
@@ -56,7 +52,7 @@ function splitCredentials(servers: string): {
 
 /** Client options: reconnect forever (JetStream keeps the jobs meanwhile), credentials remembered for redaction. */
 export function connectionOptions(options: ResolvedNatsOptions, purpose: string): ConnectionOptions {
-  for (const server of serverList(options.servers)) rememberUrlSecrets(server);
+  for (const server of urlList(options.servers)) rememberUrlSecrets(server);
   const fromUrl = splitCredentials(options.servers);
   const user = options.user ?? fromUrl.user;
   const pass = options.pass ?? fromUrl.pass;
