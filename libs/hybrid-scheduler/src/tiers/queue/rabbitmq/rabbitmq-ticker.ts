@@ -189,8 +189,13 @@ export class RabbitMqTicker {
     const held =
       this.held ??
       (await new Promise<Held | undefined>((resolve) => {
-        this.waiting = resolve;
-        signal.addEventListener('abort', () => resolve(undefined), { once: true });
+        // Removed once the token came: the signal lives as long as this replica leads.
+        const onAbort = () => resolve(undefined);
+        this.waiting = (next) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(next);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
       }));
     if (!held || signal.aborted) return;
     await this.broker.publish(this.topology.ticker, { lastTickAt: due.getTime() } satisfies Token);
