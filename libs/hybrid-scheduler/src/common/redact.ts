@@ -53,8 +53,11 @@ export function redact(text: string): string {
   return out;
 }
 
+/** A URL scheme's name (RFC 3986), as a pattern source: the one rule every URL check here builds on. */
+export const SCHEME_NAME = '[a-z][a-z0-9+.-]*';
+
 /** A scheme and its separator, also the typos `redis//` and `http:/` (nothing else is taken for one). */
-const URL_SCHEME = /^[a-z][a-z0-9+.-]*(?::\/\/?|\/\/)/i;
+const URL_SCHEME = new RegExp(`^${SCHEME_NAME}(?:://?|//)`, 'i');
 
 /**
  * A URL someone gave as an option, for a message: everything between its scheme and its last `@` masked, so its

@@ -1,14 +1,14 @@
-import { redactUrl } from '../common/redact.js';
+import { redactUrl, SCHEME_NAME } from '../common/redact.js';
 import { shown } from './shown-value.js';
 
-const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+const SCHEME = new RegExp(`^(${SCHEME_NAME})://`, 'i');
 
 /**
  * Where a comma starts the next entry of a list: before a scheme, or before a bare `host[:port]` up to the next
  * comma (a bare entry has no `@` or `/`). A comma inside a URL's password never matches, so its first half is
  * never shown as a URL without credentials.
  */
-const NEXT_ENTRY = /,(?=\s*(?:[a-z][a-z0-9+.-]*:\/\/|[^\s,@/]+\s*(?:,|$)))/i;
+const NEXT_ENTRY = new RegExp(`,(?=\\s*(?:${SCHEME_NAME}://|[^\\s,@/]+\\s*(?:,|$)))`, 'i');
 
 /** A bare `host:port` (or `host`, `[::1]:4222`): no scheme, no credentials, no path. */
 const BARE_HOST = /^[^\s,@/]+$/;
