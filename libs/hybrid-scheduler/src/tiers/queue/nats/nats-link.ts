@@ -6,7 +6,7 @@ import { connectionOptions } from './nats-connection.js';
 import { NatsDeadLetters } from './nats-dead-letters.js';
 import type { NatsNames } from './nats-names.js';
 import type { NatsSettings } from './nats-settings.js';
-import type { NatsRuntime } from './nats-workflow.js';
+import type { NatsRuntime } from './nats-runtime.js';
 import { natsJetStream, natsTransport } from './nats.module-loader.js';
 
 export type NatsConnectionState = 'not connected' | 'connected' | 'reconnecting' | 'closed';

@@ -1,6 +1,7 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { NatsNames } from './nats-names.js';
-import type { NatsRuntime, NatsWorkflow } from './nats-workflow.js';
+import type { NatsRuntime } from './nats-runtime.js';
+import type { NatsWorkflow } from './nats-workflow.js';
 
 /**
  * Pause flags shared by every replica: one message per workflow in the state stream (the last one wins),

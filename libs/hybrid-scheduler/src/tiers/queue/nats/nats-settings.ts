@@ -21,6 +21,8 @@ export const DELAYED_MAX_ACK_PENDING = 100_000;
  * publishes the same message id, which the stream drops).
  */
 export const DELAYED_ACK_WAIT_MS = 2_000;
+/** Pull requests wait this long for messages before the next one (the client's minimum). */
+export const FETCH_EXPIRES_MS = 1000;
 /** A job delivered this many times more than its attempts without any attempt ending is dead-lettered. */
 export const UNFINISHED_DELIVERIES = 10;
 

@@ -5,7 +5,7 @@ import { catchUpGraceMs, dueTicks } from '../../../schedule/due-ticks.js';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
 import type { EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
 import { metaHeaders } from './nats-message.js';
-import type { NatsRuntime } from './nats-workflow.js';
+import type { NatsRuntime } from './nats-runtime.js';
 
 /** `every` ticks sit on the epoch grid, so that every replica computes the same fire times. */
 const EPOCH = new Date(0);

@@ -1,32 +1,14 @@
 import { Logger } from '@nestjs/common';
-import type {
-  Consumer,
-  ConsumerMessages,
-  JetStreamClient,
-  JetStreamManager,
-  JsMsg,
-} from '@nats-io/jetstream';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { redactedMessage } from '../../../common/redact.js';
 import { retryDelayMs } from '../backoff.delay.js';
 import type { DeliveredJob, EngineEvents, EngineWorkflow, JobProcessor } from '../queue-engine.interface.js';
 import { RateWindow } from '../rate-window.js';
-import type { NatsDeadLetters } from './nats-dead-letters.js';
 import { deadLetterOf } from '../dead-letter-store.interface.js';
-import { deliveredJob, metaHeaders, readMeta, type JobMeta } from './nats-message.js';
-import type { NatsNames } from './nats-names.js';
-import { UNFINISHED_DELIVERIES, type NatsSettings } from './nats-settings.js';
-
-/** What every workflow of one engine shares: the connection's APIs, names, settings and dead letters. */
-export interface NatsRuntime {
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-  names: NatsNames;
-  settings: NatsSettings;
-  deadLetters: NatsDeadLetters;
-}
-
-/** Pull requests wait this long for messages before the next one (the client's minimum). */
-const FETCH_EXPIRES_MS = 1000;
+import { NatsDelayLoop } from './nats-delay-loop.js';
+import { deliveredJob, metaHeaders, type JobMeta } from './nats-message.js';
+import type { NatsRuntime } from './nats-runtime.js';
+import { FETCH_EXPIRES_MS, UNFINISHED_DELIVERIES } from './nats-settings.js';
 
 /** Acks wait this long, so that those of several turns and the next pull share a socket write. */
 const ACK_DELAY_MS = 2;
@@ -41,8 +23,7 @@ type Next = IteratorResult<JsMsg, unknown>;
  * subscription; the client asks for more as messages arrive), read only while there is room, so that at most
  * one message waits in our hands for a slot (`concurrency` while paused) and, since the client sends its next
  * pull only when the message before it is read, at most `concurrency` more wait in the client's buffer; and a
- * delay loop that holds not-yet-due messages of `delayed_<name>` by NAK with delay and then moves them to the
- * work subject. Acks only after the handler succeeded; a failure is re-published as a delayed retry (or a dead
+ * delay loop (nats-delay-loop.ts) for the messages not due yet. Acks only after the handler succeeded; a failure is re-published as a delayed retry (or a dead
  * letter) and then acked; a run aborted by shutdown is NAKed back at once, without using an attempt.
  */
 export class NatsWorkflow {
@@ -64,6 +45,8 @@ export class NatsWorkflow {
   /** Successful runs whose ack goes out within ACK_DELAY_MS or with the next pull (ackSoon). */
   private readonly acks: JsMsg[] = [];
   private readonly rate?: RateWindow;
+  /** Moves this workflow's delayed messages (delayMs, runAt, retries) to its work subject when due. */
+  private readonly delayed: NatsDelayLoop;
   private readonly logger: Logger;
   private lastError = '';
 
@@ -74,13 +57,19 @@ export class NatsWorkflow {
     private readonly rt: () => NatsRuntime,
   ) {
     this.logger = new Logger(`HybridScheduler:NATS:${workflow.name}`);
+    this.delayed = new NatsDelayLoop(
+      workflow.name,
+      rt,
+      () => this.consuming,
+      (what, error) => this.noteError(what, error),
+    );
     if (workflow.rateLimit) this.rate = new RateWindow(workflow.rateLimit.max, workflow.rateLimit.durationMs);
   }
 
   start(): void {
     if (this.consuming) return;
     this.consuming = true;
-    this.loops = [this.workLoop(), this.delayLoop()];
+    this.loops = [this.workLoop(), this.delayed.run()];
   }
 
   /** Stops pulling; returns once both loops ended (within about one pull). Running jobs keep running. */
@@ -254,49 +243,6 @@ export class NatsWorkflow {
     } catch {
       // The consume ended with an error: nothing more to hand back.
     }
-  }
-
-  private async delayLoop(): Promise<void> {
-    const { names } = this.rt();
-    let consumer: Consumer | undefined;
-    while (this.consuming) {
-      try {
-        consumer ??= await this.rt().js.consumers.get(
-          names.stream,
-          names.durable(this.workflow.name, 'delayed'),
-        );
-        const batch = await consumer.fetch({ max_messages: 256, expires: FETCH_EXPIRES_MS });
-        for await (const msg of batch) await this.promote(msg);
-      } catch (error) {
-        consumer = undefined;
-        this.noteError('delayed pull', error);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
-  }
-
-  /** A delayed message: NAK it until it is due (the server redelivers it then), then move it to the work subject. */
-  private async promote(msg: JsMsg): Promise<void> {
-    const meta = readMeta(msg.headers);
-    const due = meta.runAt ?? 0;
-    const wait = due - Date.now();
-    if (wait > 2 || !this.consuming) {
-      msg.nak(Math.max(0, wait));
-      return;
-    }
-    const { js, names } = this.rt();
-    await js.publish(names.jobs(this.workflow.name), msg.data, {
-      // The same id if this message is delivered again before its ack arrived: the stream keeps one copy.
-      msgID: `due-${this.workflow.name}-${msg.seq}`,
-      headers: metaHeaders({
-        ...meta,
-        runAt: undefined,
-        jobKey: meta.jobKey ?? String(msg.seq),
-        // A first delayed run is due at runAt; a retry keeps the due time of the job it retries.
-        scheduledAt: meta.attemptsMade ? meta.scheduledAt : (meta.scheduledAt ?? due),
-      }),
-    });
-    msg.ack();
   }
 
   private track(run: Promise<void>): void {
