@@ -1,4 +1,11 @@
-import { Injectable, Module, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
+import {
+  Injectable,
+  Module,
+  type BeforeApplicationShutdown,
+  type CanActivate,
+  type ExecutionContext,
+  type Type,
+} from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { HybridSchedulerModule, InternalTask, QueuedWorkflow } from 'nestjs-hybrid-scheduler';
 import {
@@ -150,6 +157,36 @@ describe('dashboard access', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     let chunk = await reader.read();
     while (!chunk.done) chunk = await reader.read();
+  });
+
+  it('ends a stream opened while the app is closing (a browser reconnecting meanwhile)', async () => {
+    // A common graceful shutdown: wait for the load balancer to stop sending traffic before the server closes.
+    // The server still answers meanwhile, and a browser whose stream just ended reconnects.
+    @Injectable()
+    class DeregistrationDelay implements BeforeApplicationShutdown {
+      beforeApplicationShutdown(): Promise<void> {
+        return new Promise((resolve) => setTimeout(resolve, 1500));
+      }
+    }
+    @Module({ imports: [appWith({})], providers: [DeregistrationDelay] })
+    class DelayedShutdownApp {}
+    const served = await serveApp(DelayedShutdownApp);
+    const started = Date.now();
+    const closed = served.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stream = await fetch(`${served.origin}/scheduler/api/events`);
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const ended = (async () => {
+      let chunk = await reader.read();
+      while (!chunk.done) chunk = await reader.read();
+      return 'ended';
+    })();
+    const timeout = new Promise((resolve) => setTimeout(resolve, 5_000, 'still open'));
+    expect(await Promise.race([ended, timeout])).toBe('ended');
+    // Without ending it, close() waits for as long as the client stays connected (here: forever).
+    await closed;
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('shows a job on a fallback with its declared tier and why (the demo without Prefect)', async () => {

@@ -6,7 +6,7 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { Subject } from 'rxjs';
+import { ReplaySubject } from 'rxjs';
 import { HybridScheduler } from '../hybrid-scheduler.service.js';
 import { DASHBOARD_OPTIONS } from './dashboard.constants.js';
 import type { ResolvedDashboardOptions } from './dashboard.options.js';
@@ -20,8 +20,11 @@ import { RunHistory } from './run-history.js';
 export class DashboardBoot implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('HybridSchedulerDashboard');
   private unsubscribe: (() => void) | null = null;
-  /** Emits when the app closes: open event streams end, so that the HTTP server can close. */
-  readonly closing$ = new Subject<void>();
+  /**
+   * Emits when the app closes: open event streams end, so that the HTTP server can close. Replayed to streams
+   * opened later: the server still answers while the tiers drain, and a browser reconnects at once.
+   */
+  readonly closing$ = new ReplaySubject<void>(1);
 
   constructor(
     private readonly scheduler: HybridScheduler,
