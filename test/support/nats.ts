@@ -16,6 +16,8 @@ export interface PrivateNats {
   kill(): Promise<void>;
   /** Starts again on the same port and store directory. */
   restart(): Promise<void>;
+  /** SIGSTOP (connections stay open, nothing answers); returns the thaw. */
+  freeze(): () => void;
 }
 
 const BINARY = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((path) =>
@@ -64,5 +66,6 @@ export async function startNats(auth?: { user: string; pass: string }): Promise<
     },
     kill: () => server.signal('SIGKILL'),
     restart: () => server.restart(),
+    freeze: () => server.freeze(),
   };
 }

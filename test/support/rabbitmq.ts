@@ -23,6 +23,8 @@ export interface PrivateRabbitMq {
   kill(): Promise<void>;
   /** Stops gracefully and starts again on the same ports and data dir (durable queues and persistent messages survive). */
   restart(): Promise<void>;
+  /** SIGSTOP (connections stay open, nothing answers); returns the thaw. */
+  freeze(): () => void;
   /** The node's own log (stdout), for failure messages. */
   log(): string;
 }
@@ -109,6 +111,7 @@ export async function startRabbitMq(
     },
     kill: () => server.signal('SIGKILL'),
     restart: () => server.restart(),
+    freeze: () => server.freeze(),
     log: tail,
   };
 }

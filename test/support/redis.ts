@@ -15,6 +15,8 @@ export interface PrivateRedis {
   kill(): Promise<void>;
   /** Starts again on the same port and dir (so AOF data survives). */
   restart(): Promise<void>;
+  /** SIGSTOP (connections stay open, nothing answers); returns the thaw. */
+  freeze(): () => void;
 }
 
 /** PING answered with +PONG (or -NOAUTH: the server is up, it only wants a password). */
@@ -68,5 +70,6 @@ export async function startRedis(
     },
     kill: () => server.signal('SIGKILL'),
     restart: () => server.restart(),
+    freeze: () => server.freeze(),
   };
 }

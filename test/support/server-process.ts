@@ -109,4 +109,18 @@ export class ServerProcess {
     await this.signal('SIGTERM');
     await this.start();
   }
+
+  /**
+   * SIGSTOP: the server keeps its connections open and answers nothing (a frozen or swapped-out host), so no
+   * client sees a disconnect. Returns the thaw (SIGCONT).
+   */
+  freeze(): () => void {
+    const send = (signal: NodeJS.Signals) => {
+      const pid = this.child?.pid;
+      if (!pid) throw new Error(`${this.spec.name} is not running`);
+      process.kill(this.spec.group ? -pid : pid, signal);
+    };
+    send('SIGSTOP');
+    return () => send('SIGCONT');
+  }
 }

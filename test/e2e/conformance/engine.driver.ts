@@ -49,6 +49,8 @@ export interface BrokerControl {
   kill(): Promise<void>;
   /** Starts again on the same port and data directory. */
   restart(): Promise<void>;
+  /** SIGSTOP: connections stay open, nothing answers (no client sees an outage); returns the thaw. */
+  freeze(): () => void;
 }
 
 export interface EngineLimits {

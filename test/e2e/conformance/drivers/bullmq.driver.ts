@@ -15,7 +15,12 @@ export const bullmqDriver: EngineDriver = {
       queueOptions: (namespace) => ({
         bullmq: { connection: redis.url, prefix: namespace, lockDurationMs: 2000, stalledIntervalMs: 1000 },
       }),
-      broker: { address, kill: () => redis.kill(), restart: () => redis.restart() },
+      broker: {
+        address,
+        kill: () => redis.kill(),
+        restart: () => redis.restart(),
+        freeze: () => redis.freeze(),
+      },
       // A plain BullMQ producer: queue = workflow name, job data = the payload.
       produceRaw: async (namespace, workflow, payload) => {
         const queue = new Queue(workflow, { connection: { url: redis.url }, prefix: namespace });

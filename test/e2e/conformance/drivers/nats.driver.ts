@@ -21,6 +21,7 @@ export const natsDriver: EngineDriver = {
         secret: auth.pass,
         kill: () => nats.kill(),
         restart: () => nats.restart(),
+        freeze: () => nats.freeze(),
       },
       // A plain JetStream producer: subject <stream>.jobs.<workflow>, body = the JSON payload.
       produceRaw: async (namespace, workflow, payload) => {

@@ -23,6 +23,7 @@ export const rabbitmqDriver: EngineDriver = {
         secret: SECRET,
         kill: () => node.kill(),
         restart: () => node.restart(),
+        freeze: () => node.freeze(),
       },
       // A plain AMQP producer: queue `<prefix>.<workflow>` through the default exchange, JSON body, persistent.
       produceRaw: async (namespace, workflow, payload) => {

@@ -189,8 +189,12 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     checkPayloadSize(workflow, payload, maxBytes, entry.provider);
     const enqueue = (headers?: JobHeaders) => entry.provider.enqueue(workflow, payload, options, headers);
     // With tracing on: a PRODUCER span, whose trace context travels with the job (JobHeaders).
-    const job = await this.guard(entry, `enqueueWorkflow("${workflow}")`, () =>
-      this.tracing?.enabled ? this.tracing.produce(workflow, entry.provider.name, enqueue) : enqueue(),
+    const job = await this.guard(
+      entry,
+      `enqueueWorkflow("${workflow}")`,
+      () =>
+        this.tracing?.enabled ? this.tracing.produce(workflow, entry.provider.name, enqueue) : enqueue(),
+      true,
     );
     return {
       id: queueJobId(workflow, job.jobKey),
@@ -251,9 +255,17 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     return [...this.entries.keys()];
   }
 
-  /** Bounds a call that needs the engine by `unavailableTimeoutMs` while the engine is known to be down. */
-  private guard<T>(entry: WorkflowEntry, action: string, op: () => Promise<T>): Promise<T> {
-    return guardEngine(entry.watch, this.options.unavailableTimeoutMs, action, op);
+  /**
+   * Bounds a call that needs the engine by `unavailableTimeoutMs` while the engine is known to be down, and a
+   * single request (`oneRequest`: an enqueue) also while the engine answers nothing.
+   */
+  private guard<T>(
+    entry: WorkflowEntry,
+    action: string,
+    op: () => Promise<T>,
+    oneRequest = false,
+  ): Promise<T> {
+    return guardEngine(entry.watch, this.options.unavailableTimeoutMs, action, op, oneRequest);
   }
 
   private workflowEntry(workflow: string): WorkflowEntry {

@@ -55,7 +55,9 @@ export class RabbitMqBroker {
       this.lastError = '';
       this.outage.ok('connection');
     });
-    this.publisher = this.connection.createPublisher({ confirm: true, maxAttempts: 2 });
+    // One attempt: a publish whose confirm was lost with the connection may still be in the queue, and the
+    // client's republish on the next connection ran such a job twice. The caller gets the error instead.
+    this.publisher = this.connection.createPublisher({ confirm: true, maxAttempts: 1 });
   }
 
   get ready(): boolean {
