@@ -5,9 +5,11 @@ import {
   QueuedWorkflow,
   type InternalTaskOptions,
 } from 'nestjs-hybrid-scheduler';
+import { IsArray, IsString } from 'class-validator';
 import { parseDuration } from '../../libs/hybrid-scheduler/src/schedule/duration.js';
 import { internalTaskDefinition } from '../../libs/hybrid-scheduler/src/discovery/internal-task.definition.js';
 import { queuedWorkflowDefinition } from '../../libs/hybrid-scheduler/src/discovery/queued-workflow.definition.js';
+import { checkEnqueueOptions } from '../../libs/hybrid-scheduler/src/tiers/queue/enqueue-options.check.js';
 import { prefectDeploymentDefinition } from '../../libs/hybrid-scheduler/src/discovery/prefect-deployment.definition.js';
 
 const loc = { className: 'ReportsService', methodName: 'nightly' };
@@ -85,7 +87,69 @@ describe('@InternalTask options', () => {
   });
 });
 
+describe('values in option messages', () => {
+  it('shows NaN and Infinity as written, strings quoted, long ones cut with their length', () => {
+    expectError(() => internal({ every: Number.NaN }), /option "every" = NaN is invalid/);
+    expectError(() => internal({ every: Number.POSITIVE_INFINITY }), /option "every" = Infinity is invalid/);
+    expect(() => checkEnqueueOptions('w', { delayMs: '5' as unknown as number })).toThrow(
+      /option "delayMs" = "5" is invalid/,
+    );
+    const key = 'k'.repeat(5000);
+    let message = '';
+    try {
+      checkEnqueueOptions('w', { idempotencyKey: key });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/option "idempotencyKey" = "k+"… \(5000 characters\) is invalid/);
+    expect(message.length).toBeLessThan(400);
+  });
+});
+
 describe('@QueuedWorkflow and @PrefectDeployment options', () => {
+  it('checks the schedule payload at boot: JSON, and the payload DTO (ticks reach the handler unchecked)', () => {
+    class Backup {
+      @IsArray()
+      @IsString({ each: true })
+      databases!: string[];
+    }
+    expectError(
+      () =>
+        queuedWorkflowDefinition(
+          { every: 1000, payload: Backup, schedulePayload: { databases: 'main' } },
+          loc,
+          handler,
+        ),
+      /@QueuedWorkflow on ReportsService\.nightly\(\)/,
+      /"schedulePayload"/,
+      /payload DTO Backup: databases: databases must be an array/,
+    );
+    // Recurring without one: every tick sends {}, which this DTO refuses.
+    expectError(
+      () => queuedWorkflowDefinition({ cron: '0 3 * * *', payload: Backup }, loc, handler),
+      /"schedulePayload"/,
+      /sends \{\} on each tick/,
+    );
+    expectError(
+      () => queuedWorkflowDefinition({ schedulePayload: { databases: ['a'], f: () => 1 } }, loc, handler),
+      /schedulePayload\.f is a function/,
+    );
+    expectError(
+      () => queuedWorkflowDefinition({ schedulePayload: { a: 1n } }, loc, handler),
+      /schedulePayload\.a is a BigInt/,
+    );
+    expectError(
+      () => queuedWorkflowDefinition({ schedulePayload: [] as never }, loc, handler),
+      /plain object/,
+    );
+    // Valid, and an on-demand workflow without one (trigger() names what is missing when called).
+    const ok = { every: 1000, payload: Backup, schedulePayload: { databases: ['main'] } };
+    expect(queuedWorkflowDefinition(ok, loc, handler).queue?.schedulePayload).toEqual({
+      databases: ['main'],
+    });
+    expect(queuedWorkflowDefinition({ payload: Backup }, loc, handler).schedule).toEqual({ kind: 'none' });
+  });
+
   it('rejects attempts < 1 and unknown providers naming the method', () => {
     expectError(
       () => queuedWorkflowDefinition({ attempts: 0 }, loc, handler),
@@ -121,6 +185,12 @@ describe('@QueuedWorkflow and @PrefectDeployment options', () => {
       /without \/ % & > </,
     );
     expectError(() => prefectDeploymentDefinition({ rrule: 'every monday' }, loc, handler), /"rrule"/);
+    // checked with the options, not when Prefect answers (a boot with Prefect down accepted it)
+    expectError(
+      () => prefectDeploymentDefinition({ cron: '*/5 * * * * *' }, loc, handler),
+      /"cron"/,
+      /5-field cron/,
+    );
   });
 });
 

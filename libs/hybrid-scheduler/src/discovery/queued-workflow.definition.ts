@@ -6,6 +6,7 @@ import type {
 } from '../interfaces/index.js';
 import { parseSchedule } from '../schedule/schedule.parser.js';
 import { isRecord } from '../common/is-record.js';
+import { dtoProblemsNow, jsonProblem } from '../tiers/queue/payload.validator.js';
 import { OptionChecker, TASK_NAME, TASK_NAME_RULE } from './option-checks.js';
 
 const KEYS = [
@@ -72,12 +73,7 @@ export function queuedWorkflowDefinition(
   if (options.payload !== undefined && typeof options.payload !== 'function') {
     check.fail('payload', options.payload, 'expected a class (a class-validator DTO)');
   }
-  if (
-    options.schedulePayload !== undefined &&
-    (typeof options.schedulePayload !== 'object' || options.schedulePayload === null)
-  ) {
-    check.fail('schedulePayload', options.schedulePayload, 'expected a plain object');
-  }
+  checkSchedulePayload(check, options, schedule.kind !== 'none');
   return {
     name,
     declaredTier: 'queue',
@@ -87,4 +83,32 @@ export function queuedWorkflowDefinition(
     handler,
     queue: options,
   };
+}
+
+/**
+ * The schedule payload is what every tick (and `trigger()`) sends, and ticks reach the handler without the
+ * enqueue path's checks: it must survive JSON and match the payload DTO, checked here once. A recurring
+ * workflow without one sends `{}`, which its DTO must then accept.
+ */
+function checkSchedulePayload(
+  check: OptionChecker,
+  options: QueuedWorkflowOptions,
+  recurring: boolean,
+): void {
+  const given: unknown = options.schedulePayload;
+  if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
+    check.fail('schedulePayload', given, 'expected a plain object');
+  }
+  const json = given === undefined ? undefined : jsonProblem(given, 'schedulePayload');
+  if (json) check.fail('schedulePayload', given, json);
+  const dto = typeof options.payload === 'function' ? options.payload : undefined;
+  if (!dto || (given === undefined && !recurring)) return;
+  const problems = dtoProblemsNow(given ?? {}, dto);
+  if (problems.length === 0) return;
+  check.fail(
+    'schedulePayload',
+    given,
+    `${given === undefined ? 'a recurring workflow sends {} on each tick when none is given; it' : 'it'} ` +
+      `does not match the payload DTO ${dto.name}: ${problems.join('; ')}`,
+  );
 }

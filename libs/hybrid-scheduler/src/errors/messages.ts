@@ -7,9 +7,20 @@ export const at = (loc: TaskLocation): string => `${loc.className}.${loc.methodN
 const subject = (decorator: string, loc: TaskLocation): string =>
   loc.dynamic ? `dynamic task ${loc.methodName}` : `@${decorator} on ${at(loc)}`;
 
-/** A value as messages quote it: strings in quotes, dates as ISO, functions by name, the rest as JSON. */
+/** Strings longer than this are cut in messages (an over-long key is named, not echoed in full). */
+const SHOWN_STRING_MAX = 120;
+
+/**
+ * A value as messages quote it: strings in quotes (long ones cut, with their length), dates as ISO, functions
+ * by name, numbers JSON cannot hold (NaN, Infinity) and BigInts as written, the rest as JSON.
+ */
 export const show = (value: unknown): string => {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > SHOWN_STRING_MAX
+      ? `${JSON.stringify(value.slice(0, SHOWN_STRING_MAX))}… (${value.length} characters)`
+      : JSON.stringify(value);
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
   try {

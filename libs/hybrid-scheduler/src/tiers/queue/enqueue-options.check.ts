@@ -1,4 +1,5 @@
 import { HybridSchedulerError } from '../../errors/index.js';
+import { show } from '../../errors/messages.js';
 import type { EnqueueOptions } from '../../interfaces/index.js';
 
 /** Thrown by `enqueueWorkflow` for invalid EnqueueOptions; nothing was enqueued. */
@@ -17,7 +18,7 @@ export function checkEnqueueOptions(
 ): void {
   const fail = (option: string, value: unknown, expected: string): never => {
     throw new InvalidEnqueueOptionsError(
-      `enqueueWorkflow("${workflow}"): option "${option}" = ${String(value)} is invalid: ${expected}; nothing was enqueued`,
+      `enqueueWorkflow("${workflow}"): option "${option}" = ${show(value)} is invalid: ${expected}; nothing was enqueued`,
     );
   };
   for (const key of Object.keys(options))

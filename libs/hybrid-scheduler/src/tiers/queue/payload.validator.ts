@@ -1,5 +1,5 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
+import { validate, validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { PayloadValidationError } from '../../errors/index.js';
 import type { PayloadClass } from '../../interfaces/index.js';
 
@@ -47,9 +47,9 @@ function isJsonSafe(value: unknown, ancestors: object[]): boolean {
  * naming the path; undefined when it is fine. Every provider stores payloads as JSON, so this is checked
  * before anything is enqueued.
  */
-export function jsonProblem(value: unknown): string | undefined {
-  if (value === undefined) return 'payload is undefined; send an object (or omit it for {})';
-  return isJsonSafe(value, []) ? undefined : problemAt(value, 'payload', new Set<object>());
+export function jsonProblem(value: unknown, path = 'payload'): string | undefined {
+  if (value === undefined) return `${path} is undefined; send an object (or omit it for {})`;
+  return isJsonSafe(value, []) ? undefined : problemAt(value, path, new Set<object>());
 }
 
 /** The detailed walk: the first value JSON would lose, with its path. */
@@ -109,16 +109,30 @@ export function validatePayload(
   return dto ? validateDto(workflow, payload, dto) : undefined;
 }
 
+/** Not an object: what a DTO can never match (class-validator would only say "unknown value"). */
+const notAnObject = (payload: unknown, dto: PayloadClass): string | undefined =>
+  typeof payload !== 'object' || payload === null || Array.isArray(payload)
+    ? `payload: expected an object matching ${dto.name}, got ${Array.isArray(payload) ? 'an array' : typeof payload}`
+    : undefined;
+
+const DTO_OPTIONS: ValidatorOptions = { forbidUnknownValues: false };
+const instanceOf = (dto: PayloadClass, payload: unknown): object =>
+  plainToInstance(dto as ClassConstructor<object>, payload as object);
+
 async function validateDto(workflow: string, payload: unknown, dto: PayloadClass): Promise<void> {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new PayloadValidationError(workflow, [
-      `payload: expected an object matching ${dto.name}, got ${Array.isArray(payload) ? 'an array' : typeof payload}`,
-    ]);
-  }
-  const errors = await validate(plainToInstance(dto as ClassConstructor<object>, payload as object), {
-    forbidUnknownValues: false,
-  });
+  const wrongType = notAnObject(payload, dto);
+  if (wrongType) throw new PayloadValidationError(workflow, [wrongType]);
+  const errors = await validate(instanceOf(dto, payload), DTO_OPTIONS);
   if (errors.length) throw new PayloadValidationError(workflow, describe(errors));
+}
+
+/**
+ * What `payload` breaks of the DTO, checked at once (boot: a workflow's schedulePayload, which every tick
+ * sends unchecked). Async constraints are not run here; the enqueue path runs them.
+ */
+export function dtoProblemsNow(payload: unknown, dto: PayloadClass): string[] {
+  const wrongType = notAnObject(payload, dto);
+  return wrongType ? [wrongType] : describe(validateSync(instanceOf(dto, payload), DTO_OPTIONS));
 }
 
 /** What the handler receives: the DTO instance when the workflow has one (so `@Type` conversions apply). */
