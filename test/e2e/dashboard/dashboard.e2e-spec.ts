@@ -156,6 +156,18 @@ describe('dashboard in a real browser, on the demo app (memory queue, Prefect te
     await expect(page.locator('#detail .engine-history').textContent()).resolves.toContain('kept by prefect');
   });
 
+  it('opens the runs panel of an on-demand deployment (no upcoming runs) with nothing left over', async () => {
+    const ml = row(page, 'prefect:ml-pipeline/prod');
+    await ml.getByRole('button', { name: 'Runs of ml-pipeline/prod' }).click();
+    await waitFor(
+      async () => (await page.locator('#detail-body').innerText()).includes('prefect:ml-pipeline/prod'),
+      5000,
+      'the panel of ml-pipeline/prod',
+    );
+    // An absent "next runs" list once rendered as the text "null".
+    await expect(page.locator('#detail-body').innerText()).resolves.not.toMatch(/\bnull\b/);
+  });
+
   it('shows a flow run once, though both this process and Prefect keep it', async () => {
     const sweep = row(page, 'prefect:daily-code-sweep/prod');
     const ref = await served.scheduler.runDeployment('daily-code-sweep/prod', {});

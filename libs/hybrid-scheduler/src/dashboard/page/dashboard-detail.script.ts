@@ -77,7 +77,7 @@ function deadLetters(job, letters) {
 }
 function prefectRuns(job) {
   var links = job.prefect.nextRuns.filter(function (r) { return safeUrl(r.url); });
-  if (links.length === 0) return null;
+  if (links.length === 0) return el('span'); // replaceChildren would show a null as the text "null"
   var list = el('ul');
   links.forEach(function (r) { list.appendChild(el('li', null, el('a', { href: r.url, target: '_blank', rel: 'noopener noreferrer', text: 'scheduled ' + (r.at ? new Date(r.at).toLocaleString() : '') }))); });
   return el('div', null, el('h3', { text: 'Next flow runs in Prefect' }), list);
