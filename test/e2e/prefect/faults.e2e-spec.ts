@@ -80,6 +80,9 @@ describe('prefect tier: faults at runtime (issue 9)', () => {
     await app.close().catch(() => undefined);
     expect(error?.message).toMatch(/Prefect authentication failed: GET .+ answered 401/);
     expect(error?.message).toContain('prefect.authString');
+    // the hint is not taken for a credential by the redaction ("basic <word>" was masked: "basic ***")
+    expect(error?.message).toContain('a self-hosted server with HTTP basic-auth');
+    expect(error?.message).not.toContain('***');
     expect(error?.message).not.toMatch(/unreachable/);
     expect(error?.message).not.toContain('WRONGPASS');
   });

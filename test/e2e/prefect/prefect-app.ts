@@ -5,6 +5,7 @@ import {
   type HybridSchedulerModuleOptions,
   type PrefectTierOptions,
 } from 'nestjs-hybrid-scheduler';
+import { Test } from '@nestjs/testing';
 import { bootApp, type BootedApp } from '../../support/nest-app.js';
 import { freePort } from '../../support/server-process.js';
 
@@ -37,6 +38,18 @@ export async function bootPrefectApp(
   })
   class PrefectTestModule {}
   return bootApp(PrefectTestModule, { logger: !!process.env.DEBUG_PREFECT });
+}
+
+/** The error `app.init()` of `module` fails with (the app closed again), or null when it booted. */
+export async function bootError(module: Type<unknown>): Promise<Error | null> {
+  const moduleRef = await Test.createTestingModule({ imports: [module] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  const error = await app.init().then(
+    () => null,
+    (e: Error) => e,
+  );
+  await app.close().catch(() => undefined);
+  return error;
 }
 
 /**

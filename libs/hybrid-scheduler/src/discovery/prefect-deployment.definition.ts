@@ -56,6 +56,10 @@ export function prefectDeploymentDefinition(
     false,
     defaultTimeZone,
   );
+  // Checked here, not when Prefect is reached: a boot with Prefect down would accept it on the fallback tier
+  // and lose the task when Prefect answers.
+  if (schedule.kind === 'cron' && schedule.cron.split(/\s+/).length !== 5)
+    check.fail('cron', schedule.cron, 'Prefect schedules take 5-field cron expressions (no seconds)');
   check.integer('retries', 0, 1000);
   check.integer('retryDelaySeconds', 0);
   check.integer('timeoutMs', 1);

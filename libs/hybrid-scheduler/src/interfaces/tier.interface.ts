@@ -45,9 +45,10 @@ export interface SchedulerTier {
   remove(jobId: string): Promise<void>;
   /**
    * For a configured tier that was unavailable at boot: keep probing in the background and call `onAvailable`
-   * once the engine answers (again later if `onAvailable` throws). Returns a function that stops watching.
+   * once the engine answers (again at the next probe if `onAvailable` throws or resolves false: some task could
+   * not move yet). Returns a function that stops watching.
    */
-  watchAvailability?(onAvailable: () => Promise<void>): () => void;
+  watchAvailability?(onAvailable: () => Promise<boolean>): () => void;
   /** Refreshes engine-side fields of the job infos (counts, next runs) before they are listed. */
   refresh?(jobIds: string[]): Promise<void>;
   /** The job's runs as its engine keeps them, newest first, at most `limit`; absent: the tier keeps none. */

@@ -10,12 +10,12 @@ import {
 import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
 import { TierUnavailableError } from '../errors/index.js';
 import type { ResolvedModuleOptions } from '../config/module-options.js';
-import type { SchedulerTier, TaskDefinition, TierName } from '../interfaces/index.js';
+import type { SchedulerTier, TierName } from '../interfaces/index.js';
 import { TaskExplorer } from '../discovery/task.explorer.js';
-import { TaskRouter, type RoutedTask } from '../classifier/task.router.js';
+import { TaskRouter } from '../classifier/task.router.js';
 import { JobRegistry } from '../registry/job.registry.js';
-import { jobId } from '../registry/job-id.js';
 import { SchedulerTiers } from './scheduler-tiers.js';
+import { FallbackRecovery, type TaskRoute } from './fallback-recovery.js';
 
 /** Shutdown order: the outermost engines first, so that nothing hands work to a tier already stopped. */
 const SHUTDOWN_ORDER: TierName[] = ['prefect', 'queue', 'internal'];
@@ -32,9 +32,10 @@ export class TiersLifecycle
   private started: SchedulerTier[] = [];
   private shutDown = false;
   /** Each task as declared (what moves back to a recovered tier) and as it was routed. */
-  private routes: Array<{ task: TaskDefinition; routed: RoutedTask }> = [];
+  private routes: TaskRoute[] = [];
   /** Stops the background probes of configured tiers that were down at boot. */
   private watchers: Array<() => void> = [];
+  private readonly recovery: FallbackRecovery;
 
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -42,7 +43,9 @@ export class TiersLifecycle
     private readonly explorer: TaskExplorer,
     private readonly router: TaskRouter,
     private readonly registry: JobRegistry,
-  ) {}
+  ) {
+    this.recovery = new FallbackRecovery(tiers, router, registry, options.fallback);
+  }
 
   async onModuleInit(): Promise<void> {
     const tasks = this.explorer.explore();
@@ -105,26 +108,26 @@ export class TiersLifecycle
   }
 
   /**
-   * Moves the tasks declared for `tier` off their fallback tier (removed there first, so that no tick runs on
-   * both), registers them on `tier` and starts it. Throws to be called again if the start fails.
+   * Moves the tasks declared for `tier` back from their fallback tier (each registered on `tier` first, then
+   * removed from its fallback before `tier` starts, so that no tick runs on both) and starts `tier`. Throws to
+   * be called again if the start fails; resolves false while some task stays on its fallback (tried again at the
+   * next check).
    */
-  private async recover(tier: SchedulerTier): Promise<void> {
-    if (this.shutDown) return;
-    const available = { ...this.tiers.snapshot(), [tier.name]: { available: true } };
-    for (const route of this.routes.filter(
-      (r) => r.task.declaredTier === tier.name && r.routed.tier !== tier.name,
-    )) {
-      const fallbackId = jobId(route.routed.tier, route.task.name);
-      if (this.registry.has(fallbackId)) await this.tiers.named(route.routed.tier).remove(fallbackId);
-      route.routed = this.router.route(route.task, available, this.options.fallback);
-      tier.register(route.routed);
+  private async recover(tier: SchedulerTier): Promise<boolean> {
+    if (this.shutDown) return true;
+    const { moved, kept } = await this.recovery.moveBack(this.routes, tier);
+    const staying = kept ? `; ${kept} stay on their fallback tier (see the warnings above)` : '';
+    if (!this.started.includes(tier)) {
+      await tier.start();
+      this.tiers.record(tier.name, { available: true });
+      this.started.push(tier);
+      this.logger.log(
+        `The ${tier.name} tier is available again; ${moved} task(s) moved back from their fallback tier${staying}`,
+      );
+    } else if (moved) {
+      this.logger.log(`${moved} more task(s) moved back to the ${tier.name} tier${staying}`);
     }
-    await tier.start();
-    this.tiers.record(tier.name, { available: true });
-    this.started.push(tier);
-    this.logger.log(
-      `The ${tier.name} tier is available again; its tasks moved back from their fallback tier`,
-    );
+    return kept === 0;
   }
 
   async beforeApplicationShutdown(): Promise<void> {

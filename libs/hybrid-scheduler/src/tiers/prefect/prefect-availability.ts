@@ -3,12 +3,12 @@ import { redact, redactedMessage } from '../../common/redact.js';
 import type { TierAvailability } from '../../interfaces/index.js';
 
 /**
- * Probes every `everyMs` until Prefect answers, then calls `onAvailable` until it succeeds; `onFirstAnswer`
+ * Probes every `everyMs` until Prefect answers, then calls `onAvailable` until it resolves true; `onFirstAnswer`
  * runs once, at the first answer (when the fallback stopped running these tasks). Returns the stop function.
  */
 export function watchPrefect(
   probe: () => Promise<TierAvailability>,
-  onAvailable: () => Promise<void>,
+  onAvailable: () => Promise<boolean>,
   options: { everyMs: number; apiUrl: string; logger: Logger; onFirstAnswer(): void },
 ): () => void {
   let stopped = false;
@@ -19,8 +19,7 @@ export function watchPrefect(
     if (availability.available && !stopped) {
       try {
         options.onFirstAnswer();
-        await onAvailable();
-        return;
+        if (await onAvailable()) return;
       } catch (error) {
         options.logger.error(
           `Prefect answers again at ${redact(options.apiUrl)}, but switching to it failed: ${redactedMessage(error)}`,

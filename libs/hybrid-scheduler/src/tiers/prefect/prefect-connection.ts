@@ -17,10 +17,11 @@ export class PrefectConnection {
   private readonly outage: OutageLog;
   /** For guardEngine: facade calls fail with TierUnavailableError once an outage is unavailableTimeoutMs old. */
   readonly watch: EngineWatch;
-  /** The last loop failure (redacted), null after a success. */
-  lastError: string | null = null;
-  /** The last failure was a 401: health says "authentication failed", not just down. */
-  authFailed = false;
+  /**
+   * Each source's failure until that source answers again (a one-off failure: until any answers). Per source:
+   * a loop that works (the cancellation watch) must not hide one that keeps failing (the poll).
+   */
+  private readonly failures = new Map<string, { message: string; auth: boolean; oneOff: boolean }>();
 
   constructor(private readonly client: PrefectClient) {
     const address = redact(client.apiUrl);
@@ -33,18 +34,29 @@ export class PrefectConnection {
     return this.outage.downSince;
   }
 
-  failed(source: string, error: unknown): void {
+  /** The latest failure still standing (redacted), null when every source answered since. */
+  get lastError(): string | null {
+    return [...this.failures.values()].at(-1)?.message ?? null;
+  }
+
+  /** A standing failure is a 401: health says "authentication failed", not just down. */
+  get authFailed(): boolean {
+    return [...this.failures.values()].some((f) => f.auth);
+  }
+
+  failed(source: string, error: unknown, oneOff = false): void {
     const message = redactedMessage(error);
-    this.authFailed = error instanceof PrefectAuthError;
+    const previous = this.failures.get(source)?.message;
     if (isOutage(error)) this.outage.fail(source, 'is unreachable: ' + message);
-    else if (message !== this.lastError) this.logger.warn(`Prefect worker ${source}: ${message}`);
-    this.lastError = message;
+    else if (message !== previous) this.logger.warn(`Prefect worker ${source}: ${message}`);
+    this.failures.delete(source); // re-inserted last: lastError is the latest
+    this.failures.set(source, { message, auth: error instanceof PrefectAuthError, oneOff });
   }
 
   answered(source: string): void {
     this.outage.ok(source);
-    this.lastError = null;
-    this.authFailed = false;
+    for (const [key, failure] of this.failures)
+      if (key === source || failure.oneOff) this.failures.delete(key);
   }
 }
 

@@ -5,6 +5,10 @@ import type { JobRegistry } from '../../registry/job.registry.js';
 import type { PrefectClient } from './prefect.client.js';
 import type { PrefectRegistration } from './prefect.registration.js';
 import type { DeploymentEntry } from './prefect-worker.types.js';
+import { redactedMessage } from '../../common/redact.js';
+import { isWorkPoolMissing } from './prefect.errors.js';
+import { isOutage } from './prefect-connection.js';
+import { DistinctWarnings } from './prefect-warnings.js';
 
 /**
  * The deployments this process declares and serves: by job id (`prefect:<flow>/<name>`) and, once registered,
@@ -12,6 +16,7 @@ import type { DeploymentEntry } from './prefect-worker.types.js';
  */
 export class PrefectDeployments {
   private readonly logger = new Logger('HybridScheduler:PrefectTier');
+  private readonly warnings = new DistinctWarnings(this.logger);
   private readonly entries = new Map<string, DeploymentEntry>();
   private readonly byDeploymentId = new Map<string, DeploymentEntry>();
 
@@ -80,18 +85,21 @@ export class PrefectDeployments {
 
   /**
    * Every `everyMs`, one `POST /deployments/filter` for the registered ids; a deployment deleted in Prefect
-   * behind the app's back is registered again, with a warning. Returns the function that stops the checks.
+   * behind the app's back is registered again, with a warning, and so is one not registered yet (moved here
+   * after the start). Each on its own: one refusal does not keep the others out. A 404 for the work pool hands
+   * over to `poolMissing` (which registers them all). Returns the function that stops the checks.
    */
   watch(
     client: PrefectClient,
     reRegister: (entry: DeploymentEntry) => Promise<void>,
+    poolMissing: (why: string) => Promise<void>,
     everyMs: number,
   ): () => void {
     let checking = false;
     const timer = setInterval(() => {
       if (checking) return;
       checking = true;
-      void this.reRegisterMissing(client, reRegister).finally(() => (checking = false));
+      void this.reRegisterMissing(client, reRegister, poolMissing).finally(() => (checking = false));
     }, everyMs);
     timer.unref();
     return () => clearInterval(timer);
@@ -100,20 +108,40 @@ export class PrefectDeployments {
   private async reRegisterMissing(
     client: PrefectClient,
     reRegister: (entry: DeploymentEntry) => Promise<void>,
+    poolMissing: (why: string) => Promise<void>,
   ): Promise<void> {
     const registered = this.all().filter((e) => e.deploymentId);
-    if (!registered.length) return;
+    let found: Set<string>;
     try {
-      const found = await client.filterDeployments(registered.map((e) => e.deploymentId));
-      for (const entry of registered.filter((e) => !found.has(e.deploymentId) && this.entries.has(e.jobId))) {
-        this.logger.warn(
-          `Deployment "${entry.task.name}" (${entry.deploymentId}) was deleted in Prefect; registering it again`,
-        );
-        await reRegister(entry);
-      }
+      found = registered.length
+        ? await client.filterDeployments(registered.map((e) => e.deploymentId))
+        : new Set();
+      this.warnings.clear('check');
     } catch (error) {
       // Prefect unreachable: the worker loop reports that; the next check tries again.
-      this.logger.debug(`Deployment check failed: ${error instanceof Error ? error.message : error}`);
+      if (isOutage(error)) this.logger.debug(`Deployment check failed: ${redactedMessage(error)}`);
+      else this.warnings.warn('check', `Deployment check failed: ${redactedMessage(error)}`);
+      return;
+    }
+    const missing = this.all().filter((e) => !e.deploymentId || !found.has(e.deploymentId));
+    for (const entry of missing) {
+      if (!this.entries.has(entry.jobId)) continue; // removed meanwhile
+      if (entry.deploymentId)
+        this.warnings.warn(
+          `deleted ${entry.jobId}`,
+          `Deployment "${entry.task.name}" (${entry.deploymentId}) was deleted in Prefect; registering it again`,
+        );
+      try {
+        await reRegister(entry);
+        this.warnings.clear(entry.jobId);
+      } catch (error) {
+        if (isWorkPoolMissing(error)) return poolMissing(`registering "${entry.task.name}"`);
+        if (isOutage(error)) return;
+        this.warnings.warn(
+          entry.jobId,
+          `Registering deployment "${entry.task.name}" failed: ${redactedMessage(error)}; tried again at the next check`,
+        );
+      }
     }
   }
 

@@ -31,7 +31,8 @@ export class PrefectJobsView {
           this.client.filterFlowRuns({
             flow_runs: {
               deployment_id: { any_: [entry.deploymentId] },
-              state: { type: { any_: ['SCHEDULED'] } },
+              // PENDING: claimed ahead of time by a worker (its prefetch) but not started; still the next run.
+              state: { type: { any_: ['SCHEDULED', 'PENDING'] } },
             },
             sort: 'EXPECTED_START_TIME_ASC',
             limit: 3,

@@ -2,7 +2,8 @@ import { redact } from '../../common/redact.js';
 import { HybridSchedulerError } from '../../errors/index.js';
 
 const AUTH_HINT: Record<number, string> = {
-  401: ' Check prefect.apiKey (Prefect Cloud) or prefect.authString (self-hosted basic auth).',
+  // "basic" must not be followed by a word: redact() would take "basic <word>" for a credential and mask it.
+  401: ' Check prefect.apiKey (Prefect Cloud) or prefect.authString (a self-hosted server with HTTP basic-auth).',
   403: ' The credentials are valid but may not use this resource (work-pool names starting with "prefect" are reserved).',
 };
 
@@ -13,7 +14,7 @@ export class PrefectApiError extends HybridSchedulerError {
     readonly url: string,
     readonly status: number,
     readonly detail: string,
-    message = `Prefect API ${method} ${url} answered ${status}${detail ? `: ${detail}` : ''}.${AUTH_HINT[status] ?? ''}`,
+    message = `Prefect API ${method} ${url} answered ${status}${detail ? `: ${detail.replace(/\.$/, '')}` : ''}.${AUTH_HINT[status] ?? ''}`,
   ) {
     super(redact(message));
   }
@@ -54,4 +55,12 @@ export function errorDetail(text: string): string {
     // not JSON
   }
   return text.slice(0, 500);
+}
+
+/**
+ * Prefect no longer has the work pool (restarted on a fresh database, deleted in the UI): polls, heartbeats and
+ * deployment writes naming it answer 404 until it is created again.
+ */
+export function isWorkPoolMissing(error: unknown): boolean {
+  return error instanceof PrefectApiError && error.status === 404 && /work pool/i.test(error.detail);
 }

@@ -32,8 +32,9 @@ export class PrefectRegistration {
     private readonly workPool: string,
   ) {}
 
-  async ensureWorkPool(fast = false): Promise<void> {
-    if (this.poolReady) return;
+  /** `recheck`: read it again even if it was there before (Prefect answered 404 for it since). */
+  async ensureWorkPool(fast = false, recheck = false): Promise<void> {
+    if (this.poolReady && !recheck) return;
     const pool = await this.client.readWorkPool(this.workPool, fast);
     if (!pool) {
       const created = await this.client.createWorkPool(

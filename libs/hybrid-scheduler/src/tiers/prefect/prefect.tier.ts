@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HYBRID_SCHEDULER_OPTIONS } from '../../hybrid-scheduler.constants.js';
-import { InvalidTaskOptionsError, TierUnavailableError } from '../../errors/index.js';
-import { INVALID_OPTION } from '../../errors/messages.js';
+import { TierUnavailableError } from '../../errors/index.js';
 import type { ResolvedModuleOptions } from '../../config/module-options.js';
 import type {
   FlowRunRef,
@@ -30,6 +29,7 @@ import { PrefectJobsView } from './prefect-jobs.view.js';
 import { readFlowRunCounts, type FlowRunCount } from './prefect-run-counts.js';
 import { PrefectDeployments } from './prefect-deployments.js';
 import { watchPrefect } from './prefect-availability.js';
+import { PrefectPoolRestore } from './prefect-pool.restore.js';
 import { redact, redactedMessage } from '../../common/redact.js';
 import { guardEngine } from '../../common/engine-guard.js';
 
@@ -45,6 +45,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
   readonly client?: PrefectClient;
   private readonly deps: PrefectDeployments;
   private registration?: PrefectRegistration;
+  private poolRestore?: PrefectPoolRestore;
   private shipper?: PrefectLogShipper;
   worker?: PrefectWorker;
   private view?: PrefectJobsView;
@@ -74,6 +75,12 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     const lateRuns = new PrefectLateRuns(this.client, registry, s.lateRunGraceMs);
     this.worker = new PrefectWorker(this.client, executor, { ...s }, (id) => this.deps.byId(id), lateRuns);
     this.view = new PrefectJobsView(this.client, registry);
+    this.poolRestore = new PrefectPoolRestore(
+      this.registration,
+      () => this.deps.all(),
+      (entry) => this.registerDeployment(entry),
+      { workPool: s.workPool, workQueues: s.workQueues ?? [], minIntervalMs: s.heartbeatIntervalMs },
+    );
   }
 
   async probe(): Promise<TierAvailability> {
@@ -87,8 +94,8 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     }
   }
 
-  /** Keeps probing (every `reconnectIntervalMs`) until Prefect answers, then calls `onAvailable` until it succeeds. */
-  watchAvailability(onAvailable: () => Promise<void>): () => void {
+  /** Keeps probing (every `reconnectIntervalMs`) until Prefect answers, then calls `onAvailable` until it resolves true. */
+  watchAvailability(onAvailable: () => Promise<boolean>): () => void {
     return watchPrefect(() => this.probe(), onAvailable, {
       everyMs: this.settings?.reconnectIntervalMs ?? 10_000,
       apiUrl: this.client?.apiUrl ?? '',
@@ -99,18 +106,15 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
   }
 
   register(task: TaskDefinition): void {
-    if (task.schedule.kind === 'cron' && task.schedule.cron.split(/\s+/).length !== 5) {
-      throw new InvalidTaskOptionsError(
-        INVALID_OPTION(
-          'PrefectDeployment',
-          task.location,
-          'cron',
-          task.schedule.cron,
-          'Prefect schedules take 5-field cron expressions (no seconds)',
-        ),
-      );
-    }
-    this.deps.add(this.registry.add(this, task).id, task);
+    const entry = this.add(task);
+    if (!this.started) return;
+    // Moved here after the start (it stayed on its fallback tier until now): runs due before now ran there.
+    entry.skipScheduledBefore = new Date();
+    void this.registerDeployment(entry).catch((error) =>
+      this.logger.warn(
+        `Registering deployment "${task.name}" failed: ${redactedMessage(error)}; tried again at the next deployment check`,
+      ),
+    );
   }
 
   async start(): Promise<void> {
@@ -122,12 +126,14 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
       await this.worker!.start({
         queues: () => this.deps.queues(this.settings!.workQueues),
         deploymentIds: () => this.deps.all().map((e) => e.deploymentId),
+        workPoolMissing: (why) => void this.poolRestore!.restore(why),
       });
     }
     this.started = true;
     this.stopWatch = this.deps.watch(
       this.client!,
       (e) => this.registerDeployment(e),
+      (why) => this.poolRestore!.restore(why),
       this.settings!.heartbeatIntervalMs,
     );
     this.logger.log(
@@ -245,7 +251,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
       dynamic: true,
     };
     const task = prefectDeploymentDefinition(options, location, handler, this.options.internal.timeZone);
-    this.register(task);
+    this.add(task);
     const id = jobId('prefect', task.name);
     if (this.started) {
       try {
@@ -258,12 +264,16 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
     return id;
   }
 
+  private add(task: TaskDefinition): DeploymentEntry {
+    return this.deps.add(this.registry.add(this, task).id, task);
+  }
+
   private registerDeployment(entry: DeploymentEntry): Promise<void> {
     return this.deps.register(
       entry,
       this.registration!,
       this.settings!.workQueues?.[0] ?? null,
-      this.recoveredAt,
+      entry.skipScheduledBefore ?? this.recoveredAt,
     );
   }
 

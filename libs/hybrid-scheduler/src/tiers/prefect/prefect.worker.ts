@@ -10,11 +10,14 @@ import type { PrefectLateRuns } from './prefect-late-runs.js';
 import type { PrefectFlowRun } from './prefect.types.js';
 import { markWorkerLive } from './prefect-claims.js';
 import { settleWithin } from '../../common/settle-within.js';
+import { isWorkPoolMissing } from './prefect.errors.js';
 
 /** What the worker serves: the queues to poll and the deployments whose stale claims it recovers at start. */
 export interface ServedDeployments {
   queues(): string[];
   deploymentIds(): string[];
+  /** Prefect answered a poll or heartbeat with 404 for the work pool: put the pool and deployments back. */
+  workPoolMissing?(why: string): void;
 }
 
 export interface PrefectWorkerOptions {
@@ -180,7 +183,11 @@ export class PrefectWorker {
         if (!alive()) return;
         await tick().then(
           (contacted) => contacted !== false && this.connection.answered(source),
-          (error) => this.connection.failed(source, error),
+          (error) => {
+            this.connection.failed(source, error);
+            if (isWorkPoolMissing(error))
+              this.served.workPoolMissing?.(`the worker's ${source} answered 404`);
+          },
         );
         if (alive()) next(everyMs);
       }, ms);
@@ -195,7 +202,7 @@ export class PrefectWorker {
       if (recovered)
         this.logger.warn(`Gave back ${recovered} flow run(s) left PENDING by a worker that no longer runs`);
     } catch (error) {
-      this.connection.failed('recovery', error);
+      this.connection.failed('recovery', error, true);
     }
   }
 

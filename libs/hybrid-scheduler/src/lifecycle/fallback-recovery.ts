@@ -1,0 +1,78 @@
+import { Logger } from '@nestjs/common';
+import type { SchedulerTier, TaskDefinition, TierName } from '../interfaces/index.js';
+import type { TaskRouter, RoutedTask } from '../classifier/task.router.js';
+import type { JobRegistry } from '../registry/job.registry.js';
+import { jobId } from '../registry/job-id.js';
+import { redactedMessage } from '../common/redact.js';
+import type { SchedulerTiers } from './scheduler-tiers.js';
+
+/** A task as declared (what moves back to a recovered tier) and as it is routed now. */
+export interface TaskRoute {
+  task: TaskDefinition;
+  routed: RoutedTask;
+}
+
+/**
+ * Moves the tasks declared for a tier that answers again off their fallback tier, each on its own and only once
+ * the recovered tier took it: registered there first, then removed from the fallback, then routed there. A task
+ * the recovered tier refuses keeps running on its fallback (a warning names it and why, once per reason) and is
+ * tried again at the next check: before, a refusal left the task on no tier at all.
+ */
+export class FallbackRecovery {
+  private readonly logger = new Logger('HybridScheduler');
+  /** The reason last warned about, per task still on its fallback. */
+  private readonly refused = new Map<string, string>();
+
+  constructor(
+    private readonly tiers: SchedulerTiers,
+    private readonly router: TaskRouter,
+    private readonly registry: JobRegistry,
+    private readonly fallback: 'degrade' | 'fail',
+  ) {}
+
+  /** Moves every route declared for `tier` that runs elsewhere; resolves how many moved and how many stay. */
+  async moveBack(routes: TaskRoute[], tier: SchedulerTier): Promise<{ moved: number; kept: number }> {
+    const available = { ...this.tiers.snapshot(), [tier.name]: { available: true } };
+    let moved = 0;
+    let kept = 0;
+    for (const route of routes.filter(
+      (r) => r.task.declaredTier === tier.name && r.routed.tier !== tier.name,
+    )) {
+      if (await this.move(route, tier, available)) moved++;
+      else kept++;
+    }
+    return { moved, kept };
+  }
+
+  private async move(
+    route: TaskRoute,
+    tier: SchedulerTier,
+    available: Partial<Record<TierName, { available: boolean }>>,
+  ): Promise<boolean> {
+    const from = route.routed.tier;
+    const target = jobId(tier.name, route.task.name);
+    let registered = false;
+    try {
+      const routed = this.router.route(route.task, available, this.fallback);
+      tier.register(routed);
+      registered = true;
+      const fallbackId = jobId(from, route.task.name);
+      if (this.registry.has(fallbackId)) await this.tiers.named(from).remove(fallbackId);
+      route.routed = routed;
+      this.refused.delete(route.task.name);
+      return true;
+    } catch (error) {
+      // The fallback could not let go of it: take it back off the recovered tier, so that it runs once.
+      if (registered) await tier.remove(target).catch(() => this.registry.remove(target));
+      const reason = redactedMessage(error);
+      if (this.refused.get(route.task.name) !== reason) {
+        this.refused.set(route.task.name, reason);
+        this.logger.warn(
+          `Task "${route.task.name}" stays on the ${from} tier: moving it to the ${tier.name} tier failed (${reason}); ` +
+            'tried again at the next check',
+        );
+      }
+      return false;
+    }
+  }
+}
