@@ -272,6 +272,14 @@ describe('RabbitMQ queue engine', () => {
     expect(probe.available).toBe(false);
     expect(probe.reason).toContain('127.0.0.1:1');
     expect(probe.reason).not.toContain('s3cret-pw');
+    // The node answers and refuses the login: said as such (not "unreachable"), without the client's "undefined:".
+    const refused = await new RabbitMqQueueEngine({
+      url: node.url.replace('guest:guest', 'guest:wr0ng-pw'),
+    }).probe();
+    expect(refused.reason).toMatch(
+      /^rabbitmq: RabbitMQ at 127\.0\.0\.1:\d+ \(vhost \/\) refused the credentials \(ACCESS_REFUSED/,
+    );
+    expect(refused.reason).not.toMatch(/undefined|wr0ng-pw/);
 
     const rec = recorder();
     const engine = track(engineWith(secretUrl, workflowOf('durable', { concurrency: 5 }), rec));

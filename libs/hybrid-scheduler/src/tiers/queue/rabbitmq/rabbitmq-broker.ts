@@ -11,10 +11,18 @@ const REDECLARE_AFTER_MS = 60_000;
 /** Short error text without the URL (rabbitmq-client messages name codes and reasons, not credentials). */
 export const describeAmqpError = (error: unknown): string => {
   const e = error as { code?: string; message?: string };
-  return e.code && e.message && !e.message.includes(e.code)
-    ? `${e.code}: ${e.message}`
-    : (e.message ?? String(error));
+  // A close during the handshake names no method: the client writes "undefined: <reply text>".
+  const message = e.message?.replace(/^undefined: /, '');
+  return e.code && message && !message.includes(e.code)
+    ? `${e.code}: ${message}`
+    : (message ?? String(error));
 };
+
+/** What follows "RabbitMQ at <address>" when it cannot be used: refused credentials are not "unreachable". */
+export const amqpProblem = (error: unknown): string =>
+  (error as { code?: string }).code === 'ACCESS_REFUSED'
+    ? `refused the credentials (${describeAmqpError(error)}); check the user and password of queue.rabbitmq.url`
+    : `is unreachable (${describeAmqpError(error)})`;
 
 /**
  * One AMQP connection (rabbitmq-client reconnects on its own) and one confirming publisher: every publish
@@ -49,7 +57,7 @@ export class RabbitMqBroker {
       this.lastError = describeAmqpError(error);
       this.declared.clear();
       if (this.connection.ready) this.outage.note(this.lastError);
-      else this.outage.fail('connection', `is unreachable (${this.lastError}); reconnecting`);
+      else this.outage.fail('connection', `${amqpProblem(error)}; reconnecting`);
     });
     this.connection.on('connection', () => {
       this.lastError = '';
@@ -138,7 +146,7 @@ export async function probeRabbitMq(
     await connection.onConnect(timeoutMs);
     return undefined;
   } catch (error) {
-    return `RabbitMQ at ${amqpAddress(options.url)} is unreachable (${describeAmqpError(lastError ?? error)})`;
+    return `RabbitMQ at ${amqpAddress(options.url)} ${amqpProblem(lastError ?? error)}`;
   } finally {
     connection.unsafeDestroy();
   }
