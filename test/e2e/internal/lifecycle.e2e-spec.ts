@@ -7,6 +7,7 @@ import {
   InvalidModuleOptionsError,
   InvalidTaskOptionsError,
   QueuedWorkflow,
+  TaskCancelledError,
   TierUnavailableError,
   type HybridSchedulerModuleOptions,
 } from 'nestjs-hybrid-scheduler';
@@ -45,11 +46,13 @@ describe('internal tier: lifecycle and boot errors', () => {
 
   it('aborts handlers still running when shutdownTimeoutMs is over', async () => {
     let aborted = false;
+    let reason: unknown;
     @Injectable()
     class Stuck {
       @InternalTask({ name: 'stuck', every: 50 })
       async work(ctx: { signal: AbortSignal }) {
         await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+        reason = ctx.signal.reason;
         aborted = true;
       }
     }
@@ -64,6 +67,13 @@ describe('internal tier: lifecycle and boot errors', () => {
     await booted.close();
     expect(Date.now() - started).toBeLessThan(1_000);
     await waitFor(() => aborted, 500, 'the handler to see the abort');
+    // A cancellation, as on the other tiers: not a failure.
+    expect(reason).toBeInstanceOf(TaskCancelledError);
+    expect((reason as Error).message).toMatch(
+      /application shutdown: still running after shutdownTimeoutMs \(100ms\)/,
+    );
+    expect(booted.eventsOf('internal:stuck', 'cancelled')).toHaveLength(1);
+    expect(booted.eventsOf('internal:stuck', 'failed')).toHaveLength(0);
   });
 
   it('fires each task once when HybridSchedulerModule is imported twice', async () => {

@@ -101,11 +101,13 @@ export class TaskRunner {
       const cancelled = error instanceof TaskCancelledError;
       if (request.reportFailure !== false || cancelled) {
         const info = this.registry.has(request.jobId) ? this.registry.info(request.jobId) : undefined;
-        this.logger.error(
+        // A cancellation is not a failure: it is logged as a warning and counted as a run only.
+        const failures = (info?.failures ?? 0) + (cancelled ? 0 : 1);
+        const text =
           `Job "${request.jobId}" ${cancelled ? 'was cancelled' : 'failed'} after ${durationMs.toFixed(0)}ms (attempt ${attempt}; ` +
-            `${(info?.failures ?? 0) + 1} failures in ${(info?.runs ?? 0) + 1} runs): ${error.message}`,
-          cancelled ? undefined : error.stack,
-        );
+          `${failures} failures in ${(info?.runs ?? 0) + 1} runs): ${error.message}`;
+        if (cancelled) this.logger.warn(text);
+        else this.logger.error(text, error.stack);
       }
       this.report(request, runId, attempt, cancelled ? 'cancelled' : 'failed', durationMs, error);
       return { status: cancelled ? 'cancelled' : 'failed', durationMs, error };

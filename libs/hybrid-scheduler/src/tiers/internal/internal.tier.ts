@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { HYBRID_SCHEDULER_OPTIONS } from '../../hybrid-scheduler.constants.js';
-import { InvalidTaskOptionsError, TierUnavailableError } from '../../errors/index.js';
+import { InvalidTaskOptionsError, TaskCancelledError, TierUnavailableError } from '../../errors/index.js';
 import { INVALID_OPTION } from '../../errors/messages.js';
 import type {
   RoutedTask,
@@ -92,7 +92,11 @@ export class InternalTier implements SchedulerTier {
       this.logger.warn(
         `Shutdown timeout (${timeoutMs}ms) reached; aborting still running job(s): ${names.join(', ') || 'timed-out runs'}`,
       );
-      this.shutdownController.abort(new Error('application shutdown'));
+      this.shutdownController.abort(
+        new TaskCancelledError(
+          `application shutdown: still running after shutdownTimeoutMs (${timeoutMs}ms)`,
+        ),
+      );
     }
     await this.tickLock?.close();
   }
