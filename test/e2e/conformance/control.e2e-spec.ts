@@ -122,6 +122,11 @@ describe.each(DRIVERS)('conformance on $engine: control and health', (driver) =>
         // unavailableTimeoutMs is 3000 (the default); the guard's checks run every 100 ms.
         expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
         expect(Date.now() - started).toBeLessThan(5000);
+        // Health says so, though the client still sees its connection as open.
+        const health = await queueHealth();
+        expect(health.status).toBe('degraded');
+        expect(JSON.stringify(health)).toMatch(/has answered nothing since/);
+        if (broker.secret) expect(JSON.stringify(health)).not.toContain(broker.secret);
       } finally {
         thaw();
       }
@@ -132,6 +137,7 @@ describe.each(DRIVERS)('conformance on $engine: control and health', (driver) =>
         60_000,
         'a job enqueued after the thaw',
       );
+      expect((await queueHealth()).status).toBe('up');
       await sleep(1000);
       const frozen = workflows
         .runsOf('echo')

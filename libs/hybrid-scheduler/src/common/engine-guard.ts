@@ -110,6 +110,7 @@ function guardedCall<T>(guard: Guard, op: () => Promise<T>): Promise<T> {
         return true;
       }
       if (!guard.oneRequest || now - Math.max(since, state.lastAnswer) < timeoutMs) return false;
+      state.silentSince ??= new Date(since);
       reject(silent(guard));
       return true;
     };
@@ -134,6 +135,8 @@ interface CallWatch {
   calls: Set<(now: number) => boolean>;
   timer?: NodeJS.Timeout;
   lastAnswer: number;
+  /** Set when a call failed because the engine answered nothing; cleared by its next answer (health reads it). */
+  silentSince?: Date;
 }
 const watched = new WeakMap<EngineWatch, CallWatch>();
 
@@ -168,11 +171,20 @@ function watchCall(
     state.timer.unref();
   }
   return (answered) => {
-    if (answered) state.lastAnswer = Date.now();
+    if (answered) {
+      state.lastAnswer = Date.now();
+      state.silentSince = undefined;
+    }
     state.calls.delete(check);
     idle();
   };
 }
+
+/**
+ * Since when the engine has answered nothing, as an enqueue that gave up on it found (a frozen server shows no
+ * outage to its client); undefined once it answered again.
+ */
+export const silentSince = (watch: EngineWatch): Date | undefined => watched.get(watch)?.silentSince;
 
 /** Whether the engine is known to be down right now (listJobs answers from the last known state then). */
 export const isDown = (watch: EngineWatch | undefined): boolean => !!watch?.outage.downSince;

@@ -31,7 +31,7 @@ import { validatePayload } from './payload.validator.js';
 import { QueueEngines } from './queue-engines.js';
 import type { EngineWorkflow, JobHeaders, QueueEngine } from './queue-engine.interface.js';
 import { workflowGlue } from './queue-job.processor.js';
-import { guardEngine, type EngineWatch } from '../../common/engine-guard.js';
+import { guardEngine, silentSince, type EngineWatch } from '../../common/engine-guard.js';
 import { engineWatch } from './queue-engine.registry.js';
 import { refreshWorkflowInfo } from './queue-jobs.view.js';
 import { checkPayloadSize, DEFAULT_MAX_PAYLOAD_BYTES, triggerPayload } from './payload-limits.js';
@@ -127,8 +127,23 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     await this.providers.close(timeoutMs);
   }
 
-  health(): Promise<TierHealth> {
-    return this.providers.health(this.entries.size);
+  /** The engines' health; an engine that answers no enqueue (frozen: its client sees no outage) is degraded. */
+  async health(): Promise<TierHealth> {
+    const health = await this.providers.health(this.entries.size);
+    const watches = new Set(
+      [...this.entries.values()].flatMap((entry) => (entry.watch ? [entry.watch] : [])),
+    );
+    const silent = [...watches].flatMap((watch) => {
+      const since = silentSince(watch);
+      return since
+        ? [`the ${watch.engine} engine at ${watch.address} has answered nothing since ${since.toISOString()}`]
+        : [];
+    });
+    if (silent.length === 0) return health;
+    return {
+      status: health.status === 'down' ? 'down' : 'degraded',
+      details: { ...health.details, unanswered: silent },
+    };
   }
 
   async trigger(id: string): Promise<TriggerResult> {
