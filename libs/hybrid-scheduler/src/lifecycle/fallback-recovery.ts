@@ -3,6 +3,7 @@ import type { SchedulerTier, TaskDefinition, TierName } from '../interfaces/inde
 import type { TaskRouter, RoutedTask } from '../classifier/task.router.js';
 import type { JobRegistry } from '../registry/job.registry.js';
 import { jobId } from '../registry/job-id.js';
+import { DistinctWarnings } from '../common/distinct-warnings.js';
 import { redactedMessage } from '../common/redact.js';
 import type { SchedulerTiers } from './scheduler-tiers.js';
 
@@ -20,8 +21,8 @@ export interface TaskRoute {
  */
 export class FallbackRecovery {
   private readonly logger = new Logger('HybridScheduler');
-  /** The reason last warned about, per task still on its fallback. */
-  private readonly refused = new Map<string, string>();
+  /** One warning per task still on its fallback and reason. */
+  private readonly refused = new DistinctWarnings(this.logger);
 
   constructor(
     private readonly tiers: SchedulerTiers,
@@ -59,19 +60,17 @@ export class FallbackRecovery {
       const fallbackId = jobId(from, route.task.name);
       if (this.registry.has(fallbackId)) await this.tiers.named(from).remove(fallbackId);
       route.routed = routed;
-      this.refused.delete(route.task.name);
+      this.refused.clear(route.task.name);
       return true;
     } catch (error) {
       // The fallback could not let go of it: take it back off the recovered tier, so that it runs once.
       if (registered) await tier.remove(target).catch(() => this.registry.remove(target));
       const reason = redactedMessage(error);
-      if (this.refused.get(route.task.name) !== reason) {
-        this.refused.set(route.task.name, reason);
-        this.logger.warn(
-          `Task "${route.task.name}" stays on the ${from} tier: moving it to the ${tier.name} tier failed (${reason}); ` +
-            'tried again at the next check',
-        );
-      }
+      this.refused.warn(
+        route.task.name,
+        `Task "${route.task.name}" stays on the ${from} tier: moving it to the ${tier.name} tier failed (${reason}); ` +
+          'tried again at the next check',
+      );
       return false;
     }
   }

@@ -8,7 +8,7 @@ import type { DeploymentEntry } from './prefect-worker.types.js';
 import { redactedMessage } from '../../common/redact.js';
 import { isWorkPoolMissing } from './prefect.errors.js';
 import { isOutage } from './prefect-connection.js';
-import { DistinctWarnings } from './prefect-warnings.js';
+import { DistinctWarnings } from '../../common/distinct-warnings.js';
 
 /**
  * The deployments this process declares and serves: by job id (`prefect:<flow>/<name>`) and, once registered,

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { redactedMessage } from '../../common/redact.js';
 import type { PrefectRegistration } from './prefect.registration.js';
 import type { DeploymentEntry } from './prefect-worker.types.js';
-import { DistinctWarnings } from './prefect-warnings.js';
+import { DistinctWarnings } from '../../common/distinct-warnings.js';
 
 export interface PoolRestoreOptions {
   workPool: string;

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { DistinctWarnings } from '../../../common/distinct-warnings.js';
 import { redactedMessage } from '../../../common/redact.js';
 import { retryDelayMs } from '../backoff.delay.js';
 import type { DeliveredJob, EngineEvents, EngineWorkflow, JobProcessor } from '../queue-engine.interface.js';
@@ -48,7 +49,8 @@ export class NatsWorkflow {
   /** Moves this workflow's delayed messages (delayMs, runAt, retries) to its work subject when due. */
   private readonly delayed: NatsDelayLoop;
   private readonly logger: Logger;
-  private lastError = '';
+  /** A failure is logged once per distinct message in a row (connection loss shows in health and the outage log). */
+  private readonly warnings: DistinctWarnings;
 
   constructor(
     readonly workflow: EngineWorkflow,
@@ -57,6 +59,7 @@ export class NatsWorkflow {
     private readonly rt: () => NatsRuntime,
   ) {
     this.logger = new Logger(`HybridScheduler:NATS:${workflow.name}`);
+    this.warnings = new DistinctWarnings(this.logger);
     this.delayed = new NatsDelayLoop(
       workflow.name,
       rt,
@@ -193,7 +196,7 @@ export class NatsWorkflow {
           if (read === undefined) break;
           next = undefined;
           if (read.done) throw new Error('the consumer stopped delivering');
-          this.lastError = '';
+          this.warnings.clear('error');
           // The client sends its next pull when the next message is read: read before this one's handler
           // starts (if a slot stays free for it), the pull leaves without waiting for the handler's synchronous
           // start (body parse, job build, the runner), which at concurrency 1 sat between every two messages.
@@ -364,8 +367,6 @@ export class NatsWorkflow {
 
   /** Logs a failure once per distinct message in a row (connection loss shows in health and the outage log). */
   private noteError(what: string, error: unknown): void {
-    const message = redactedMessage(error);
-    if (message !== this.lastError) this.logger.warn(`${what}: ${message}`);
-    this.lastError = message;
+    this.warnings.warn('error', `${what}: ${redactedMessage(error)}`);
   }
 }
