@@ -7,6 +7,29 @@ import {
   RAW_OPTIONS_TOKEN,
 } from './hybrid-scheduler.module-definition.js';
 import { HybridSchedulerCoreModule } from './hybrid-scheduler-core.module.js';
+import { redactedMessage } from './common/redact.js';
+import { InvalidModuleOptionsError } from './errors/index.js';
+
+type OptionsFactory = NonNullable<(typeof HYBRID_SCHEDULER_ASYNC_OPTIONS_TYPE)['useFactory']>;
+
+/**
+ * The app's options factory, whose failure (a missing setting, a config service that throws) names this module
+ * and keeps the original as `cause`: Nest alone reports it as the bare error, with no hint of where it came from.
+ */
+const namingFailures =
+  (useFactory: OptionsFactory): OptionsFactory =>
+  async (...args: unknown[]) => {
+    try {
+      return await useFactory(...args);
+    } catch (error) {
+      throw new InvalidModuleOptionsError(
+        [
+          `forRootAsync(): useFactory threw ${error instanceof Error ? error.name : 'a value'}: ${redactedMessage(error)}`,
+        ],
+        { cause: error },
+      );
+    }
+  };
 
 /**
  * `HybridSchedulerModule.forRoot(options)` or `.forRootAsync({ imports, inject, useFactory })`. Global: import it
@@ -41,7 +64,10 @@ export class HybridSchedulerModule extends ConfigurableHybridSchedulerModule imp
   }
 
   static forRootAsync(options: typeof HYBRID_SCHEDULER_ASYNC_OPTIONS_TYPE): DynamicModule {
-    return HybridSchedulerModule.withCore(super.forRootAsync(options));
+    const { useFactory } = options;
+    return HybridSchedulerModule.withCore(
+      super.forRootAsync(useFactory ? { ...options, useFactory: namingFailures(useFactory) } : options),
+    );
   }
 
   private static withCore(module: DynamicModule): DynamicModule {

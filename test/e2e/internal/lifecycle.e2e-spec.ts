@@ -161,6 +161,29 @@ describe('internal tier: lifecycle and boot errors', () => {
     );
   });
 
+  it("names the module when forRootAsync's factory throws, keeping the factory's error as the cause", async () => {
+    const missing = new Error('PREFECT_API_URL is not set');
+    @Module({
+      imports: [
+        HybridSchedulerModule.forRootAsync({
+          useFactory: async () => {
+            throw missing;
+          },
+        }),
+      ],
+    })
+    class AppModule {}
+    const error = await bootFails(AppModule).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InvalidModuleOptionsError);
+    expect((error as Error).message).toMatch(
+      /HybridSchedulerModule options:[\s\S]*forRootAsync\(\): useFactory threw Error: PREFECT_API_URL is not set/,
+    );
+    expect((error as Error).cause).toBe(missing);
+  });
+
   it('refuses invalid module options, listing them all, through forRootAsync too', async () => {
     @Module({
       imports: [

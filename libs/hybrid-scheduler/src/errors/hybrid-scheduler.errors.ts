@@ -24,8 +24,11 @@ export class InvalidArgumentError extends HybridSchedulerError {
 export class InvalidTaskOptionsError extends HybridSchedulerError {}
 
 export class InvalidModuleOptionsError extends HybridSchedulerError {
-  constructor(readonly problems: string[]) {
-    super(`Invalid HybridSchedulerModule options:\n  - ${problems.join('\n  - ')}`);
+  constructor(
+    readonly problems: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`Invalid HybridSchedulerModule options:\n  - ${problems.join('\n  - ')}`, options);
   }
 }
 
