@@ -78,6 +78,38 @@ describe('Cloud Tasks provider: ticks while paused', () => {
   });
 });
 
+describe('Cloud Tasks provider: ticks after CreateTask failures', () => {
+  let emulator: CloudTasksEmulator;
+  let app: CloudApp | undefined;
+
+  beforeAll(async () => {
+    emulator = await startCloudTasksEmulator({ timeScale: 0.01 });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await emulator?.stop();
+  });
+
+  it('reports a tick Cloud Tasks did not take as missed and goes on ticking (one outage stopped them for good)', async () => {
+    app = await bootCloudApp(emulator, 'failed-ticks', { providers: [TickWorkflows] });
+    const ticks = app.app.get(TickWorkflows).ticks;
+    await waitFor(() => ticks.length >= 1, 5_000, 'a first tick');
+    // More failures than the enqueuer retries (5): the next tick's task is never created.
+    emulator.failNextCreates(8);
+    const missed = () => app!.events.filter((e) => e.type === 'missed' && e.jobId === 'queue:every-second');
+    await waitFor(() => missed().length >= 1, 15_000, 'the tick not taken, reported missed');
+    expect(missed()[0].reason).toMatch(/^Cloud Tasks did not take its task: /);
+    const lastMissed = Math.max(...missed().map((e) => e.scheduledAt!.getTime()));
+    await waitFor(
+      () => ticks.some((t) => t.scheduledAt.getTime() > lastMissed),
+      10_000,
+      'a tick after the failures',
+    );
+    expect(ticks.map((t) => t.scheduledAt.getTime())).not.toContain(lastMissed);
+  }, 40_000);
+});
+
 describe('Cloud Tasks provider: module setup', () => {
   let emulator: CloudTasksEmulator;
 

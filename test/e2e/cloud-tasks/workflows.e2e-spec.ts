@@ -1,4 +1,4 @@
-import { PayloadValidationError } from 'nestjs-hybrid-scheduler';
+import { InvalidEnqueueOptionsError, PayloadValidationError } from 'nestjs-hybrid-scheduler';
 import {
   startCloudTasksEmulator,
   type CloudTasksEmulator,
@@ -104,6 +104,18 @@ describe('Cloud Tasks provider: workflows end to end', () => {
     const [call] = app.workflows.callsOf('send-email');
     expect(call.at).toBeGreaterThanOrEqual(runAt.getTime());
     expect(call.ctx.scheduledAt.getTime()).toBe(runAt.getTime());
+  });
+
+  it("refuses a delay beyond Cloud Tasks' 30 days as an option error naming it, before anything is created", async () => {
+    const calls = emulator.createTaskCalls();
+    const tooFar = 31 * 86_400_000;
+    await expect(app.scheduler.enqueueWorkflow('send-email', {}, { delayMs: tooFar })).rejects.toThrow(
+      InvalidEnqueueOptionsError,
+    );
+    await expect(
+      app.scheduler.enqueueWorkflow('send-email', {}, { runAt: new Date(Date.now() + tooFar) }),
+    ).rejects.toThrow(/option "runAt" = .* is invalid: at most 30 days ahead/);
+    expect(emulator.createTaskCalls()).toBe(calls);
   });
 
   it('runs the same idempotency key once, even when enqueued again after it ran', async () => {

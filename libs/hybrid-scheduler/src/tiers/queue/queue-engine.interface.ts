@@ -79,6 +79,8 @@ export interface QueueEngine {
   readonly name: QueueProviderName;
   /** The largest payload (bytes of its JSON) the engine itself takes; the tier checks it before enqueue. */
   readonly maxPayloadBytes?: number;
+  /** How far ahead the engine schedules a job (delayMs, runAt), when less than the library's 365 days. */
+  readonly maxDelayMs?: number;
   /**
    * The outage state of the engine's server, for an engine that tracks one: while it is down, the tier's calls
    * that need the engine fail with TierUnavailableError within `unavailableTimeoutMs` instead of hanging.

@@ -197,7 +197,7 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
     const entry = this.workflowEntry(workflow);
-    checkEnqueueOptions(workflow, options);
+    checkEnqueueOptions(workflow, options, entry.provider.maxDelayMs);
     const validating = validatePayload(workflow, payload, entry.task.policy.payload);
     if (validating) await validating;
     const maxBytes = this.options.queue?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;

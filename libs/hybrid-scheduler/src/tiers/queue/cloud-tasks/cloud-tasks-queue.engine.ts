@@ -19,7 +19,12 @@ import { hashedTaskId } from './cloud-tasks.enqueuer.js';
 import type { PushTarget } from './cloud-tasks-push.handler.js';
 import { CloudTasksPushEndpoint } from './cloud-tasks-push.endpoint.js';
 import { CloudTasksSchedule } from './cloud-tasks.schedule.js';
-import { cloudTasksSettings, MAX_TASK_BODY_BYTES, type CloudTasksSettings } from './cloud-tasks.settings.js';
+import {
+  cloudTasksSettings,
+  MAX_SCHEDULE_AHEAD_MS,
+  MAX_TASK_BODY_BYTES,
+  type CloudTasksSettings,
+} from './cloud-tasks.settings.js';
 
 export interface CloudTasksProviderDeps {
   deadLetters: DeadLetterStore;
@@ -37,6 +42,8 @@ export class CloudTasksQueueEngine implements QueueEngine {
   readonly name = 'cloud-tasks' as const;
   /** The task body limit; the enqueuer checks it once more with the envelope around the payload. */
   readonly maxPayloadBytes = MAX_TASK_BODY_BYTES;
+  /** Cloud Tasks refuses a scheduleTime more than 30 days ahead. */
+  readonly maxDelayMs = MAX_SCHEDULE_AHEAD_MS;
   private readonly settings: CloudTasksSettings;
   private readonly connection: CloudTasksConnection;
   private readonly endpoint: CloudTasksPushEndpoint;

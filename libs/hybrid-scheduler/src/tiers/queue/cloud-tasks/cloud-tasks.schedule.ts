@@ -29,7 +29,8 @@ export class CloudTasksSchedule {
 
   async start(): Promise<void> {
     this.stopped = false;
-    await this.enqueueAfter(new Date());
+    // At start a failure fails the tier's start (the probe just reached the API); later ones are reported.
+    await this.enqueueAfter(new Date(), true);
   }
 
   stop(): void {
@@ -37,35 +38,48 @@ export class CloudTasksSchedule {
     this.timer?.clear();
   }
 
-  /** Enqueues the first tick after `after` and arms a timer for it. */
-  private async enqueueAfter(after: Date): Promise<void> {
+  /**
+   * Enqueues the first tick after `after` and arms a timer for it. A tick Cloud Tasks did not take (the API was
+   * away through the enqueuer's retries) is reported missed when due, and the schedule goes on from there:
+   * without the timer armed, one outage stopped the workflow's ticks for good.
+   */
+  private async enqueueAfter(after: Date, failOnError = false): Promise<void> {
     const due = nextDue(this.workflow.schedule, after, EPOCH);
     this.next = due;
     if (!due || this.stopped) return;
-    const enqueued = !this.paused;
-    if (enqueued) {
+    let missedReason = this.paused ? 'workflow is paused' : undefined;
+    if (!missedReason) {
       const tick = due.toISOString();
-      await this.enqueuer.create({
-        envelope: {
-          workflow: this.workflow.name,
-          payload: this.workflow.schedulePayload,
-          enqueuedAt: new Date().toISOString(),
-          tick,
-        },
-        taskId: hashedTaskId('tick', this.workflow.name, tick),
-        runAtMs: due.getTime(),
-      });
+      try {
+        await this.enqueuer.create({
+          envelope: {
+            workflow: this.workflow.name,
+            payload: this.workflow.schedulePayload,
+            enqueuedAt: new Date().toISOString(),
+            tick,
+          },
+          taskId: hashedTaskId('tick', this.workflow.name, tick),
+          runAtMs: due.getTime(),
+        });
+      } catch (error) {
+        if (failOnError) throw error;
+        missedReason = `Cloud Tasks did not take its task: ${redactedMessage(error)}`;
+        this.logger.error(
+          `Enqueueing the tick of ${tick} of "${this.workflow.name}" failed: ${redactedMessage(error)}; ` +
+            'it is reported missed when due, and the next tick is enqueued then',
+        );
+      }
     }
     // stop() may have come while the task was being created
-    if (!this.stopped) this.arm(due, enqueued);
+    if (!this.stopped) this.arm(due, missedReason);
   }
 
-  /** `enqueued` false: the tick was due while paused, so no task runs it; it is reported missed when due. */
-  private arm(due: Date, enqueued: boolean): void {
+  /** `missedReason`: no task runs this tick (paused, or not taken), so it is reported missed when due. */
+  private arm(due: Date, missedReason: string | undefined): void {
     this.timer = timerAt(
       due.getTime(),
       () => {
-        if (!enqueued) this.events.missed(this.workflow.name, due, 'workflow is paused');
+        if (missedReason) this.events.missed(this.workflow.name, due, missedReason);
         this.enqueueAfter(due).catch((error: Error) =>
           this.logger.error(
             `Enqueueing the tick after ${due.toISOString()} of "${this.workflow.name}" failed: ${redactedMessage(error)}`,
