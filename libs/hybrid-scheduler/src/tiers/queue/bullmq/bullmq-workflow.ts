@@ -147,9 +147,7 @@ export class BullMqWorkflow {
 
   private async process(job: Job, token?: string): Promise<void> {
     const maxAttempts = job.opts.attempts ?? 1;
-    // Due time of a delayed job or scheduler tick: `job.delay` is reset on promotion, `opts.delay` is kept.
-    const delay = job.opts.delay ?? 0;
-    const scheduledAt = delay > 0 || job.repeatJobKey ? new Date(job.timestamp + delay) : undefined;
+    const scheduledAt = dueAt(job);
     const delivered: DeliveredJob = {
       jobKey: String(job.id),
       workflow: this.workflow.name,
@@ -179,4 +177,16 @@ export class BullMqWorkflow {
       throw failure;
     }
   }
+}
+
+/**
+ * When a delayed job or scheduler tick was due. A tick's id carries it (`repeat:<scheduler>:<due ms>`), which
+ * stays true when a shutdown handed the tick back (`moveToDelayed` rewrites its delay, so timestamp + delay
+ * then gave the hand-back time); otherwise `opts.delay` (kept on promotion, where `job.delay` is reset).
+ */
+function dueAt(job: Job): Date | undefined {
+  const tickDue = job.repeatJobKey ? /:(\d+)$/.exec(String(job.id))?.[1] : undefined;
+  if (tickDue) return new Date(Number(tickDue));
+  const delay = job.opts.delay ?? 0;
+  return delay > 0 || job.repeatJobKey ? new Date(job.timestamp + delay) : undefined;
 }
