@@ -123,5 +123,10 @@ export interface QueueEngine {
   nextRunAt(workflow: string): Promise<Date | null>;
   pause(workflow: string): Promise<void>;
   resume(workflow: string): Promise<void>;
+  /**
+   * Whether the workflow is paused in the engine, for an engine whose pause holds for every replica (BullMQ):
+   * `listJobs()` then shows a pause made by another replica too. Absent where a pause is this process's own.
+   */
+  pausedInEngine?(workflow: string): Promise<boolean>;
   health(): Promise<TierHealth>;
 }

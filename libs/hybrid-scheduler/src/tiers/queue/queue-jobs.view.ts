@@ -29,13 +29,14 @@ export async function refreshWorkflowInfo(
   };
   if (isDown(workflow.watch)) return stale(workflow.watch?.outage.lastReason ?? 'the engine is down');
   try {
-    const [counts, next] = await withTimeout(
-      Promise.all([provider.counts(name), provider.nextRunAt(name)]),
+    const [counts, next, paused] = await withTimeout(
+      Promise.all([provider.counts(name), provider.nextRunAt(name), provider.pausedInEngine?.(name)]),
       timeoutMs,
       () => new Error(`the ${provider.name} engine did not answer within ${timeoutMs}ms`),
     );
     info.details = { provider: provider.name, ...counts, ...extra };
     info.nextRunAt = next;
+    if (paused !== undefined) info.paused = paused;
   } catch (error) {
     stale(error instanceof Error ? error.message : String(error));
   }

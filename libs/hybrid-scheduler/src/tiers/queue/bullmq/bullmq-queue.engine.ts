@@ -246,6 +246,11 @@ export class BullMqQueueEngine implements QueueEngine {
     await this.get(workflow).queue.resume();
   }
 
+  /** The queue's own flag: a pause made by any replica (or by bull-board) holds for all. */
+  pausedInEngine(workflow: string): Promise<boolean> {
+    return this.get(workflow).queue.isPaused();
+  }
+
   async health(): Promise<TierHealth> {
     const status = this.producer?.status ?? 'not connected';
     const workerStatuses = [...this.workerConnections.values()].map((c) => c.status);
