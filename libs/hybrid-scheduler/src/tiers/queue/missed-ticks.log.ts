@@ -1,5 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 
+/** The reason of a tick missed because its workflow is paused: reported as an event, never logged (asked for). */
+export const PAUSED_TICK = 'workflow is paused';
+
 /** How long a run of missed ticks is gathered before its one line is logged. */
 export const MISSED_TICKS_WINDOW_MS = 1_000;
 

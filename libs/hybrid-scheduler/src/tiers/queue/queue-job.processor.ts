@@ -5,7 +5,7 @@ import { queueJobId } from '../../registry/job-id.js';
 import type { TaskRunner } from '../../runner/task.runner.js';
 import { payloadForHandler } from './payload.validator.js';
 import type { JobProcessor, EngineEvents, EngineWorkflow } from './queue-engine.interface.js';
-import { MissedTicksLog } from './missed-ticks.log.js';
+import { MissedTicksLog, PAUSED_TICK } from './missed-ticks.log.js';
 
 /**
  * Glue between an engine and the user's method: every delivery runs through the TaskRunner (timing, timeout,
@@ -74,7 +74,8 @@ export function workflowGlue(
       });
     },
     missed: (_name, scheduledAt, reason) => {
-      missedTicks.note(scheduledAt, reason); // one WARN per run of missed ticks; one event per tick
+      // One WARN per run of missed ticks, none for a pause (asked for); one event per tick.
+      if (reason !== PAUSED_TICK) missedTicks.note(scheduledAt, reason);
       registry.emit({ ...base, type: 'missed', scheduledAt, reason });
     },
   };

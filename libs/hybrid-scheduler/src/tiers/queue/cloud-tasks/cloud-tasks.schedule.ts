@@ -4,6 +4,7 @@ import { nextDue } from '../../../schedule/schedule.calculator.js';
 import type { EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
 import { hashedTaskId, type CloudTasksEnqueuer } from './cloud-tasks.enqueuer.js';
 import { redactedMessage } from '../../../common/redact.js';
+import { PAUSED_TICK } from '../missed-ticks.log.js';
 
 // Every replica computes the same fire times (`every` is anchored to the epoch, not to boot), so their
 // tasks get the same name and Cloud Tasks keeps one.
@@ -47,7 +48,7 @@ export class CloudTasksSchedule {
     const due = nextDue(this.workflow.schedule, after, EPOCH);
     this.next = due;
     if (!due || this.stopped) return;
-    let missedReason = this.paused ? 'workflow is paused' : undefined;
+    let missedReason = this.paused ? PAUSED_TICK : undefined;
     if (!missedReason) {
       const tick = due.toISOString();
       try {

@@ -2,6 +2,7 @@ import { timerAt, type LongTimer } from '../../../common/timers.js';
 import { dueTicks, MAX_REPORTED_MISSES } from '../../../schedule/due-ticks.js';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
 import type { EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
+import { PAUSED_TICK } from '../missed-ticks.log.js';
 
 /**
  * The recurring ticks of one memory workflow, on absolute targets (never drifting) anchored at start, so the
@@ -43,7 +44,7 @@ export class MemorySchedule {
     for (const missed of ticks.slice(0, -1))
       this.events.missed(name, missed, 'the event loop was blocked past this tick');
     const newest = ticks[ticks.length - 1];
-    if (this.paused()) this.events.missed(name, newest, 'workflow is paused');
+    if (this.paused()) this.events.missed(name, newest, PAUSED_TICK);
     else this.enqueueTick(newest);
     this.arm(next);
   }

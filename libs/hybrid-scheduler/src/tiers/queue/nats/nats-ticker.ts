@@ -6,6 +6,7 @@ import { nextDue } from '../../../schedule/schedule.calculator.js';
 import type { EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
 import { metaHeaders } from './nats-message.js';
 import type { NatsRuntime } from './nats-runtime.js';
+import { PAUSED_TICK } from '../missed-ticks.log.js';
 
 /** `every` ticks sit on the epoch grid, so that every replica computes the same fire times. */
 const EPOCH = new Date(0);
@@ -59,7 +60,7 @@ export class NatsTicker {
   private async fire(at: Date): Promise<void> {
     this.arm(at);
     try {
-      if (this.isPaused()) this.events.missed(this.workflow.name, at, 'workflow is paused');
+      if (this.isPaused()) this.events.missed(this.workflow.name, at, PAUSED_TICK);
       else await this.publish(at, `tick-${this.workflow.name}-${at.getTime()}`);
       await this.note(at);
     } catch (error) {
