@@ -193,6 +193,31 @@ describe('@nestjs/schedule 12 + @nestjs/bullmq 12 + bull-board beside the hybrid
     ]);
   });
 
+  it("with 'from-bull-module' and its own prefix, the warning points at the prefix (the connection is already BullModule's)", async () => {
+    @Module({
+      imports: [
+        BullModule.forRoot({ connection: { host: '127.0.0.1', port: redis.port } }),
+        BullModule.registerQueue({ name: 'send-email' }),
+        HybridSchedulerModule.forRoot({
+          fallback: 'fail',
+          queue: { bullmq: { connection: 'from-bull-module', prefix: 'other' } },
+        }),
+      ],
+      providers: [Jobs],
+    })
+    class PrefixedApp {}
+    const logs = new LogCapture();
+    const moduleRef = await Test.createTestingModule({ imports: [PrefixedApp] }).compile();
+    const app = moduleRef.createNestApplication({ logger: logs });
+    await app.init();
+    await app.close();
+    const [line] = logs.matching(/InjectQueue/);
+    expect(line).toMatch(
+      /whose queue is "other:send-email": give BullModule and queue\.bullmq\.prefix the same prefix/,
+    );
+    expect(line).not.toMatch(/set queue\.bullmq\.connection/);
+  });
+
   it("fails boot naming the option when 'from-bull-module' has no BullModule.forRoot() to take it from", async () => {
     const compiled = Test.createTestingModule({
       imports: [HybridSchedulerModule.forRoot({ queue: { bullmq: { connection: 'from-bull-module' } } })],

@@ -5,7 +5,9 @@ import type { Queue } from 'bullmq';
 import type { JobInfo, RecentRuns, TriggerResult } from '../interfaces/index.js';
 import { JobRegistry } from '../registry/job.registry.js';
 import { HYBRID_SCHEDULER_OPTIONS } from '../hybrid-scheduler.constants.js';
-import type { ResolvedModuleOptions } from '../config/module-options.js';
+import type { HybridSchedulerModuleOptions, ResolvedModuleOptions } from '../config/module-options.js';
+import { RAW_OPTIONS_TOKEN } from '../hybrid-scheduler.module-definition.js';
+import { FROM_BULL_MODULE } from './bull-module-connection.js';
 import { keyPrefixOf } from '../common/key-prefix.js';
 import { registeredQueueProblems } from './registered-queues.check.js';
 import { AdoptedJobControlError } from './adopt.errors.js';
@@ -33,6 +35,8 @@ export class AdoptedJobs implements OnApplicationBootstrap {
     private readonly reflector: Reflector,
     private readonly registry: JobRegistry,
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
+    /** As given: the resolved options no longer say that the connection came from BullModule. */
+    @Inject(RAW_OPTIONS_TOKEN) private readonly rawOptions: HybridSchedulerModuleOptions,
   ) {}
 
   /** Warns about `BullModule.registerQueue()` queues named like a workflow that are not its queue. */
@@ -44,7 +48,9 @@ export class AdoptedJobs implements OnApplicationBootstrap {
       .flatMap((record) => (record.info.tier === 'queue' ? [record.info] : []));
     const registered = (name: string) => this.optional<Queue>(bull.getQueueToken(name));
     const prefix = keyPrefixOf(this.options.queue?.bullmq);
-    for (const problem of registeredQueueProblems(workflows, registered, prefix)) this.logger.warn(problem);
+    const fromBullModule = this.rawOptions?.queue?.bullmq?.connection === FROM_BULL_MODULE;
+    for (const problem of registeredQueueProblems(workflows, registered, prefix, fromBullModule))
+      this.logger.warn(problem);
   }
 
   async list(): Promise<JobInfo[]> {

@@ -10,6 +10,8 @@ export function registeredQueueProblems(
   workflows: JobInfo[],
   registeredQueue: (name: string) => Queue | undefined,
   bullmqPrefix: string,
+  /** `queue.bullmq.connection` is `'from-bull-module'`: only a prefix can differ, so the fix is the prefix. */
+  fromBullModule = false,
 ): string[] {
   const problems: string[] = [];
   for (const workflow of workflows) {
@@ -25,7 +27,9 @@ export function registeredQueueProblems(
     } else if (queue.qualifiedName !== `${bullmqPrefix}:${workflow.name}`) {
       problems.push(
         `${inject} never run workflow "${workflow.name}", whose queue is "${bullmqPrefix}:${workflow.name}": ` +
-          `set queue.bullmq.connection: 'from-bull-module', or the same prefix in BullModule.forRoot() and queue.bullmq.prefix`,
+          (fromBullModule
+            ? `give BullModule and queue.bullmq.prefix the same prefix (or leave queue.bullmq.prefix out to take BullModule's)`
+            : `set queue.bullmq.connection: 'from-bull-module', or the same prefix in BullModule.forRoot() and queue.bullmq.prefix`),
       );
     }
   }
