@@ -121,10 +121,12 @@ function guardedCall<T>(guard: Guard, op: () => Promise<T>): Promise<T> {
         resolve(value);
       },
       (error: unknown) => {
-        stop(!isTimeout(error));
+        const timedOut = isTimeout(error);
+        stop(!timedOut);
+        if (timedOut) state.silentSince ??= new Date(since);
         // The engine client's own error while the server is away (ioredis MaxRetriesPerRequestError…).
         if (watch.outage.downSince) reject(unavailable(guard, error));
-        else reject(isTimeout(error) ? silent(guard, error) : error);
+        else reject(timedOut ? silent(guard, error) : error);
       },
     );
   });
