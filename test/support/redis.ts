@@ -28,9 +28,9 @@ const answersPing = (port: number) =>
  * answers PING. Stop it in afterAll.
  */
 export async function startRedis(
-  options: { appendOnly?: boolean; password?: string } = {},
+  options: { appendOnly?: boolean; password?: string; port?: number } = {},
 ): Promise<PrivateRedis> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'hs-redis-'));
   const args = [
     '--port',

@@ -69,6 +69,29 @@ describe('queue tier when the provider is unreachable at boot', () => {
   });
 });
 
+describe('queue tier on its in-process engine since boot, once the engine answers', () => {
+  it('says so (a restart uses the engine) in each job and keeps running in process', async () => {
+    const port = await freePort();
+    const booted = await bootApp(appWith({ queue: { bullmq: { connection: `redis://127.0.0.1:${port}` } } }));
+    const redis = await startRedis({ port });
+    try {
+      const inProcess = async () =>
+        String((await booted.scheduler.getJob('queue:report')).details?.inProcess);
+      expect(await inProcess()).toContain('is unreachable');
+      await waitFor(
+        async () => (await inProcess()).includes('restart this replica to use them'),
+        15_000,
+        'the note that the engine answers again',
+      );
+      // Nothing switched behind the app's back: its jobs still run in process.
+      expect((await booted.scheduler.enqueueWorkflow('report', { day: 2 })).provider).toBe('memory');
+    } finally {
+      await booted.close();
+      await redis.stop();
+    }
+  }, 30_000);
+});
+
 describe('queue tier roles and singleton tasks', () => {
   it('refuses a singleton internal task without Redis, naming the method and the option to set', async () => {
     @Injectable()

@@ -38,6 +38,23 @@ export class QueueEngines {
     return this.fallbackReason;
   }
 
+  /**
+   * While on the in-process engine: whether every configured engine answers now. Nothing switches (the
+   * in-process jobs live in this process only); the tier tells that a restart would use the engines.
+   */
+  async configuredEnginesAnswer(): Promise<boolean> {
+    if (!this.fallback || !this.options || this.providers.size === 0) return false;
+    // Cloud Tasks' probe also mounts its push endpoint: not done behind a running app's back.
+    if (this.providers.has('cloud-tasks')) return false;
+    const probes = await Promise.all([...this.providers.values()].map((provider) => provider.probe()));
+    return probes.every((probe) => probe.available);
+  }
+
+  /** Adds to the in-process reason (shown in health and each job's details). */
+  noteInProcess(note: string): void {
+    if (this.fallbackReason) this.fallbackReason = `${this.fallbackReason}; ${note}`;
+  }
+
   /** Creates every configured provider and checks that each answers; available only if all do. */
   async probe(): Promise<TierAvailability> {
     if (!this.options) return this.runInProcess('queue.enabled is false');

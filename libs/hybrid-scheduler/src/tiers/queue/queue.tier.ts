@@ -37,6 +37,9 @@ import { refreshWorkflowInfo } from './queue-jobs.view.js';
 import { checkPayloadSize, DEFAULT_MAX_PAYLOAD_BYTES, triggerPayload } from './payload-limits.js';
 import { providerOf, toEngineWorkflow } from './workflow.mapper.js';
 
+/** How often engines that did not answer at boot are probed again. */
+const ENGINE_RECHECK_MS = 5_000;
+
 interface WorkflowEntry {
   task: RoutedTask;
   workflow: EngineWorkflow;
@@ -106,6 +109,38 @@ export class QueueTier implements SchedulerTier, QueueTierApi {
         ? undefined
         : (provider.outageWatch ?? engineWatch(provider.name, this.options.queue));
     this.entries.set(task.name, { task, workflow, provider, info, watch });
+  }
+
+  /**
+   * On the in-process engine because the configured engines did not answer at boot: probes them every
+   * ENGINE_RECHECK_MS and, once they all answer, says (once, WARN) that this replica keeps its workflows in
+   * process until it restarts. Moving its in-memory jobs to the shared engine is not done; `onAvailable` is
+   * not called, so the tier stays reported as degraded.
+   */
+  watchAvailability(): () => void {
+    let checking = false;
+    const timer = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      void this.providers
+        .configuredEnginesAnswer()
+        .then((answer) => {
+          if (!answer) return;
+          clearInterval(timer);
+          const since = new Date().toISOString();
+          this.providers.noteInProcess(
+            `the configured engines answer since ${since}: restart this replica to use them`,
+          );
+          this.logger.warn(
+            `The queue engines answer again (since ${since}), but this replica keeps running its ${this.entries.size} ` +
+              'workflow(s) on its in-process engine until it restarts (its in-memory jobs are not moved): restart it to use them',
+          );
+        })
+        .catch(() => undefined)
+        .finally(() => (checking = false));
+    }, ENGINE_RECHECK_MS);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   async start(): Promise<void> {
