@@ -184,6 +184,8 @@ export class PrefectWorker {
         await tick().then(
           (contacted) => contacted !== false && this.connection.answered(source),
           (error) => {
+            // A request that outlived the worker's stop (shutdown, the app closing) says nothing worth logging.
+            if (!alive()) return;
             this.connection.failed(source, error);
             if (isWorkPoolMissing(error))
               this.served.workPoolMissing?.(`the worker's ${source} answered 404`);
