@@ -134,6 +134,7 @@ export class PrefectDeployments {
       try {
         await reRegister(entry);
         this.warnings.clear(entry.jobId);
+        this.warnings.clear(`deleted ${entry.jobId}`); // deleted again later: warned again
       } catch (error) {
         if (isWorkPoolMissing(error)) return poolMissing(`registering "${entry.task.name}"`);
         if (isOutage(error)) return;
