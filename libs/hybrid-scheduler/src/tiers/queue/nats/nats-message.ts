@@ -25,7 +25,11 @@ const num = (headers: MsgHdrs | undefined, name: string): number | undefined => 
   return Number.isFinite(value) ? value : undefined;
 };
 
+/** What a message without headers carries (a job enqueued to run now, a plain producer's message). */
+const NO_META: Readonly<JobMeta> = Object.freeze({});
+
 export function readMeta(headers: MsgHdrs | undefined): JobMeta {
+  if (!headers) return NO_META;
   const own: Record<string, string> = {};
   for (const key of headers?.keys() ?? []) if (!OWN.test(key)) own[key] = headers!.get(key);
   return {
@@ -54,16 +58,18 @@ export function metaHeaders(meta: JobMeta): MsgHdrs {
   return headers;
 }
 
-/** A delivery as the queue tier sees it: the key is the first message's sequence, attempts counted by headers. */
+/**
+ * A delivery as the queue tier sees it: the key is the first message's sequence, attempts counted by headers.
+ * `meta` is what the headers said (its `jobKey` unset on the first message: the job's key is `job.jobKey`).
+ */
 export function deliveredJob(
   workflow: string,
   msg: JsMsg,
   payload: unknown,
 ): { job: DeliveredJob; meta: JobMeta } {
   const meta = readMeta(msg.headers);
-  const jobKey = meta.jobKey ?? String(msg.seq);
   const job: DeliveredJob = {
-    jobKey,
+    jobKey: meta.jobKey ?? String(msg.seq),
     workflow,
     payload,
     attempt: (meta.attemptsMade ?? 0) + 1,
@@ -72,5 +78,5 @@ export function deliveredJob(
     maxAttempts: meta.maxAttempts,
     headers: meta.headers,
   };
-  return { job, meta: { ...meta, jobKey } };
+  return { job, meta };
 }
