@@ -14,6 +14,12 @@ import { FETCH_EXPIRES_MS, UNFINISHED_DELIVERIES } from './nats-settings.js';
 /** Acks wait this long, so that those of several turns and the next pull share a socket write. */
 const ACK_DELAY_MS = 2;
 
+/**
+ * Messages asked for at least, whatever the concurrency: at concurrency 1 the next message is then on its way
+ * while the handler runs (one read ahead), instead of a round trip to the server between every two jobs.
+ */
+const MIN_PULL = 2;
+
 /** A reader kept waiting this long hands its consume back (under the client's 2 missed heartbeats of 500 ms). */
 const GATE_MS = 750;
 
@@ -23,7 +29,7 @@ type Next = IteratorResult<JsMsg, unknown>;
  * One workflow on JetStream in this process: a work loop on one long-lived `consume()` of `jobs_<name>` (one
  * subscription; the client asks for more as messages arrive), read only while there is room, so that at most
  * one message waits in our hands for a slot (`concurrency` while paused) and, since the client sends its next
- * pull only when the message before it is read, at most `concurrency` more wait in the client's buffer; and a
+ * pull only when the message before it is read, at most `concurrency` (at least MIN_PULL) more wait in the client's buffer; and a
  * delay loop (nats-delay-loop.ts) for the messages not due yet. Acks only after the handler succeeded; a failure is re-published as a delayed retry (or a dead
  * letter) and then acked; a run aborted by shutdown is NAKed back at once, without using an attempt.
  */
@@ -106,9 +112,12 @@ export class NatsWorkflow {
     while (this.held.length > 0) {
       if (this.consuming && (this.paused || this.inFlight.size >= this.workflow.concurrency)) return;
       const msg = this.held.shift()!;
-      this.running.delete(msg);
+      // Stays in `running` (told "working") until its handler settles.
       if (this.consuming) this.track(this.handle(msg));
-      else msg.nak();
+      else {
+        this.running.delete(msg);
+        msg.nak();
+      }
     }
   }
 
@@ -175,7 +184,7 @@ export class NatsWorkflow {
           names.stream,
           names.durable(this.workflow.name, 'jobs'),
         );
-        const max = this.rate ? 1 : this.workflow.concurrency;
+        const max = this.rate ? 1 : Math.max(MIN_PULL, this.workflow.concurrency);
         messages = await consumer.consume({
           // Rate-limited workflows ask for one at a time, so at most one message waits for its slot.
           max_messages: max,
@@ -191,7 +200,8 @@ export class NatsWorkflow {
           if (max === 1) this.flushAcks();
           return iterator.next();
         };
-        while (this.consuming && (await this.roomWithin(GATE_MS))) {
+        // roomWithin only when there is no room now: an await per message costs a turn of the microtask queue.
+        while (this.consuming && (this.roomToRead() || (await this.roomWithin(GATE_MS)))) {
           if (!this.consuming) break;
           next ??= readNext();
           const read = await this.untilReadOrStopped(next);
@@ -260,8 +270,6 @@ export class NatsWorkflow {
   }
 
   private async handle(msg: JsMsg): Promise<void> {
-    this.running.add(msg);
-    this.armKeepAlive();
     try {
       await this.run(msg);
     } catch (error) {
@@ -305,7 +313,7 @@ export class NatsWorkflow {
       await this.deadLetter(msg, job, new Error(reason));
       return;
     }
-    await this.rate?.take(this.abort.signal);
+    if (this.rate) await this.rate.take(this.abort.signal);
     try {
       await this.processor(job, this.abort.signal);
     } catch (error) {
