@@ -13,7 +13,14 @@ import { SMALLEST_STEP_MS, type RabbitMqTopology } from './rabbitmq-topology.js'
 const MAX_STACK_CHARS = 4000;
 
 /**
- * One workflow's consumer on RabbitMQ: prefetch = concurrency, a message is acked only after the handler
+ * Unacknowledged deliveries asked for at least, whatever the concurrency: at concurrency 1 the next message is
+ * then on its way while the handler runs (one read ahead), instead of a round trip between every two jobs.
+ * The client still runs at most `concurrency` handlers at a time.
+ */
+const MIN_PREFETCH = 2;
+
+/**
+ * One workflow's consumer on RabbitMQ: prefetch = concurrency (at least MIN_PREFETCH), a message is acked only after the handler
  * succeeded or after its retry / dead letter was confirmed by the broker; a channel lost mid-job gives the
  * message back to the broker (another replica runs it). Retries are new messages with `x-hs-attempt` + 1,
  * sent through the delay queues; the last failure goes to `<work>.dead` with the error in its headers.
@@ -57,7 +64,7 @@ export class RabbitMqWorkflow {
       {
         queue: this.topology.work,
         queueOptions: { durable: true, arguments: this.topology.workArgs() },
-        qos: { prefetchCount: concurrency },
+        qos: { prefetchCount: Math.max(MIN_PREFETCH, concurrency) },
         concurrency,
         requeue: true,
       },
