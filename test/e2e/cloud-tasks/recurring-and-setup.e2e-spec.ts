@@ -12,6 +12,22 @@ import {
   type CloudApp,
 } from './cloud-tasks.fixture.js';
 import { waitFor } from '../../support/nest-app.js';
+import { Injectable } from '@nestjs/common';
+import { QueuedWorkflow } from 'nestjs-hybrid-scheduler';
+
+/** A tick further ahead than Cloud Tasks takes a scheduleTime (30 days): 90 days from now, at midnight UTC. */
+const farTick = new Date(Date.now() + 90 * 86_400_000);
+farTick.setUTCHours(0, 0, 0, 0);
+
+@Injectable()
+class FarTickWorkflow {
+  @QueuedWorkflow({
+    name: 'quarterly',
+    cron: `0 0 ${farTick.getUTCDate()} ${farTick.getUTCMonth() + 1} *`,
+    timeZone: 'UTC',
+  })
+  run(): void {}
+}
 
 describe('Cloud Tasks provider: recurring ticks across replicas', () => {
   let emulator: CloudTasksEmulator;
@@ -75,6 +91,29 @@ describe('Cloud Tasks provider: ticks while paused', () => {
       8_000,
       'a tick after resume',
     );
+  });
+});
+
+describe('Cloud Tasks provider: a tick further ahead than 30 days', () => {
+  let emulator: CloudTasksEmulator;
+  let app: CloudApp | undefined;
+
+  beforeAll(async () => {
+    emulator = await startCloudTasksEmulator({ timeScale: 0.01 });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await emulator?.stop();
+  });
+
+  it('boots and creates no task until the tick is within 29 days (Cloud Tasks refuses a scheduleTime further ahead: the app failed to start)', async () => {
+    app = await bootCloudApp(emulator, 'far-ticks', { providers: [FarTickWorkflow], fallback: 'fail' });
+    const job = await app.scheduler.getJob('queue:quarterly');
+    expect(job.nextRunAt?.getTime()).toBe(farTick.getTime());
+    expect(job.details?.inProcess).toBeUndefined();
+    // Nothing sent yet: the task is created 29 days before it is due.
+    expect(emulator.createTaskCalls()).toBe(0);
   });
 });
 

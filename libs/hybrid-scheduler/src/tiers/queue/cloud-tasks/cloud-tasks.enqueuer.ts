@@ -75,7 +75,7 @@ export class CloudTasksEnqueuer {
     }
     if (request.runAtMs !== undefined && request.runAtMs > Date.now() + MAX_SCHEDULE_AHEAD_MS) {
       throw new PayloadValidationError(envelope.workflow, [
-        `runAt/delayMs ${new Date(request.runAtMs).toISOString()} is more than 30 days ahead, which Cloud Tasks refuses`,
+        `runAt/delayMs ${new Date(request.runAtMs).toISOString()} is more than ${MAX_SCHEDULE_AHEAD_MS / 86_400_000} days ahead, which Cloud Tasks refuses`,
       ]);
     }
     // Always named, so a retry after an ambiguous failure (DEADLINE_EXCEEDED may have committed) cannot duplicate.

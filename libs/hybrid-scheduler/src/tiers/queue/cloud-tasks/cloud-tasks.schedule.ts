@@ -3,12 +3,16 @@ import { timerAt, type LongTimer } from '../../../common/timers.js';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
 import type { EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
 import { hashedTaskId, type CloudTasksEnqueuer } from './cloud-tasks.enqueuer.js';
+import { MAX_SCHEDULE_AHEAD_MS } from './cloud-tasks.settings.js';
 import { redactedMessage } from '../../../common/redact.js';
 import { PAUSED_TICK } from '../missed-ticks.log.js';
 
 // Every replica computes the same fire times (`every` is anchored to the epoch, not to boot), so their
 // tasks get the same name and Cloud Tasks keeps one.
 const EPOCH = new Date(0);
+
+/** A tick's task is created this long before it is due at most: a day inside what Cloud Tasks accepts. */
+const ENQUEUE_AHEAD_MS = MAX_SCHEDULE_AHEAD_MS - 24 * 3600 * 1000;
 
 /**
  * Cloud Tasks has no cron: this keeps the *next* tick of a recurring workflow enqueued ahead (scheduleTime =
@@ -48,6 +52,18 @@ export class CloudTasksSchedule {
     const due = nextDue(this.workflow.schedule, after, EPOCH);
     this.next = due;
     if (!due || this.stopped) return;
+    const enqueueFrom = due.getTime() - ENQUEUE_AHEAD_MS;
+    if (enqueueFrom > Date.now()) {
+      // Further ahead than Cloud Tasks takes a scheduleTime (a yearly cron): enqueued once it is in range.
+      this.timer = timerAt(enqueueFrom, () => this.logFailure(this.enqueueDue(due), `the tick of ${due.toISOString()}`), { unref: true });
+      return;
+    }
+    await this.enqueueDue(due, failOnError);
+  }
+
+  /** Enqueues the task of the tick `due` and arms the timer that enqueues the one after it. */
+  private async enqueueDue(due: Date, failOnError = false): Promise<void> {
+    if (this.stopped) return;
     let missedReason = this.paused ? PAUSED_TICK : undefined;
     if (!missedReason) {
       const tick = due.toISOString();
@@ -81,13 +97,15 @@ export class CloudTasksSchedule {
       due.getTime(),
       () => {
         if (missedReason) this.events.missed(this.workflow.name, due, missedReason);
-        this.enqueueAfter(due).catch((error: Error) =>
-          this.logger.error(
-            `Enqueueing the tick after ${due.toISOString()} of "${this.workflow.name}" failed: ${redactedMessage(error)}`,
-          ),
-        );
+        this.logFailure(this.enqueueAfter(due), `the tick after ${due.toISOString()}`);
       },
       { unref: true },
+    );
+  }
+
+  private logFailure(enqueueing: Promise<void>, tick: string): void {
+    enqueueing.catch((error: Error) =>
+      this.logger.error(`Enqueueing ${tick} of "${this.workflow.name}" failed: ${redactedMessage(error)}`),
     );
   }
 }
