@@ -55,7 +55,11 @@ export class CloudTasksSchedule {
     const enqueueFrom = due.getTime() - ENQUEUE_AHEAD_MS;
     if (enqueueFrom > Date.now()) {
       // Further ahead than Cloud Tasks takes a scheduleTime (a yearly cron): enqueued once it is in range.
-      this.timer = timerAt(enqueueFrom, () => this.logFailure(this.enqueueDue(due), `the tick of ${due.toISOString()}`), { unref: true });
+      this.timer = timerAt(
+        enqueueFrom,
+        () => this.logFailure(this.enqueueDue(due), `the tick of ${due.toISOString()}`),
+        { unref: true },
+      );
       return;
     }
     await this.enqueueDue(due, failOnError);
