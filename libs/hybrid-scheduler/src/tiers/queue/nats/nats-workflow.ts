@@ -30,9 +30,10 @@ type Next = IteratorResult<JsMsg, unknown>;
  * One workflow on JetStream in this process: a work loop on one long-lived `consume()` of `jobs_<name>` (one
  * subscription; the client asks for more as messages arrive), read only while there is room, so that at most
  * one message waits in our hands for a slot (`concurrency` while paused) and, since the client sends its next
- * pull only when the message before it is read, at most `PULL_PER_SLOT × concurrency` more wait in the client's buffer; and a
- * delay loop (nats-delay-loop.ts) for the messages not due yet. Acks only after the handler succeeded; a failure is re-published as a delayed retry (or a dead
- * letter) and then acked; a run aborted by shutdown is NAKed back at once, without using an attempt.
+ * pull only when the message before it is read, at most `PULL_PER_SLOT × concurrency` more wait in the
+ * client's buffer; and a delay loop (nats-delay-loop.ts) for the messages not due yet. Acks only after the
+ * handler succeeded; a failure is re-published as a delayed retry (or a dead letter) and then acked; a run
+ * aborted by shutdown is NAKed back at once, without using an attempt.
  */
 export class NatsWorkflow {
   readonly inFlight = new Set<Promise<void>>();

@@ -20,8 +20,8 @@ const MAX_STACK_CHARS = 4000;
 const MIN_PREFETCH = 2;
 
 /**
- * One workflow's consumer on RabbitMQ: prefetch = concurrency (at least MIN_PREFETCH), a message is acked only after the handler
- * succeeded or after its retry / dead letter was confirmed by the broker; a channel lost mid-job gives the
+ * One workflow's consumer on RabbitMQ: prefetch = concurrency (at least MIN_PREFETCH), a message is acked
+ * only after the handler succeeded or after its retry / dead letter was confirmed by the broker; a channel lost mid-job gives the
  * message back to the broker (another replica runs it). Retries are new messages with `x-hs-attempt` + 1,
  * sent through the delay queues; the last failure goes to `<work>.dead` with the error in its headers.
  */
