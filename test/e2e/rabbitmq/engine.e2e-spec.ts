@@ -143,6 +143,28 @@ describe('RabbitMQ queue engine', () => {
     expect((await a.enqueue('idem', {}, { idempotencyKey: 'order-8' })).created).toBe(true);
   });
 
+  it('holds at most 2 × concurrency messages per process; the rest waits in the queue for other replicas', async () => {
+    const rec = recorder();
+    let running = 0;
+    let most = 0;
+    const handler = async () => {
+      most = Math.max(most, ++running);
+      await pause(1500);
+      running--;
+    };
+    const engine = track(engineWith(node.url, workflowOf('held', { concurrency: 2 }), rec, handler));
+    await engine.start(true);
+    for (let i = 0; i < 20; i++) await engine.enqueue('held', { i }, {});
+    await until(() => rec.runs.length === 2);
+    await pause(300);
+    // 2 running and 2 read ahead in this process: 16 ready for any consumer.
+    expect(await engine.counts('held')).toMatchObject({ waiting: 16, active: 2 });
+    const other = track(engineWith(node.url, workflowOf('held', { concurrency: 2 }), recorder(), handler));
+    await other.start(true);
+    await until(() => running === 4, 5000, 'the second replica to take jobs');
+    expect(most).toBe(4);
+  }, 30_000);
+
   it('runs higher priorities first (1 = highest) from a backlog', async () => {
     const rec = recorder();
     const engine = track(engineWith(node.url, workflowOf('prio'), rec));

@@ -10,16 +10,10 @@ import { NatsDelayLoop } from './nats-delay-loop.js';
 import { deliveredJob, metaHeaders, type JobMeta } from './nats-message.js';
 import type { NatsRuntime } from './nats-runtime.js';
 import { FETCH_EXPIRES_MS, UNFINISHED_DELIVERIES } from './nats-settings.js';
+import { readAhead } from '../read-ahead.js';
 
 /** Acks wait this long, so that those of several turns and the next pull share a socket write. */
 const ACK_DELAY_MS = 2;
-
-/**
- * Messages asked for per slot: one batch read ahead, so that the next messages are on their way while the
- * handlers run (at concurrency 1: instead of a round trip to the server between every two jobs; at 10: instead
- * of the pull waiting for a slot to free).
- */
-const PULL_PER_SLOT = 2;
 
 /** A reader kept waiting this long hands its consume back (under the client's 2 missed heartbeats of 500 ms). */
 const GATE_MS = 750;
@@ -30,7 +24,7 @@ type Next = IteratorResult<JsMsg, unknown>;
  * One workflow on JetStream in this process: a work loop on one long-lived `consume()` of `jobs_<name>` (one
  * subscription; the client asks for more as messages arrive), read only while there is room, so that at most
  * one message waits in our hands for a slot (`concurrency` while paused) and, since the client sends its next
- * pull only when the message before it is read, at most `PULL_PER_SLOT × concurrency` more wait in the
+ * pull only when the message before it is read, at most `readAhead(concurrency)` more wait in the
  * client's buffer; and a delay loop (nats-delay-loop.ts) for the messages not due yet. Acks only after the
  * handler succeeded; a failure is re-published as a delayed retry (or a dead letter) and then acked; a run
  * aborted by shutdown is NAKed back at once, without using an attempt.
@@ -186,7 +180,7 @@ export class NatsWorkflow {
           names.stream,
           names.durable(this.workflow.name, 'jobs'),
         );
-        const max = this.rate ? 1 : this.workflow.concurrency * PULL_PER_SLOT;
+        const max = this.rate ? 1 : readAhead(this.workflow.concurrency);
         messages = await consumer.consume({
           // Rate-limited workflows ask for one at a time, so at most one message waits for its slot.
           max_messages: max,

@@ -96,8 +96,6 @@ export class RabbitMqQueueEngine implements QueueEngine {
     await broker.connection.onConnect(10_000, true);
     const entries = [...this.workflows.values()];
     await Promise.all(entries.map((e) => e.consumer.declare()));
-    // Finds the delay queues in use now, so that later counts look only at those.
-    for (const e of entries) void delayedCount(broker, e.consumer.topology).catch(() => undefined);
     if (!consume) return;
     for (const { consumer } of entries) consumer.startConsuming();
     await Promise.all(entries.map((e) => e.ticker?.start()));

@@ -7,23 +7,18 @@ import { describeAmqpError, type RabbitMqBroker } from './rabbitmq-broker.js';
 import { publishDue } from './rabbitmq-delays.js';
 import { decodeBody, deliveredJob, dueAtOf, HEADER, jobEnvelope } from './rabbitmq-message.js';
 import { RateWindow } from '../rate-window.js';
+import { readAhead } from '../read-ahead.js';
 import { rabbitmqClient } from './rabbitmq.module-loader.js';
 import { SMALLEST_STEP_MS, type RabbitMqTopology } from './rabbitmq-topology.js';
 
 const MAX_STACK_CHARS = 4000;
 
 /**
- * Unacknowledged deliveries asked for at least, whatever the concurrency: at concurrency 1 the next message is
- * then on its way while the handler runs (one read ahead), instead of a round trip between every two jobs.
- * The client still runs at most `concurrency` handlers at a time.
- */
-const MIN_PREFETCH = 2;
-
-/**
- * One workflow's consumer on RabbitMQ: prefetch = concurrency (at least MIN_PREFETCH), a message is acked
- * only after the handler succeeded or after its retry / dead letter was confirmed by the broker; a channel lost mid-job gives the
- * message back to the broker (another replica runs it). Retries are new messages with `x-hs-attempt` + 1,
- * sent through the delay queues; the last failure goes to `<work>.dead` with the error in its headers.
+ * One workflow's consumer on RabbitMQ: prefetch `readAhead(concurrency)` (the client runs at most `concurrency`
+ * handlers at a time); a message is acked only after the handler succeeded or after its retry / dead letter
+ * was confirmed by the broker; a channel lost mid-job gives the message back to the broker (another replica
+ * runs it). Retries are new messages with `x-hs-attempt` + 1, sent through the delay queues; the last
+ * failure goes to `<work>.dead` with the error in its headers.
  */
 export class RabbitMqWorkflow {
   private consumer?: Consumer;
@@ -64,7 +59,7 @@ export class RabbitMqWorkflow {
       {
         queue: this.topology.work,
         queueOptions: { durable: true, arguments: this.topology.workArgs() },
-        qos: { prefetchCount: Math.max(MIN_PREFETCH, concurrency) },
+        qos: { prefetchCount: readAhead(concurrency) },
         concurrency,
         requeue: true,
       },
