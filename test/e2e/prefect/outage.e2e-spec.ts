@@ -109,4 +109,28 @@ describe('prefect tier: Prefect unreachable while running', () => {
       await proxy.close();
     }
   });
+
+  it('an app closed while Prefect is down closes promptly and logs nothing afterwards (its last deployment check gives up)', async () => {
+    server = await startPrefectTestServer();
+    const booted = await bootPrefectApp(server.url, [Reports]);
+    const levels = ['log', 'warn', 'error', 'debug'] as const;
+    const spies = levels.map((level) => jest.spyOn(Logger.prototype, level));
+    try {
+      await server.stop();
+      // A deployment check (every heartbeat, 1 s) started meanwhile: a refused connection is retried for ~4 s.
+      await sleep(1_500);
+      const closing = Date.now();
+      await booted.close();
+      expect(Date.now() - closing).toBeLessThan(3_000);
+      const loggedAtClose = spies.map((spy) => spy.mock.calls.length);
+      await sleep(4_500);
+      const after = spies.flatMap((spy, i) =>
+        spy.mock.calls.slice(loggedAtClose[i]).map((c) => String(c[0])),
+      );
+      expect(after).toEqual([]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      await booted.close();
+    }
+  }, 20_000);
 });

@@ -9,6 +9,10 @@ import { redactedMessage } from '../../common/redact.js';
 import { isWorkPoolMissing } from './prefect.errors.js';
 import { isOutage } from './prefect-connection.js';
 import { DistinctWarnings } from '../../common/distinct-warnings.js';
+import { settleWithin } from '../../common/settle-within.js';
+
+/** How long stopping the deployment checks waits for one under way (its HTTP calls have their own timeouts). */
+const STOP_WAIT_MS = 2000;
 
 /**
  * The deployments this process declares and serves: by job id (`prefect:<flow>/<name>`) and, once registered,
@@ -87,37 +91,49 @@ export class PrefectDeployments {
    * Every `everyMs`, one `POST /deployments/filter` for the registered ids; a deployment deleted in Prefect
    * behind the app's back is registered again, with a warning, and so is one not registered yet (moved here
    * after the start). Each on its own: one refusal does not keep the others out. A 404 for the work pool hands
-   * over to `poolMissing` (which registers them all). Returns the function that stops the checks.
+   * over to `poolMissing` (which registers them all). Returns the function that stops the checks: a check
+   * under way gives up its request (no retries) and registers and logs nothing more; stopping waits for it
+   * (up to STOP_WAIT_MS), so that a closed app neither touches Prefect nor logs its last check's failure later.
    */
   watch(
     client: PrefectClient,
     reRegister: (entry: DeploymentEntry) => Promise<void>,
     poolMissing: (why: string) => Promise<void>,
     everyMs: number,
-  ): () => void {
-    let checking = false;
+  ): () => Promise<void> {
+    let checking: Promise<void> | undefined;
+    const stop = new AbortController();
     const timer = setInterval(() => {
-      if (checking) return;
-      checking = true;
-      void this.reRegisterMissing(client, reRegister, poolMissing).finally(() => (checking = false));
+      checking ??= this.reRegisterMissing(client, reRegister, poolMissing, stop.signal).finally(
+        () => (checking = undefined),
+      );
     }, everyMs);
     timer.unref();
-    return () => clearInterval(timer);
+    return async () => {
+      stop.abort();
+      clearInterval(timer);
+      if (checking) await settleWithin([checking], STOP_WAIT_MS);
+    };
   }
 
   private async reRegisterMissing(
     client: PrefectClient,
     reRegister: (entry: DeploymentEntry) => Promise<void>,
     poolMissing: (why: string) => Promise<void>,
+    stopped: AbortSignal,
   ): Promise<void> {
     const registered = this.all().filter((e) => e.deploymentId);
     let found: Set<string>;
     try {
       found = registered.length
-        ? await client.filterDeployments(registered.map((e) => e.deploymentId))
+        ? await client.filterDeployments(
+            registered.map((e) => e.deploymentId),
+            stopped,
+          )
         : new Set();
       this.warnings.clear('check');
     } catch (error) {
+      if (stopped.aborted) return;
       // Prefect unreachable: the worker loop reports that; the next check tries again.
       if (isOutage(error)) this.logger.debug(`Deployment check failed: ${redactedMessage(error)}`);
       else this.warnings.warn('check', `Deployment check failed: ${redactedMessage(error)}`);
@@ -125,6 +141,7 @@ export class PrefectDeployments {
     }
     const missing = this.all().filter((e) => !e.deploymentId || !found.has(e.deploymentId));
     for (const entry of missing) {
+      if (stopped.aborted) return;
       if (!this.entries.has(entry.jobId)) continue; // removed meanwhile
       if (entry.deploymentId)
         this.warnings.warn(
@@ -136,6 +153,7 @@ export class PrefectDeployments {
         this.warnings.clear(entry.jobId);
         this.warnings.clear(`deleted ${entry.jobId}`); // deleted again later: warned again
       } catch (error) {
+        if (stopped.aborted) return;
         if (isWorkPoolMissing(error)) return poolMissing(`registering "${entry.task.name}"`);
         if (isOutage(error)) return;
         this.warnings.warn(

@@ -76,9 +76,9 @@ export class PrefectClient {
   }
 
   /** The ids among `ids` that exist (one request for up to 200). */
-  async filterDeployments(ids: string[]): Promise<Set<string>> {
+  async filterDeployments(ids: string[], signal?: AbortSignal): Promise<Set<string>> {
     const body = { deployments: { id: { any_: ids.slice(0, 200) } }, limit: 200 };
-    const found = (await this.http.post<PrefectDeployment[]>('/deployments/filter', body)).body;
+    const found = (await this.http.post<PrefectDeployment[]>('/deployments/filter', body, { signal })).body;
     return new Set(found.map((d) => d.id));
   }
 

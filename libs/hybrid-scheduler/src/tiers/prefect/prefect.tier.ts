@@ -52,7 +52,7 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
   private started = false;
   /** When Prefect answered again after being down at boot (ticks before it ran on the fallback tier). */
   private recoveredAt?: Date;
-  private stopWatch?: () => void;
+  private stopWatch?: () => Promise<void>;
 
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -146,7 +146,8 @@ export class PrefectTier implements SchedulerTier, PrefectTierApi {
   }
 
   async shutdown(): Promise<void> {
-    this.stopWatch?.();
+    await this.stopWatch?.();
+    this.stopWatch = undefined;
     await this.worker?.shutdown(this.settings?.shutdownTimeoutMs ?? 0);
     await this.shipper?.stop();
     this.started = false;
