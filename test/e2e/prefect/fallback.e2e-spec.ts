@@ -2,7 +2,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { HybridSchedulerModule, PrefectDeployment, type TaskContext } from 'nestjs-hybrid-scheduler';
 import { startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
-import { waitFor } from '../../support/nest-app.js';
+import { sleep, waitFor } from '../../support/nest-app.js';
 import { SchedulerTiers } from '../../../libs/hybrid-scheduler/src/lifecycle/scheduler-tiers.js';
 import { freePort } from '../../support/server-process.js';
 import { bootPrefectApp, FAST, tcpProxy } from './prefect-app.js';
@@ -120,6 +120,32 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
       }
     },
   );
+
+  it('an app closed while Prefect, back after an outage, is still being started stops it: no poll after close', async () => {
+    server = await startPrefectTestServer({ slow: { writeMs: 700 } });
+    const earlier = await bootPrefectApp(server.url, [Sweep], { registerOnly: true });
+    await earlier.close();
+    const proxy = await tcpProxy(server.port);
+    const booted = await bootPrefectApp(
+      `http://127.0.0.1:${proxy.port}/api`,
+      [Sweep],
+      {},
+      { fallback: 'degrade', queue: { enabled: false } },
+    );
+    const polls = () => server!.requests.filter((r) => r.path.endsWith('/get_scheduled_flow_runs')).length;
+    try {
+      await proxy.open();
+      // The probe answers within reconnectIntervalMs (300 ms); the tier's start then writes, 700 ms a write.
+      await sleep(700);
+      await booted.close();
+      const atClose = polls();
+      await sleep(4_000);
+      expect(polls()).toBe(atClose);
+    } finally {
+      await booted.close();
+      await proxy.close();
+    }
+  }, 30_000);
 
   it('fail: boot fails naming the URL and why when Prefect is unreachable', async () => {
     const port = await freePort();

@@ -16,6 +16,10 @@ import { TaskRouter } from '../classifier/task.router.js';
 import { JobRegistry } from '../registry/job.registry.js';
 import { SchedulerTiers } from './scheduler-tiers.js';
 import { FallbackRecovery, type TaskRoute } from './fallback-recovery.js';
+import { settleWithin } from '../common/settle-within.js';
+
+/** How long shutdown waits for a tier's recovery start under way before stopping the others. */
+const RECOVERY_WAIT_MS = 5_000;
 
 /** Shutdown order: the outermost engines first, so that nothing hands work to a tier already stopped. */
 const SHUTDOWN_ORDER: TierName[] = ['prefect', 'queue', 'internal'];
@@ -36,6 +40,8 @@ export class TiersLifecycle
   /** Stops the background probes of configured tiers that were down at boot. */
   private watchers: Array<() => void> = [];
   private readonly recovery: FallbackRecovery;
+  /** The last recovery of a tier that was down at boot (its start may be under way when the app shuts down). */
+  private recovering?: Promise<unknown>;
 
   constructor(
     @Inject(HYBRID_SCHEDULER_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -113,12 +119,23 @@ export class TiersLifecycle
    * be called again if the start fails; resolves false while some task stays on its fallback (tried again at the
    * next check).
    */
-  private async recover(tier: SchedulerTier): Promise<boolean> {
+  private recover(tier: SchedulerTier): Promise<boolean> {
+    const run = this.recoverNow(tier);
+    this.recovering = run.catch(() => undefined);
+    return run;
+  }
+
+  private async recoverNow(tier: SchedulerTier): Promise<boolean> {
     if (this.shutDown) return true;
     const { moved, kept } = await this.recovery.moveBack(this.routes, tier);
     const staying = kept ? `; ${kept} stay on their fallback tier (see the warnings above)` : '';
     if (!this.started.includes(tier)) {
       await tier.start();
+      if (this.shutDown) {
+        // The app shut down while the tier was starting: stop it again, nothing may run after close.
+        await this.stopTiers([tier]);
+        return true;
+      }
       this.tiers.record(tier.name, { available: true });
       this.started.push(tier);
       this.logger.log(
@@ -143,6 +160,8 @@ export class TiersLifecycle
     if (this.shutDown) return;
     this.shutDown = true;
     for (const stop of this.watchers.splice(0)) stop();
+    // A recovery under way stops the tier it started itself (see recoverNow); this waits for that, bounded.
+    if (this.recovering) await settleWithin([this.recovering], RECOVERY_WAIT_MS);
     await this.stopTiers(this.started);
     this.registry.complete();
   }
