@@ -47,6 +47,9 @@ export function probe(
   });
 }
 
+/** How long a stopped server may take to exit before it is killed. */
+const STOP_GRACE_MS = 20_000;
+
 export interface ServerProcessSpec {
   /** Names the server in errors, e.g. `redis-server on port 6400`. */
   name: string;
@@ -84,19 +87,34 @@ export class ServerProcess {
     }
   }
 
-  /** Sends `signal` and waits for the exit; with `group`, nothing of the group outlives it. */
+  /**
+   * Sends `signal` and waits for the exit, SIGKILLing it after STOP_GRACE_MS (a RabbitMQ node still booting
+   * ignores SIGTERM, and its script then waited for ever: the test process exited and left the node running);
+   * with `group`, nothing of the group outlives it.
+   */
   async signal(signal: NodeJS.Signals): Promise<void> {
     const proc = this.child;
     this.child = undefined;
     if (!proc?.pid || proc.exitCode !== null || proc.signalCode !== null) return;
+    const pid = proc.pid;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    const send = (sig: NodeJS.Signals) => (this.spec.group ? process.kill(-pid, sig) : proc.kill(sig));
     try {
-      if (this.spec.group) process.kill(-proc.pid, signal);
-      else proc.kill(signal);
+      send(signal);
     } catch {
       return; // already gone
     }
-    await exited;
+    let grace: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (grace = setTimeout(() => resolve(true), STOP_GRACE_MS)));
+    if (await Promise.race([exited.then(() => false), late])) {
+      try {
+        send('SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+      await exited;
+    }
+    clearTimeout(grace);
     if (!this.spec.group) return;
     try {
       process.kill(-proc.pid, 'SIGKILL');
