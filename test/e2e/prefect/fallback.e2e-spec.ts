@@ -121,6 +121,32 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
     },
   );
 
+  it('a job paused on its fallback tier stays paused when it moves back to Prefect', async () => {
+    ticks.length = 0;
+    server = await startPrefectTestServer({ schedulerIntervalMs: 100 });
+    const earlier = await bootPrefectApp(server.url, [Sweep], { registerOnly: true });
+    await earlier.close();
+    const proxy = await tcpProxy(server.port);
+    const booted = await bootPrefectApp(
+      `http://127.0.0.1:${proxy.port}/api`,
+      [Sweep],
+      {},
+      { fallback: 'degrade', queue: { enabled: false } },
+    );
+    try {
+      await booted.scheduler.pause('internal:daily-code-sweep/prod');
+      await proxy.open();
+      const onPrefect = () => booted.scheduler.getJob('prefect:daily-code-sweep/prod').catch(() => null);
+      await waitFor(async () => (await onPrefect())?.paused === true, 6_000, 'paused on Prefect');
+      expect(server.deployments()[0].paused).toBe(true);
+      await sleep(3_000); // a 1 s schedule: three ticks if it ran
+      expect(ticks).toEqual([]);
+    } finally {
+      await booted.close();
+      await proxy.close();
+    }
+  }, 30_000);
+
   it('an app closed while Prefect, back after an outage, is still being started stops it: no poll after close', async () => {
     server = await startPrefectTestServer({ slow: { writeMs: 700 } });
     const earlier = await bootPrefectApp(server.url, [Sweep], { registerOnly: true });

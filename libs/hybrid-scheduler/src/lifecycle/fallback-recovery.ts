@@ -31,18 +31,43 @@ export class FallbackRecovery {
     private readonly fallback: 'degrade' | 'fail',
   ) {}
 
-  /** Moves every route declared for `tier` that runs elsewhere; resolves how many moved and how many stay. */
-  async moveBack(routes: TaskRoute[], tier: SchedulerTier): Promise<{ moved: number; kept: number }> {
+  /**
+   * Moves every route declared for `tier` that runs elsewhere; resolves how many moved, how many stay, and the
+   * ids (on `tier`) of those that were paused on their fallback: the caller pauses them there once it started.
+   */
+  async moveBack(
+    routes: TaskRoute[],
+    tier: SchedulerTier,
+  ): Promise<{ moved: number; kept: number; paused: string[] }> {
     const available = { ...this.tiers.snapshot(), [tier.name]: { available: true } };
     let moved = 0;
     let kept = 0;
+    const paused: string[] = [];
     for (const route of routes.filter(
       (r) => r.task.declaredTier === tier.name && r.routed.tier !== tier.name,
     )) {
-      if (await this.move(route, tier, available)) moved++;
-      else kept++;
+      const fallbackId = jobId(route.routed.tier, route.task.name);
+      const wasPaused = this.registry.has(fallbackId) && this.registry.info(fallbackId).paused;
+      if (await this.move(route, tier, available)) {
+        moved++;
+        if (wasPaused) paused.push(jobId(tier.name, route.task.name));
+      } else kept++;
     }
-    return { moved, kept };
+    return { moved, kept, paused };
+  }
+
+  /** Pauses on the recovered tier what was paused on the fallback (a failure is a warning: it runs unpaused). */
+  async keepPaused(tier: SchedulerTier, ids: string[]): Promise<void> {
+    for (const id of ids) {
+      try {
+        await tier.pause(id);
+        this.registry.info(id).paused = true;
+      } catch (error) {
+        this.logger.warn(
+          `Job "${id}" was paused on its fallback tier; pausing it on the ${tier.name} tier failed (${redactedMessage(error)}), so it runs: pause it again`,
+        );
+      }
+    }
   }
 
   private async move(

@@ -127,7 +127,7 @@ export class TiersLifecycle
 
   private async recoverNow(tier: SchedulerTier): Promise<boolean> {
     if (this.shutDown) return true;
-    const { moved, kept } = await this.recovery.moveBack(this.routes, tier);
+    const { moved, kept, paused } = await this.recovery.moveBack(this.routes, tier);
     const staying = kept ? `; ${kept} stay on their fallback tier (see the warnings above)` : '';
     if (!this.started.includes(tier)) {
       await tier.start();
@@ -136,12 +136,14 @@ export class TiersLifecycle
         await this.stopTiers([tier]);
         return true;
       }
+      await this.recovery.keepPaused(tier, paused);
       this.tiers.record(tier.name, { available: true });
       this.started.push(tier);
       this.logger.log(
         `The ${tier.name} tier is available again; ${moved} task(s) moved back from their fallback tier${staying}`,
       );
     } else if (moved) {
+      await this.recovery.keepPaused(tier, paused);
       this.logger.log(`${moved} more task(s) moved back to the ${tier.name} tier${staying}`);
     }
     return kept === 0;
