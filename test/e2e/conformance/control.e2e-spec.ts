@@ -199,6 +199,12 @@ describe.each(DRIVERS)('conformance on $engine: control and health', (driver) =>
         expect(health.status).toBe('degraded');
         expect(JSON.stringify(health)).toMatch(/has answered nothing since/);
         if (broker.secret) expect(JSON.stringify(health)).not.toContain(broker.secret);
+        // listJobs waits for a frozen engine once at most: while that read is unanswered, it answers stale at once.
+        await booted.scheduler.listJobs();
+        const again = Date.now();
+        const job = (await booted.scheduler.listJobs()).find((j) => j.id === 'queue:echo');
+        expect(Date.now() - again).toBeLessThan(500);
+        expect(job?.details).toMatchObject({ stale: true });
       } finally {
         thaw();
       }
@@ -210,6 +216,11 @@ describe.each(DRIVERS)('conformance on $engine: control and health', (driver) =>
         'a job enqueued after the thaw',
       );
       expect((await queueHealth()).status).toBe('up');
+      await waitFor(
+        async () => !(await booted.scheduler.listJobs()).find((j) => j.id === 'queue:echo')?.details?.stale,
+        10_000,
+        'fresh counts after the thaw',
+      );
       await sleep(1000);
       const frozen = workflows
         .runsOf('echo')

@@ -11,10 +11,15 @@ export interface ViewedWorkflow {
   watch?: EngineWatch;
 }
 
+/** Engine reads that did not answer within the timeout and are still under way, per workflow. */
+const unanswered = new WeakMap<JobInfo, Promise<unknown>>();
+
 /**
  * Refreshes a workflow's engine-side fields of its JobInfo (counts, next run) without ever making a caller wait
  * on an outage: while the engine is known to be down, or when it does not answer within `timeoutMs`, the last
- * known values stay, marked `stale: true` with `staleSince`.
+ * known values stay, marked `stale: true` with `staleSince`. Once a read went unanswered (a frozen server keeps
+ * its connection and answers nothing), later calls answer stale at once until that read settles, instead of
+ * each waiting `timeoutMs` again.
  */
 export async function refreshWorkflowInfo(
   workflow: ViewedWorkflow,
@@ -28,12 +33,19 @@ export async function refreshWorkflowInfo(
     info.details = { ...info.details, stale: true, staleSince: previous, staleReason: reason };
   };
   if (isDown(workflow.watch)) return stale(workflow.watch?.outage.lastReason ?? 'the engine is down');
+  if (unanswered.has(info))
+    return stale(`the ${provider.name} engine has not answered a read for over ${timeoutMs}ms`);
+  const reading = Promise.all([
+    provider.counts(name),
+    provider.nextRunAt(name),
+    provider.pausedInEngine?.(name),
+  ]);
   try {
-    const [counts, next, paused] = await withTimeout(
-      Promise.all([provider.counts(name), provider.nextRunAt(name), provider.pausedInEngine?.(name)]),
-      timeoutMs,
-      () => new Error(`the ${provider.name} engine did not answer within ${timeoutMs}ms`),
-    );
+    const [counts, next, paused] = await withTimeout(reading, timeoutMs, () => {
+      const settled = () => unanswered.delete(info);
+      unanswered.set(info, reading.then(settled, settled));
+      return new Error(`the ${provider.name} engine did not answer within ${timeoutMs}ms`);
+    });
     info.details = { provider: provider.name, ...counts, ...extra };
     info.nextRunAt = next;
     if (paused !== undefined) info.paused = paused;
