@@ -140,7 +140,11 @@ export class PrefectWorker {
         reserve,
       );
     if (this.active.size) {
-      this.logger.log(`Waiting up to ${timeoutMs}ms for ${this.active.size} flow run(s)`);
+      // Claimed runs that had not started are being given back (stopClaiming): only the others are waited for.
+      const running = [...this.active.values()].filter(
+        ({ run }) => run.phase === 'running' || run.phase === 'finishing',
+      ).length;
+      if (running) this.logger.log(`Waiting up to ${timeoutMs}ms for ${running} running flow run(s)`);
       const drained = await settleWithin(
         [...this.active.values()].map((a) => a.done),
         timeoutMs - reserve,
