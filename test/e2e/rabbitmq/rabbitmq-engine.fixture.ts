@@ -24,6 +24,8 @@ export interface Recorder {
   retries: Array<{ attempt: number; delayMs: number; at: number }>;
   dead: DeliveredJob[];
   missed: Date[];
+  /** Older missed ticks reported only as a count. */
+  unreported: number;
   events: EngineEvents;
 }
 
@@ -33,10 +35,12 @@ export function recorder(): Recorder {
     retries: [],
     dead: [],
     missed: [],
+    unreported: 0,
     events: {
       retrying: (job, _error, delayMs) => r.retries.push({ attempt: job.attempt, delayMs, at: Date.now() }),
       deadLettered: (job) => r.dead.push(job),
       missed: (_workflow, at) => r.missed.push(at),
+      missedUnreported: (_workflow, count) => (r.unreported += count),
     },
   };
   return r;

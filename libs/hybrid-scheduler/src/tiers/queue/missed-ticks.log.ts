@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import type { EngineEvents } from './queue-engine.interface.js';
 
 /** The reason of a tick missed because its workflow is paused: reported as an event, never logged (asked for). */
 export const PAUSED_TICK = 'workflow is paused';
@@ -10,6 +11,19 @@ interface Run {
   count: number;
   first: Date;
   last: Date;
+  /** Older ticks of the same gap that were not reported one by one. */
+  unreported: number;
+}
+
+/** Reports ticks missed in one gap: each of `ticks` as a `missed` event, the `omitted` older ones as a count. */
+export function reportMissedTicks(
+  events: EngineEvents,
+  workflow: string,
+  due: { ticks: Date[]; omitted: number },
+  reason: string,
+): void {
+  for (const tick of due.ticks) events.missed(workflow, tick, reason);
+  if (due.omitted > 0) events.missedUnreported(workflow, due.omitted, reason);
 }
 
 /**
@@ -30,12 +44,23 @@ export class MissedTicksLog {
 
   note(scheduledAt: Date, reason: string): void {
     const run = this.runs.get(reason);
-    if (!run) this.runs.set(reason, { count: 1, first: scheduledAt, last: scheduledAt });
+    if (!run) this.runs.set(reason, { count: 1, first: scheduledAt, last: scheduledAt, unreported: 0 });
     else {
       run.count++;
       if (scheduledAt < run.first) run.first = scheduledAt;
       if (scheduledAt > run.last) run.last = scheduledAt;
     }
+    this.arm();
+  }
+
+  /** Older ticks of a run that were not reported one by one (they join the run with the same reason). */
+  noteUnreported(count: number, reason: string): void {
+    const run = this.runs.get(reason);
+    if (run) run.unreported += count;
+    else this.logger.warn(`Workflow "${this.workflow}" missed ${count} ticks: ${reason}`);
+  }
+
+  private arm(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => this.flush(), this.windowMs);
     this.timer.unref();
@@ -45,11 +70,12 @@ export class MissedTicksLog {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    for (const [reason, { count, first, last }] of this.runs) {
+    for (const [reason, { count, first, last, unreported }] of this.runs) {
+      const earlier = unreported ? `; and ${unreported} earlier ticks, not reported one by one` : '';
       this.logger.warn(
         count === 1
-          ? `Workflow "${this.workflow}" missed its tick of ${first.toISOString()}: ${reason}`
-          : `Workflow "${this.workflow}" missed ${count} ticks, due from ${first.toISOString()} to ${last.toISOString()}: ${reason}`,
+          ? `Workflow "${this.workflow}" missed its tick of ${first.toISOString()}: ${reason}${earlier}`
+          : `Workflow "${this.workflow}" missed ${count} ticks, due from ${first.toISOString()} to ${last.toISOString()}: ${reason}${earlier}`,
       );
     }
     this.runs.clear();

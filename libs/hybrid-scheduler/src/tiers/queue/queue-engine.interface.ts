@@ -66,6 +66,8 @@ export interface EngineEvents {
   deadLettered(job: DeliveredJob, error: Error): void;
   /** A recurring tick that never ran (no worker was up, or the catch-up policy dropped it). */
   missed(workflow: string, scheduledAt: Date, reason: string): void;
+  /** `count` older ticks missed in the same gap, left out of the `missed` reports by MAX_REPORTED_MISSES. */
+  missedUnreported(workflow: string, count: number, reason: string): void;
 }
 
 export interface EnqueuedJob {

@@ -78,6 +78,7 @@ export function workflowGlue(
       if (reason !== PAUSED_TICK) missedTicks.note(scheduledAt, reason);
       registry.emit({ ...base, type: 'missed', scheduledAt, reason });
     },
+    missedUnreported: (_name, count, reason) => missedTicks.noteUnreported(count, reason),
   };
   return { processor, events };
 }

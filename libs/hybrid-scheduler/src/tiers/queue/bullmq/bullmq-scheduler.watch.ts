@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { redactedMessage } from '../../../common/redact.js';
 import { catchUpGraceMs, dueTicks } from '../../../schedule/due-ticks.js';
+import { reportMissedTicks } from '../missed-ticks.log.js';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
 import { upsertScheduler } from './bullmq-schedulers.js';
 import { repeatOptions } from './bullmq-ticks.js';
@@ -87,7 +88,7 @@ export class BullMqSchedulerWatch {
     const first = nextDue(workflow.schedule, new Date(from - 1), new Date(seen ?? from));
     const until = new Date(Date.now() - catchUpGraceMs(workflow.schedule));
     const reason = 'the engine lost the schedule (Redis restarted without persistence?); re-created';
-    for (const tick of dueTicks(workflow.schedule, first, until, new Date(seen ?? from)).ticks)
-      w.events.missed(workflow.name, tick, reason);
+    const due = dueTicks(workflow.schedule, first, until, new Date(seen ?? from));
+    reportMissedTicks(w.events, workflow.name, due, reason);
   }
 }

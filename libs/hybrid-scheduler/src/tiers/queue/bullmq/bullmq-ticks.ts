@@ -1,6 +1,7 @@
 import { catchUpGraceMs, dueTicks } from '../../../schedule/due-ticks.js';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
 import type { EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
+import { reportMissedTicks } from '../missed-ticks.log.js';
 
 /**
  * The BullMQ repeat options of a recurring workflow. An `every` scheduler starts one period from now, like
@@ -25,8 +26,7 @@ export function reportMissed(
 ): void {
   const until = new Date(Date.now() - catchUpGraceMs(workflow.schedule));
   const anchor = first ?? until;
-  for (const tick of dueTicks(workflow.schedule, first, until, anchor).ticks)
-    events.missed(workflow.name, tick, reason);
+  reportMissedTicks(events, workflow.name, dueTicks(workflow.schedule, first, until, anchor), reason);
 }
 
 /**

@@ -2,7 +2,7 @@ import { timerAt, type LongTimer } from '../../../common/timers.js';
 import { dueTicks, MAX_REPORTED_MISSES } from '../../../schedule/due-ticks.js';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
 import type { EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
-import { PAUSED_TICK } from '../missed-ticks.log.js';
+import { PAUSED_TICK, reportMissedTicks } from '../missed-ticks.log.js';
 
 /**
  * The recurring ticks of one memory workflow, on absolute targets (never drifting) anchored at start, so the
@@ -40,9 +40,15 @@ export class MemorySchedule {
 
   private fire(target: Date): void {
     const { schedule, name } = this.workflow;
-    const { ticks, next } = dueTicks(schedule, target, new Date(), this.anchor, MAX_REPORTED_MISSES + 1);
-    for (const missed of ticks.slice(0, -1))
-      this.events.missed(name, missed, 'the event loop was blocked past this tick');
+    const { ticks, next, omitted } = dueTicks(
+      schedule,
+      target,
+      new Date(),
+      this.anchor,
+      MAX_REPORTED_MISSES + 1,
+    );
+    const missed = { ticks: ticks.slice(0, -1), omitted };
+    reportMissedTicks(this.events, name, missed, 'the event loop was blocked past this tick');
     const newest = ticks[ticks.length - 1];
     if (this.paused()) this.events.missed(name, newest, PAUSED_TICK);
     else this.enqueueTick(newest);

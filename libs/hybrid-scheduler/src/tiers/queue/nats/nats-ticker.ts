@@ -6,7 +6,7 @@ import { nextDue } from '../../../schedule/schedule.calculator.js';
 import type { EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
 import { metaHeaders } from './nats-message.js';
 import type { NatsRuntime } from './nats-runtime.js';
-import { PAUSED_TICK } from '../missed-ticks.log.js';
+import { PAUSED_TICK, reportMissedTicks } from '../missed-ticks.log.js';
 
 /** `every` ticks sit on the epoch grid, so that every replica computes the same fire times. */
 const EPOCH = new Date(0);
@@ -105,9 +105,7 @@ export class NatsTicker {
     const onTime = ticks.filter((t) => t.getTime() > now - grace);
     if (late.length > 0) {
       const reason = `no worker ran when the tick was due (the last tick was noted ${now - lastAt}ms before this boot; catchUp: ${this.workflow.catchUp})`;
-      for (const t of late) this.events.missed(this.workflow.name, t, reason);
-      if (omitted > 0)
-        this.logger.warn(`${omitted} more missed ticks before those were not reported one by one`);
+      reportMissedTicks(this.events, this.workflow.name, { ticks: late, omitted }, reason);
       if (this.workflow.catchUp === 'once')
         await this.publish(late[late.length - 1], `catch-up-${this.workflow.name}-${lastAt}`);
     }

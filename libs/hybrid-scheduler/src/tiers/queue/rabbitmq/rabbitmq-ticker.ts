@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { AsyncMessage, Consumer } from 'rabbitmq-client';
 import { sleep } from '../../../common/timers.js';
 import { catchUpGraceMs, dueTicks } from '../../../schedule/due-ticks.js';
+import { reportMissedTicks } from '../missed-ticks.log.js';
 import { nextDue } from '../../../schedule/schedule.calculator.js';
 import type { EngineEvents, EngineWorkflow } from '../queue-engine.interface.js';
 import { describeAmqpError, type RabbitMqBroker } from './rabbitmq-broker.js';
@@ -165,11 +166,12 @@ export class RabbitMqTicker {
   private catchUp(last: Date): { from: Date; runNow?: Date } {
     const { schedule, catchUp, name } = this.workflow;
     const first = nextDue(schedule, last, ANCHOR);
-    const { ticks } = dueTicks(schedule, first, new Date(Date.now() - catchUpGraceMs(schedule)), ANCHOR);
+    const due = dueTicks(schedule, first, new Date(Date.now() - catchUpGraceMs(schedule)), ANCHOR);
+    const { ticks } = due;
     if (!ticks.length) return { from: last };
     const runNow = catchUp === 'once' ? ticks.pop() : undefined;
     const reason = `no replica was ticking when the tick was due (catchUp: ${catchUp})`;
-    for (const t of ticks) this.events.missed(name, t, reason);
+    reportMissedTicks(this.events, name, due, reason);
     return { from: runNow ?? ticks[ticks.length - 1], runNow };
   }
 
