@@ -1,6 +1,11 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { HybridSchedulerModule, PrefectDeployment, type TaskContext } from 'nestjs-hybrid-scheduler';
+import {
+  HybridSchedulerModule,
+  PrefectDeployment,
+  type HybridSchedulerModuleOptions,
+  type TaskContext,
+} from 'nestjs-hybrid-scheduler';
 import { startPrefectTestServer, type PrefectTestServer } from '../../support/prefect-server/index.js';
 import { sleep, waitFor } from '../../support/nest-app.js';
 import { SchedulerTiers } from '../../../libs/hybrid-scheduler/src/lifecycle/scheduler-tiers.js';
@@ -51,6 +56,22 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
     server = undefined;
   });
 
+  /**
+   * Prefect already knows the deployment (registered by an earlier boot); the app reaches it through a proxy
+   * that is down at boot (`proxy.open()` brings it back), so its tasks start on their fallback tier.
+   */
+  const bootBehindClosedProxy = async (
+    serverOptions: Parameters<typeof startPrefectTestServer>[0],
+    options: Omit<HybridSchedulerModuleOptions, 'prefect'>,
+  ) => {
+    server = await startPrefectTestServer(serverOptions);
+    const earlier = await bootPrefectApp(server.url, [Sweep], { registerOnly: true });
+    await earlier.close();
+    const proxy = await tcpProxy(server.port);
+    const booted = await bootPrefectApp(`http://127.0.0.1:${proxy.port}/api`, [Sweep], {}, options);
+    return { server, proxy, booted };
+  };
+
   it.each([
     ['internal', { queue: { enabled: false } }],
     ['queue', { queue: {} }],
@@ -58,16 +79,9 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
     'degrade to the %s tier: moves the schedule to Prefect once it answers, and no tick runs twice',
     async (fallbackTier, queueOptions) => {
       ticks.length = 0;
-      // Prefect already knows the deployment (registered by an earlier boot) and keeps scheduling runs during the
-      // outage; the app reaches it through a proxy that is down at boot and comes up later.
-      server = await startPrefectTestServer({ schedulerIntervalMs: 100 });
-      const earlier = await bootPrefectApp(server.url, [Sweep], { registerOnly: true });
-      await earlier.close();
-      const proxy = await tcpProxy(server.port);
-      const booted = await bootPrefectApp(
-        `http://127.0.0.1:${proxy.port}/api`,
-        [Sweep],
-        {},
+      // Prefect keeps scheduling runs during the outage.
+      const { server, proxy, booted } = await bootBehindClosedProxy(
+        { schedulerIntervalMs: 100 },
         { fallback: 'degrade', ...queueOptions },
       );
       try {
@@ -123,14 +137,8 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
 
   it('a job paused on its fallback tier stays paused when it moves back to Prefect', async () => {
     ticks.length = 0;
-    server = await startPrefectTestServer({ schedulerIntervalMs: 100 });
-    const earlier = await bootPrefectApp(server.url, [Sweep], { registerOnly: true });
-    await earlier.close();
-    const proxy = await tcpProxy(server.port);
-    const booted = await bootPrefectApp(
-      `http://127.0.0.1:${proxy.port}/api`,
-      [Sweep],
-      {},
+    const { server, proxy, booted } = await bootBehindClosedProxy(
+      { schedulerIntervalMs: 100 },
       { fallback: 'degrade', queue: { enabled: false } },
     );
     try {
@@ -148,17 +156,11 @@ describe('prefect tier: Prefect unreachable or refusing', () => {
   }, 30_000);
 
   it('an app closed while Prefect, back after an outage, is still being started stops it: no poll after close', async () => {
-    server = await startPrefectTestServer({ slow: { writeMs: 700 } });
-    const earlier = await bootPrefectApp(server.url, [Sweep], { registerOnly: true });
-    await earlier.close();
-    const proxy = await tcpProxy(server.port);
-    const booted = await bootPrefectApp(
-      `http://127.0.0.1:${proxy.port}/api`,
-      [Sweep],
-      {},
+    const { server, proxy, booted } = await bootBehindClosedProxy(
+      { slow: { writeMs: 700 } },
       { fallback: 'degrade', queue: { enabled: false } },
     );
-    const polls = () => server!.requests.filter((r) => r.path.endsWith('/get_scheduled_flow_runs')).length;
+    const polls = () => server.requests.filter((r) => r.path.endsWith('/get_scheduled_flow_runs')).length;
     try {
       await proxy.open();
       // The probe answers within reconnectIntervalMs (300 ms); the tier's start then writes, 700 ms a write.

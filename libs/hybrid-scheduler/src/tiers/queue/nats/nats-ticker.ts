@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { redactedMessage } from '../../../common/redact.js';
 import { timerAt, type LongTimer } from '../../../common/timers.js';
 import { catchUpGraceMs, dueTicks } from '../../../schedule/due-ticks.js';
@@ -25,16 +24,13 @@ export const nextTick = (workflow: EngineWorkflow, after = new Date()): Date | n
 export class NatsTicker {
   private timer?: LongTimer;
   private next: Date | null = null;
-  private readonly logger: Logger;
 
   constructor(
     private readonly workflow: EngineWorkflow,
     private readonly events: EngineEvents,
     private readonly rt: () => NatsRuntime,
     private readonly isPaused: () => boolean,
-  ) {
-    this.logger = new Logger(`HybridScheduler:NATS:${workflow.name}`);
-  }
+  ) {}
 
   async start(): Promise<void> {
     await this.accountForGap();

@@ -166,12 +166,16 @@ export class RabbitMqTicker {
   private catchUp(last: Date): { from: Date; runNow?: Date } {
     const { schedule, catchUp, name } = this.workflow;
     const first = nextDue(schedule, last, ANCHOR);
-    const due = dueTicks(schedule, first, new Date(Date.now() - catchUpGraceMs(schedule)), ANCHOR);
-    const { ticks } = due;
+    const { ticks, omitted } = dueTicks(
+      schedule,
+      first,
+      new Date(Date.now() - catchUpGraceMs(schedule)),
+      ANCHOR,
+    );
     if (!ticks.length) return { from: last };
-    const runNow = catchUp === 'once' ? ticks.pop() : undefined;
+    const runNow = catchUp === 'once' ? ticks.pop() : undefined; // the ones left are the missed ones
     const reason = `no replica was ticking when the tick was due (catchUp: ${catchUp})`;
-    reportMissedTicks(this.events, name, due, reason);
+    reportMissedTicks(this.events, name, { ticks, omitted }, reason);
     return { from: runNow ?? ticks[ticks.length - 1], runNow };
   }
 
